@@ -1,0 +1,80 @@
+// The Koa app factory: middleware in order, routers mounted, nothing listening (tests use callback()).
+import Koa from 'koa';
+import { Router } from '@koa/router';
+import cors from '@koa/cors';
+import helmet from 'koa-helmet';
+import { bodyParser } from '@koa/bodyparser';
+import type { Logger } from 'pino';
+import { createDocument } from 'zod-openapi';
+import type { AccountService } from '../core/accounts/account-service.ts';
+import type { createAdminService } from '../core/accounts/admin-service.ts';
+import { errorHandler } from './middleware/error-handler.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { createAccessGuards } from './middleware/access-guards.ts';
+import { mount, openApiPaths, type AnyRoute } from './route.ts';
+import { authRoutes } from './routes/auth.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { systemRoutes, type HealthReport } from './routes/system.ts';
+import type { AppState } from './state.ts';
+
+export interface AppDeps {
+  info: { name: string; version: string };
+  logger: Logger;
+  jwtSecret: string;
+  corsOrigins: string[];
+  trustProxy?: boolean;
+  accounts: AccountService;
+  admin: ReturnType<typeof createAdminService>;
+  health: () => Promise<HealthReport>;
+}
+
+export const JSON_BODY_LIMIT = '1mb';
+
+export function createApp(deps: AppDeps): Koa<AppState> {
+  const app = new Koa<AppState>({ proxy: deps.trustProxy ?? false });
+  // Koa's default handler prints stacks to stderr; every error is already logged by errorHandler.
+  app.silent = true;
+  app.on('error', (error: unknown) => deps.logger.error({ err: error }, 'unhandled koa error'));
+
+  app.use(requestContext(deps.logger));
+  app.use(errorHandler());
+  app.use(helmet());
+  app.use(
+    cors({
+      origin: (ctx) => {
+        const origin = ctx.get('Origin');
+        if (deps.corsOrigins.includes('*')) return '*';
+        return deps.corsOrigins.includes(origin) ? origin : '';
+      },
+      exposeHeaders: ['X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    }),
+  );
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: JSON_BODY_LIMIT, encoding: 'utf-8' }));
+
+  const guards = createAccessGuards(deps.accounts, deps.jwtSecret);
+  const system = systemRoutes(deps.info, deps.health);
+  const api: AnyRoute[] = [...authRoutes(deps.accounts), ...adminRoutes(deps.admin)];
+
+  const document = createDocument({
+    openapi: '3.1.0',
+    info: { title: 'Frontdesk admin API', version: deps.info.version },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    paths: { ...openApiPaths('', system), ...openApiPaths('/api', api) },
+  });
+
+  const root = new Router<AppState>();
+  mount(root, system, guards);
+  root.get('/api/openapi.json', (ctx) => {
+    ctx.body = document;
+  });
+
+  const apiRouter = new Router<AppState>({ prefix: '/api' });
+  mount(apiRouter, api, guards);
+
+  for (const router of [root, apiRouter]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods({ throw: true }));
+  }
+  return app;
+}

@@ -1,0 +1,66 @@
+// The domain's failure kinds. Core throws these; the API maps each to a status and {"detail"}.
+
+export interface FieldIssue {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly status: number;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The thing does not exist, or belongs to another owner (the two are never told apart). */
+export class NotFoundError extends DomainError {
+  readonly status = 404;
+}
+
+/** The request collides with what is stored (an email already registered, a bot another owner connected). */
+export class ConflictError extends DomainError {
+  readonly status = 409;
+}
+
+/** The request is well-formed but not acceptable; `issues` gives field-level detail when there is some. */
+export class InvalidError extends DomainError {
+  readonly status = 422;
+  constructor(message: string, readonly issues?: FieldIssue[], options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Missing, expired, revoked or wrong credentials. */
+export class UnauthorizedError extends DomainError {
+  readonly status = 401;
+}
+
+/** Authenticated, but this role may not do this. */
+export class ForbiddenError extends DomainError {
+  readonly status = 403;
+}
+
+/** Too many attempts; `retryAfterSeconds` tells the client when to try again. */
+export class RateLimitedError extends DomainError {
+  readonly status = 429;
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message);
+  }
+}
+
+/** The body or file is over the configured size limit. */
+export class TooLargeError extends DomainError {
+  readonly status = 413;
+}
+
+/** A file or media type the product cannot read. */
+export class UnsupportedError extends DomainError {
+  readonly status = 415;
+}
+
+/** A dependency (database, Redis, model, channel) cannot be reached right now; retrying may help. */
+export class UnavailableError extends DomainError {
+  readonly status = 503;
+}

@@ -1,0 +1,74 @@
+// Entry point: `tsx main.ts [all|api|bots|worker]`. Reads the environment once, builds the system,
+// serves, and shuts down gracefully on SIGTERM/SIGINT.
+import { createServer } from 'node:http';
+import { composeSystem, APP_INFO } from './compose.ts';
+import { ConfigError, loadConfig } from './core/config.ts';
+import { createLogger } from './infra/logger.ts';
+
+const SHUTDOWN_DEADLINE_MS = 8000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, process.argv[2]);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const started = performance.now();
+  const system = await composeSystem(config, { logger });
+
+  const serves = config.role === 'all' || config.role === 'api';
+  const server = serves ? createServer(system.app.callback()) : undefined;
+  if (server) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, resolve);
+    });
+    const address = server.address();
+    logger.info(
+      {
+        role: config.role,
+        port: typeof address === 'object' && address ? address.port : config.port,
+        database: system.db.kind,
+        store: system.store.kind,
+        startupMs: Math.round(performance.now() - started),
+      },
+      `${APP_INFO.name} ${APP_INFO.version} listening`,
+    );
+  } else {
+    logger.info({ role: config.role }, `${APP_INFO.name} ${APP_INFO.version} started (no HTTP in this role)`);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    if (server) {
+      // close() stops accepting and waits for in-flight requests; idle keep-alive sockets are closed now.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+    }
+    await system.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Frontdesk failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,123 @@
+// Builds the real system (compose.ts) for a test, on the run's database and a fresh store, served over
+// real HTTP on 127.0.0.1, with a captured log so tests can check what was logged.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { composeSystem, type System } from '../../compose.ts';
+import { loadConfig } from '../../core/config.ts';
+import type { AccountLimits } from '../../core/accounts/account-service.ts';
+import { createLogger } from '../../infra/logger.ts';
+import { testDatabase } from '../setup.ts';
+import { createTestStore } from './test-store.ts';
+
+export const TEST_JWT_SECRET = 'test-jwt-secret-that-is-long-enough-0123456789';
+export const TEST_ENCRYPTION_KEY = '0f'.repeat(32);
+
+// Tests register many owners from 127.0.0.1; the real limits have their own tests.
+const GENEROUS_LIMITS: AccountLimits = {
+  loginPerAccount: { max: 1000, windowMs: 60_000 },
+  loginPerIp: { max: 1000, windowMs: 60_000 },
+  registerPerIp: { max: 1000, windowMs: 60_000 },
+};
+
+export interface TestSystem {
+  system: System;
+  url: string;
+  logs: string[];
+  http: HttpClient;
+  close(): Promise<void>;
+}
+
+export interface TestSystemOptions {
+  env?: Record<string, string>;
+  accountLimits?: AccountLimits;
+}
+
+export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
+  const { db } = await testDatabase();
+  const testStore = createTestStore();
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: TEST_JWT_SECRET,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  });
+  const system = await composeSystem(config, { logger: createLogger('debug', sink), db, store: testStore.store, accountLimits: options.accountLimits ?? GENEROUS_LIMITS });
+  const server = createServer(system.app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    system,
+    url,
+    logs,
+    http: new HttpClient(url),
+    async close() {
+      await closeServer(server);
+      await system.close();
+      await testStore.dispose();
+    },
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+export interface HttpResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Sent as is, for malformed bodies. */
+  raw?: string;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export class HttpClient {
+  constructor(readonly baseUrl: string) {}
+
+  async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.raw !== undefined) body = options.raw;
+    else if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const response = await fetch(this.baseUrl + path, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  }
+
+  get<T = any>(path: string, options?: RequestOptions) {
+    return this.request<T>('GET', path, options);
+  }
+  post<T = any>(path: string, options?: RequestOptions) {
+    return this.request<T>('POST', path, options);
+  }
+  put<T = any>(path: string, options?: RequestOptions) {
+    return this.request<T>('PUT', path, options);
+  }
+  delete<T = any>(path: string, options?: RequestOptions) {
+    return this.request<T>('DELETE', path, options);
+  }
+}

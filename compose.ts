@@ -49,7 +49,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
 
   const db =
     options.db ??
-    createDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dir: path.join(config.dataDir, 'pgdata') });
+    createDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dir: path.join(config.dataDir, 'pgdata') }, logger);
   const store = options.store ?? (config.redisUrl ? new RedisKeyValueStore({ url: config.redisUrl }) : new MemoryKeyValueStore());
 
   try {

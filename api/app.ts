@@ -50,7 +50,18 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       maxAge: 600,
     }),
   );
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: JSON_BODY_LIMIT, encoding: 'utf-8' }));
+  app.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: JSON_BODY_LIMIT,
+      encoding: 'utf-8',
+      onError(error, ctx) {
+        const status = (error as { status?: number }).status;
+        if (status === 413) ctx.throw(413, 'Request body is too large (the limit is 1 MB)');
+        ctx.throw(400, 'Malformed JSON body');
+      },
+    }),
+  );
 
   const guards = createAccessGuards(deps.accounts, deps.jwtSecret);
   const system = systemRoutes(deps.info, deps.health);
@@ -74,7 +85,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
   for (const router of [root, apiRouter]) {
     app.use(router.routes());
-    app.use(router.allowedMethods({ throw: true }));
+    app.use(router.allowedMethods());
   }
   return app;
 }

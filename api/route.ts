@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import type { Router, RouterMiddleware } from '@koa/router';
 import { z } from 'zod';
 import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject, ZodOpenApiResponseObject } from 'zod-openapi';
-import { InvalidError, type FieldIssue } from '../core/errors.ts';
+import { InvalidError, UnsupportedError, type FieldIssue } from '../core/errors.ts';
 import type { AppState } from './state.ts';
 
 export type Access = 'public' | 'authenticated' | 'write' | 'admin';
@@ -59,6 +59,9 @@ export function mount(router: Router<AppState>, routes: AnyRoute[], guards: Acce
   for (const definition of routes) {
     const guard = definition.access === 'public' ? [] : definition.access === 'write' ? [guards.authenticated, guards.write] : definition.access === 'admin' ? [guards.authenticated, guards.admin] : [guards.authenticated];
     router[definition.method](definition.path, ...guard, async (ctx) => {
+      if (definition.body && ctx.request.type && !ctx.is('json')) {
+        throw new UnsupportedError('Send the request body as application/json');
+      }
       const input = {
         body: parseOrThrow(definition.body, ctx.request.body ?? {}, 'body'),
         query: parseOrThrow(definition.query, ctx.query, 'query'),

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
+import type { Logger } from 'pino';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
@@ -22,13 +23,20 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createDatabase(target: DatabaseTarget): Database {
+/** knex logs to the console unless told otherwise; route its warnings into our structured log. */
+function knexLog(logger?: Logger): Knex.Config['log'] {
+  const warn = (message: unknown) => logger?.warn({ knex: String(message) }, 'database warning');
+  return { warn, error: warn, deprecate: warn, debug: () => {} };
+}
+
+export function createDatabase(target: DatabaseTarget, logger?: Logger): Database {
   if (target.kind === 'postgres') {
     const knex = knexFactory({
       client: 'pg',
       connection: { connectionString: target.url },
       pool: { min: 0, max: 10 },
       acquireConnectionTimeout: 10_000,
+      log: knexLog(logger),
     });
     return { knex, kind: 'postgres', close: () => knex.destroy() };
   }
@@ -41,6 +49,7 @@ export function createDatabase(target: DatabaseTarget): Database {
   const knex = knexFactory({
     client: ClientPgLite as unknown as typeof knexFactory.Client,
     dialect: 'postgres',
+    log: knexLog(logger),
     // knex-pglite accepts a ready PGlite instance this way, which is how extensions get loaded.
     connection: (() => ({ pglite })) as unknown as Knex.StaticConnectionConfig,
   });

@@ -17,6 +17,7 @@ const GENERIC_DETAIL: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not found',
   405: 'Method not allowed',
+  501: 'Not implemented',
   413: 'Request body is too large',
   415: 'Unsupported media type',
   429: 'Too many requests',
@@ -26,9 +27,11 @@ export function errorHandler(): Middleware<AppState> {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        ctx.status = 404;
-        ctx.body = { detail: 'Not found' };
+      // No route matched (404), or the router answered 405/501 with only an Allow header.
+      if (ctx.body === undefined && ctx.status >= 400) {
+        const status = ctx.status;
+        ctx.body = { detail: GENERIC_DETAIL[status] ?? 'Request failed' };
+        ctx.status = status;
       }
     } catch (error) {
       const { status, detail } = describe(error);
@@ -40,9 +43,6 @@ export function errorHandler(): Middleware<AppState> {
       }
       ctx.status = status;
       ctx.body = { detail };
-      // Errors thrown by Koa's helpers may carry headers (Allow for 405); keep them, drop anything else.
-      const headers = (error as { headers?: Record<string, string> }).headers;
-      if (headers?.Allow) ctx.set('Allow', headers.Allow);
     }
   };
 }
@@ -54,8 +54,6 @@ function describe(error: unknown): { status: number; detail: unknown } {
   const status = typeof http.status === 'number' ? http.status : typeof http.statusCode === 'number' ? http.statusCode : 500;
   if (status < 400 || status >= 600) return { status: 500, detail: 'Internal server error' };
   if (status >= 500) return { status, detail: 'Internal server error' };
-  if (status === 400 && http.type === 'entity.parse.failed') return { status, detail: 'Malformed JSON body' };
-  if (status === 413) return { status, detail: 'Request body is too large' };
   const message = http.expose === true && typeof http.message === 'string' ? http.message : undefined;
   return { status, detail: message ?? GENERIC_DETAIL[status] ?? 'Request failed' };
 }

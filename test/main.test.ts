@@ -1,0 +1,133 @@
+// Runs the real entry point as a new user would: `tsx main.ts` in its own process, over real HTTP.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { testDatabase } from './setup.ts';
+import { uniqueEmail } from './support/owners.ts';
+
+const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startMain(env: Record<string, string>): Promise<Running> {
+  const port = await freePort();
+  // Only what a newcomer would set: no inherited DATABASE_URL/REDIS_URL unless a test passes them.
+  const child = spawn(TSX, ['main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, url: `http://127.0.0.1:${port}`, output: () => output, exited };
+}
+
+/** Polls /health until it answers 200; resolves with the elapsed milliseconds. */
+async function waitForHealth(running: Running, timeoutMs: number, started: number): Promise<number> {
+  const deadline = started + timeoutMs;
+  let exitCode: number | null | undefined;
+  void running.exited.then((code) => (exitCode = code));
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`main.ts exited with ${exitCode}:\n${running.output()}`);
+    try {
+      const response = await fetch(`${running.url}/health`);
+      if (response.status === 200) return Date.now() - started;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no healthy answer within ${timeoutMs} ms:\n${running.output()}`);
+}
+
+async function stop(running: Running, signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; ms: number }> {
+  const started = Date.now();
+  running.child.kill(signal);
+  const code = await running.exited;
+  return { code, ms: Date.now() - started };
+}
+
+describe('main.ts (the real process)', function () {
+  this.timeout(60_000);
+  let dataDir: string;
+  let env: Record<string, string>;
+
+  before(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-main-'));
+    env = { DATA_DIR: dataDir };
+    // On the PostgreSQL/Redis run the process uses this run's own database and the Redis server.
+    const { url } = await testDatabase();
+    if (url) env.DATABASE_URL = url;
+    if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts healthy within 5 s, keeps accounts and sessions across a restart, and stops cleanly on SIGTERM', async () => {
+    const started = Date.now();
+    const first = await startMain(env);
+    const startupMs = await waitForHealth(first, 15_000, started);
+    expect(startupMs, 'start-up time').to.be.below(5000);
+
+    const email = uniqueEmail('restart');
+    const register = await fetch(`${first.url}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'survives restarts', salon_name: 'Lotus' }),
+    });
+    expect(register.status).to.equal(201);
+    const { access } = (await register.json()) as { access: string };
+
+    const stopped = await stop(first);
+    expect(stopped.code).to.equal(0);
+    expect(stopped.ms).to.be.below(10_000);
+    expect(first.output()).to.include('stopped');
+
+    const second = await startMain(env);
+    await waitForHealth(second, 15_000, Date.now());
+    try {
+      // The same generated JWT secret is read back from DATA_DIR, so the old token still works.
+      const me = await fetch(`${second.url}/api/auth/me`, { headers: { authorization: `Bearer ${access}` } });
+      expect(me.status).to.equal(200);
+      const login = await fetch(`${second.url}/api/auth/login/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: 'survives restarts' }),
+      });
+      expect(login.status).to.equal(200);
+    } finally {
+      expect((await stop(second, 'SIGINT')).code).to.equal(0);
+    }
+    if (!env.DATABASE_URL) {
+      expect(statSync(path.join(dataDir, 'secrets.json')).mode & 0o077, 'secrets file readable by others').to.equal(0);
+    }
+  });
+
+  it('refuses to start in production without DATABASE_URL, JWT_SECRET and ENCRYPTION_KEY', async () => {
+    const running = await startMain({ NODE_ENV: 'production', DATA_DIR: dataDir });
+    expect(await running.exited).to.equal(1);
+    expect(running.output()).to.include('NODE_ENV=production needs DATABASE_URL, JWT_SECRET, ENCRYPTION_KEY');
+  });
+});

@@ -1,0 +1,67 @@
+// Turns a customer's question into weighted search terms: one group per meaningful word, holding its
+// stem, its exact form and the words customers use interchangeably for it ("сколько стоит" ↔ "цена").
+import type { Knex } from 'knex';
+import { EXACT_CONFIG, STEMMED_CONFIG } from './text-search-config.ts';
+
+export interface TermGroup {
+  word: string;
+  lexemes: string[];
+}
+
+// Words that make a question a question but never appear in the answer ("how much", "do you").
+const QUESTION_WORDS = new Set(
+  [
+    'сколько', 'какой', 'какая', 'какое', 'какие', 'каких', 'как', 'где', 'когда', 'почему', 'зачем', 'ли', 'можно', 'есть', 'у', 'вас', 'вы', 'ваш', 'ваши', 'мне', 'я', 'подскажите', 'скажите', 'пожалуйста', 'здравствуйте', 'привет', 'добрый', 'день', 'хочу', 'нужно', 'надо',
+    'скільки', 'який', 'яка', 'яке', 'які', 'як', 'де', 'коли', 'чому', 'чи', 'можна', 'є', 'вас', 'ви', 'ваш', 'ваші', 'мені', 'підкажіть', 'скажіть', 'будь', 'ласка', 'вітаю', 'привіт', 'добрий', 'хочу', 'треба',
+    'how', 'much', 'many', 'what', 'which', 'where', 'when', 'why', 'who', 'do', 'does', 'did', 'can', 'could', 'you', 'your', 'i', 'me', 'my', 'is', 'are', 'there', 'please', 'hello', 'hi', 'tell',
+  ],
+);
+
+// Small, domain-specific equivalences for a service business: price, time, place, booking.
+const SYNONYMS: string[][] = [
+  ['цена', 'цены', 'стоит', 'стоимость', 'прайс', 'руб', 'грн', 'ціна', 'ціни', 'коштує', 'вартість', 'price', 'prices', 'cost', 'costs', 'fee'],
+  ['работаете', 'работает', 'открыты', 'график', 'часы', 'режим', 'працюєте', 'працює', 'відкриті', 'графік', 'години', 'open', 'hours', 'schedule'],
+  ['адрес', 'находитесь', 'расположены', 'адреса', 'знаходитесь', 'розташовані', 'address', 'located', 'location'],
+  ['записаться', 'запись', 'записатися', 'запис', 'book', 'booking', 'appointment'],
+];
+
+const synonymCache = new WeakMap<Knex, Promise<Map<string, string[]>>>();
+
+/** For each synonym word and stem, the lexemes of its whole set (stemmed once per database). */
+function synonymLexemes(db: Knex): Promise<Map<string, string[]>> {
+  let cached = synonymCache.get(db);
+  if (!cached) {
+    cached = (async () => {
+      const map = new Map<string, string[]>();
+      for (const set of SYNONYMS) {
+        const groups = await wordGroups(db, set.join(' '));
+        const lexemes = [...new Set(groups.flatMap((group) => group.lexemes))];
+        for (const group of groups) for (const lexeme of group.lexemes) map.set(lexeme, lexemes);
+      }
+      return map;
+    })();
+    synonymCache.set(db, cached);
+  }
+  return cached;
+}
+
+async function wordGroups(db: Knex, text: string): Promise<TermGroup[]> {
+  const result = await db.raw(
+    `select word.lexeme as word,
+            array(select stem.lexeme from unnest(to_tsvector('${STEMMED_CONFIG}', word.lexeme)) stem) as stems
+       from unnest(to_tsvector('${EXACT_CONFIG}', ?)) word`,
+    [text],
+  );
+  return (result.rows as { word: string; stems: string[] }[])
+    .filter((row) => row.stems.length > 0) // no stem: a stop word ("и", "the")
+    .map((row) => ({ word: row.word, lexemes: [...new Set([row.word, ...row.stems])] }));
+}
+
+export async function queryTermGroups(db: Knex, query: string): Promise<TermGroup[]> {
+  const synonyms = await synonymLexemes(db);
+  const groups = (await wordGroups(db, query)).filter((group) => !QUESTION_WORDS.has(group.word));
+  return groups.map((group) => {
+    const expansion = group.lexemes.map((lexeme) => synonyms.get(lexeme)).find((found) => found !== undefined);
+    return expansion ? { word: group.word, lexemes: [...new Set([...group.lexemes, ...expansion])] } : group;
+  });
+}

@@ -16,6 +16,19 @@ import { createDatabase, migrateToLatest, pingDatabase, type Database } from './
 import { loadOrCreateLocalSecrets } from './infra/local-secrets.ts';
 import { MemoryKeyValueStore } from './infra/memory-key-value-store.ts';
 import { RedisKeyValueStore } from './infra/redis-key-value-store.ts';
+import { MemoryJobQueue } from './infra/memory-job-queue.ts';
+import { BullMQJobQueue } from './infra/bullmq-job-queue.ts';
+import { OpenAIChatModel } from './infra/openai-chat-model.ts';
+import { OpenAIEmbeddingModel } from './infra/openai-embedding-model.ts';
+import type { JobQueue } from './core/ports/job-queue.ts';
+import { createFilesService } from './core/knowledge/files-service.ts';
+import { createTrainingService, TRAIN_JOB, type TrainingService } from './core/knowledge/training-service.ts';
+import { createUsageService } from './core/usage/usage-service.ts';
+import { priceOverridesSchema } from './core/usage/prices.ts';
+import { createAssistant, type Assistant } from './core/assistant/assistant.ts';
+import { createPromptService } from './core/assistant/prompt-service.ts';
+import { createRetriever } from './core/knowledge/retriever.ts';
+import { ConfigError } from './core/config.ts';
 
 const packageJson = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 export const APP_INFO = { name: 'Frontdesk', version: packageJson.version };
@@ -26,6 +39,9 @@ export interface System {
   store: KeyValueStore;
   secretBox: SecretBox;
   accounts: AccountService;
+  assistant: Assistant;
+  training: TrainingService;
+  queue: JobQueue;
   app: Koa<AppState>;
   health(): Promise<HealthReport>;
   /** Closes what this system opened (an injected database or store is left to its owner). */
@@ -38,6 +54,8 @@ export interface ComposeOptions {
   db?: Database;
   store?: KeyValueStore;
   accountLimits?: AccountLimits;
+  /** BullMQ key prefix (tests give each system its own). */
+  queuePrefix?: string;
 }
 
 export async function composeSystem(config: Config, options: ComposeOptions): Promise<System> {
@@ -50,7 +68,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
   const db =
     options.db ??
     createDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dir: path.join(config.dataDir, 'pgdata') }, logger);
-  const store = options.store ?? (config.redisUrl ? new RedisKeyValueStore({ url: config.redisUrl }) : new MemoryKeyValueStore());
+  const store = options.store ?? (config.redisUrl ? new RedisKeyValueStore({ url: config.redisUrl, keyPrefix: config.redisPrefix }) : new MemoryKeyValueStore());
 
   try {
     if (!options.db) {
@@ -67,6 +85,30 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       limits: options.accountLimits,
     });
     if (config.admin) await accounts.ensureAdmin(config.admin.email, config.admin.password);
+
+    const llm = config.llm;
+    const chatModel = llm ? new OpenAIChatModel({ apiKey: llm.apiKey, baseURL: llm.baseURL, model: llm.model, timeoutMs: llm.timeoutMs }) : undefined;
+    const embeddings = llm?.embeddingModel
+      ? new OpenAIEmbeddingModel({ apiKey: llm.apiKey, baseURL: llm.baseURL, model: llm.embeddingModel, timeoutMs: llm.timeoutMs })
+      : undefined;
+    const usage = createUsageService({ db: db.knex, priceOverrides: parsePrices(config.modelPricesJson) });
+    const queue: JobQueue = config.redisUrl ? new BullMQJobQueue({ url: config.redisUrl, prefix: options.queuePrefix ?? `${config.redisPrefix}bull`, logger }) : new MemoryJobQueue(logger);
+    const training = createTrainingService({
+      db: db.knex,
+      queue,
+      logger,
+      embeddings,
+      onEmbeddingUsage: (ownerId, model, tokens) => usage.record(ownerId, 'embedding', model, tokens, 0),
+    });
+    if (config.role === 'all' || config.role === 'worker') {
+      // The in-process queue dies with its process: a run left "training" by the last one is over.
+      if (queue.kind === 'memory' && !options.db) await training.failRunsOfDeadProcess();
+      queue.process(TRAIN_JOB, (payload) => training.handleJob(payload));
+    }
+    const files = createFilesService({ db: db.knex });
+    const recordEmbedding = (ownerId: string, model: string, tokens: number) => usage.record(ownerId, 'embedding', model, tokens, 0);
+    const retriever = createRetriever({ db: db.knex, embeddings, logger, onEmbeddingUsage: recordEmbedding });
+    const assistant = createAssistant({ db: db.knex, logger, usage, retriever, chatModel });
 
     const health = async (): Promise<HealthReport> => {
       const [database, redis] = await Promise.all([
@@ -86,11 +128,14 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       accounts,
       admin: createAdminService({ db: db.knex }),
       health,
+      agent: { files, training, assistant, prompts: createPromptService({ db: db.knex }), maxFileBytes: config.fileMaxBytes },
+      usage,
     });
 
     return {
-      config, db, store, secretBox, accounts, app, health,
+      config, db, store, secretBox, accounts, assistant, training, queue, app, health,
       async close() {
+        await queue.close();
         if (!options.store) await store.close();
         if (!options.db) await db.close();
       },
@@ -100,6 +145,19 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     if (!options.db) await db.close().catch(() => {});
     throw error;
   }
+}
+
+function parsePrices(json: string | undefined) {
+  if (!json) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new ConfigError('MODEL_PRICES must be JSON like {"my-model": {"input": 0.15, "output": 0.6}} (USD per 1M tokens)', { cause: error });
+  }
+  const parsed = priceOverridesSchema.safeParse(value);
+  if (!parsed.success) throw new ConfigError('MODEL_PRICES must map model names to {"input": number, "output": number} (USD per 1M tokens)');
+  return parsed.data;
 }
 
 function pick(config: Config): Partial<{ jwtSecret: string; encryptionKey: string }> {

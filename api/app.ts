@@ -15,6 +15,9 @@ import { mount, openApiPaths, type AnyRoute } from './route.ts';
 import { authRoutes } from './routes/auth.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { systemRoutes, type HealthReport } from './routes/system.ts';
+import { agentRoutes, type AgentRouteDeps } from './routes/agent.ts';
+import { usageRoutes } from './routes/usage.ts';
+import type { UsageService } from '../core/usage/usage-service.ts';
 import type { AppState } from './state.ts';
 
 export interface AppDeps {
@@ -26,6 +29,8 @@ export interface AppDeps {
   accounts: AccountService;
   admin: ReturnType<typeof createAdminService>;
   health: () => Promise<HealthReport>;
+  agent: AgentRouteDeps;
+  usage: UsageService;
 }
 
 export const JSON_BODY_LIMIT = '1mb';
@@ -65,7 +70,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
   const guards = createAccessGuards(deps.accounts, deps.jwtSecret);
   const system = systemRoutes(deps.info, deps.health);
-  const api: AnyRoute[] = [...authRoutes(deps.accounts), ...adminRoutes(deps.admin)];
+  const api: AnyRoute[] = [...authRoutes(deps.accounts), ...adminRoutes(deps.admin), ...agentRoutes(deps.agent), ...usageRoutes(deps.usage)];
 
   const document = createDocument({
     openapi: '3.1.0',

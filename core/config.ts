@@ -28,6 +28,14 @@ const envSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(30),
   ROLE: z.enum(['all', 'api', 'bots', 'worker']).default('all'),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits, colon, underscore and dash only').default('frontdesk:'),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString.pipe(z.url('must be a URL such as http://127.0.0.1:11434/v1').optional()),
+  LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  EMBEDDING_MODEL: optionalString,
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30000),
+  FILE_MAX_MB: z.coerce.number().positive().max(200).default(20),
+  MODEL_PRICES: optionalString,
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((value) => value === 'true' || value === '1'),
 });
 
@@ -41,6 +49,8 @@ export interface Config {
   dataDir: string;
   databaseUrl?: string;
   redisUrl?: string;
+  /** Prefix of every Redis key and BullMQ queue, so several deployments can share one Redis. */
+  redisPrefix: string;
   /** Absent until `resolveSecrets` fills it from the environment or DATA_DIR. */
   jwtSecret?: string;
   encryptionKey?: string;
@@ -51,6 +61,11 @@ export interface Config {
   refreshTokenTtlDays: number;
   /** Trust X-Forwarded-For (behind a reverse proxy) for client IPs in rate limits. */
   trustProxy: boolean;
+  /** Set when OPENAI_API_KEY or OPENAI_BASE_URL is: without it the assistant answers extractively. */
+  llm?: { apiKey: string; baseURL?: string; model: string; embeddingModel?: string; timeoutMs: number };
+  fileMaxBytes: number;
+  /** JSON from MODEL_PRICES, checked by the usage module. */
+  modelPricesJson?: string;
 }
 
 /** Thrown when the environment cannot run the product; the message lists every problem. */
@@ -84,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, roleArg?: string): Config {
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     jwtSecret: e.JWT_SECRET,
     encryptionKey: e.ENCRYPTION_KEY,
     logLevel: e.LOG_LEVEL,
@@ -92,5 +108,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, roleArg?: string): Config {
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     trustProxy: e.TRUST_PROXY,
+    llm:
+      e.OPENAI_API_KEY || e.OPENAI_BASE_URL
+        ? {
+            // Local servers (Ollama, vLLM) take any key; the SDK insists on one.
+            apiKey: e.OPENAI_API_KEY ?? 'not-needed',
+            baseURL: e.OPENAI_BASE_URL,
+            model: e.LLM_MODEL,
+            embeddingModel: e.EMBEDDING_MODEL,
+            timeoutMs: e.LLM_TIMEOUT_MS,
+          }
+        : undefined,
+    fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
+    modelPricesJson: e.MODEL_PRICES,
   };
 }

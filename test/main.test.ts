@@ -5,7 +5,9 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
+import { RedisKeyValueStore } from '../infra/redis-key-value-store.ts';
 import { testDatabase } from './setup.ts';
 import { uniqueEmail } from './support/owners.ts';
 
@@ -81,9 +83,19 @@ describe('main.ts (the real process)', function () {
     // On the PostgreSQL/Redis run the process uses this run's own database and the Redis server.
     const { url } = await testDatabase();
     if (url) env.DATABASE_URL = url;
-    if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
+    if (process.env.REDIS_URL) {
+      env.REDIS_URL = process.env.REDIS_URL;
+      env.REDIS_PREFIX = `frontdesk-test:${randomUUID()}:`;
+    }
   });
-  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  after(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    if (env.REDIS_PREFIX) {
+      const store = new RedisKeyValueStore({ url: env.REDIS_URL!, keyPrefix: env.REDIS_PREFIX });
+      await store.clearPrefix();
+      await store.close();
+    }
+  });
 
   it('starts healthy within 5 s, keeps accounts and sessions across a restart, and stops cleanly on SIGTERM', async () => {
     const started = Date.now();

@@ -48,9 +48,10 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     JWT_SECRET: TEST_JWT_SECRET,
     ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     LOG_LEVEL: 'debug',
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...options.env,
   });
-  const system = await composeSystem(config, { logger: createLogger('debug', sink), db, store: testStore.store, accountLimits: options.accountLimits ?? GENEROUS_LIMITS });
+  const system = await composeSystem(config, { logger: createLogger('debug', sink), db, store: testStore.store, accountLimits: options.accountLimits ?? GENEROUS_LIMITS, queuePrefix: testStore.prefix ? `${testStore.prefix}bull` : undefined });
   const server = createServer(system.app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -100,6 +101,24 @@ export class HttpClient {
     const response = await fetch(this.baseUrl + path, { method, headers, body });
     const text = await response.text();
     let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  }
+
+  /** multipart/form-data, as a browser form would send it. */
+  async upload<T = any>(path: string, token: string, parts: Record<string, string | { name: string; bytes: Uint8Array; type?: string }>): Promise<HttpResponse<T>> {
+    const form = new FormData();
+    for (const [field, value] of Object.entries(parts)) {
+      if (typeof value === 'string') form.append(field, value);
+      else form.append(field, new Blob([new Uint8Array(value.bytes)], { type: value.type ?? 'application/octet-stream' }), value.name);
+    }
+    const response = await fetch(this.baseUrl + path, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    const text = await response.text();
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {

@@ -1,0 +1,139 @@
+// The one pipeline for every channel: a customer message in, an answer with its sources out.
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { ChatMessage, ChatModel } from '../ports/chat-model.ts';
+import { ModelError } from '../ports/chat-model.ts';
+import { addMessage, findOrCreateChat, flagNeedsAttention, recentMessages, type Channel, type Customer } from '../conversations/chats.ts';
+import type { SearchHit } from '../knowledge/hybrid-search.ts';
+import type { Retriever } from '../knowledge/retriever.ts';
+import type { UsageService } from '../usage/usage-service.ts';
+import { bestSentences } from './extractive-answer.ts';
+import { detectLanguage, type Language } from './language.ts';
+import { PHRASES } from './phrases.ts';
+import { buildSystemPrompt, defaultPrompt } from './prompt.ts';
+
+export interface IncomingMessage {
+  ownerId: string;
+  channel: Channel;
+  /** The customer's id on the channel (Telegram chat id, WhatsApp number, test session). */
+  chatRef: string;
+  customer: Customer;
+  text: string;
+  photo?: { mimeType: string; data: Uint8Array };
+  /** The channel's message id: a redelivered message is stored and answered once. */
+  externalId?: string;
+}
+
+export interface Source {
+  file_id: string;
+  name: string;
+  text: string;
+}
+
+export interface Reply {
+  chatId: string;
+  response: string;
+  sources: Source[];
+  timestamp: string;
+  /** Why the assistant handed over to a person, when it did. */
+  handedOver?: 'no_information' | 'model_failed';
+}
+
+export type AnswerOutcome = { kind: 'answered'; reply: Reply } | { kind: 'paused'; chatId: string } | { kind: 'duplicate'; chatId: string };
+
+export interface AssistantDeps {
+  db: Knex;
+  logger: Logger;
+  usage: UsageService;
+  retriever: Retriever;
+  chatModel?: ChatModel;
+  /** Messages of history sent to the model (most recent). */
+  historyMessages?: number;
+}
+
+const PASSAGES = 5;
+const HISTORY_CHAR_BUDGET = 6000;
+
+export type Assistant = ReturnType<typeof createAssistant>;
+
+export function createAssistant(deps: AssistantDeps) {
+  const { db, logger } = deps;
+
+  async function fileNames(ownerId: string, hits: SearchHit[]): Promise<Map<string, string>> {
+    const ids = [...new Set(hits.map((hit) => hit.fileId))];
+    if (ids.length === 0) return new Map();
+    const rows = await db('files').where({ owner_id: ownerId }).whereIn('id', ids).select<{ id: string; name: string }[]>('id', 'name');
+    return new Map(rows.map((row) => [row.id, row.name]));
+  }
+
+  async function generate(message: IncomingMessage, ownerPrompt: string, language: Language, hits: SearchHit[], names: Map<string, string>, chatId: string, model: ChatModel) {
+    const history = await recentMessages(db, message.ownerId, chatId, deps.historyMessages ?? 12);
+    // The newest message is the one being answered; older ones within a character budget, newest kept.
+    const earlier = history.slice(0, -1);
+    let budget = HISTORY_CHAR_BUDGET;
+    const kept: ChatMessage[] = [];
+    for (const past of [...earlier].reverse()) {
+      budget -= past.text.length;
+      if (budget < 0) break;
+      kept.unshift({ role: past.sender === 'customer' ? 'user' : 'assistant', content: past.text });
+    }
+    const passages = hits.map((hit, index) => ({ index: index + 1, fileName: names.get(hit.fileId) ?? 'document', text: hit.text }));
+    const userContent: ChatMessage['content'] = message.photo
+      ? [{ type: 'text', text: message.text || '(photo)' }, { type: 'image', mimeType: message.photo.mimeType, data: message.photo.data }]
+      : message.text;
+    const result = await model.complete([{ role: 'system', content: buildSystemPrompt(ownerPrompt, passages, language) }, ...kept, { role: 'user', content: userContent }]);
+    await deps.usage.record(message.ownerId, 'chat', result.model, result.usage.promptTokens, result.usage.completionTokens);
+    return result;
+  }
+
+  return {
+    async handle(message: IncomingMessage): Promise<AnswerOutcome> {
+      const chat = await findOrCreateChat(db, message.ownerId, message.channel, message.chatRef, message.customer);
+      const stored = await addMessage(db, message.ownerId, chat.id, { sender: 'customer', text: message.text || (message.photo ? '[photo]' : ''), externalId: message.externalId });
+      if (!stored) return { kind: 'duplicate', chatId: chat.id };
+      if (chat.bot_paused) return { kind: 'paused', chatId: chat.id };
+
+      const owner = await db('owners').where({ id: message.ownerId }).first<{ prompt: string | null; salon_name: string; language: Language }>('prompt', 'salon_name', 'language');
+      const language = detectLanguage(message.text, owner?.language ?? 'ru');
+      const hits = message.text.trim() ? await deps.retriever.retrieve(message.ownerId, message.text, PASSAGES) : [];
+      const names = await fileNames(message.ownerId, hits);
+      const toSource = (hit: SearchHit): Source => ({ file_id: hit.fileId, name: names.get(hit.fileId) ?? 'document', text: hit.text });
+
+      let response: string;
+      let sources: Source[] = [];
+      let handedOver: Reply['handedOver'];
+      let tokens = { promptTokens: 0, completionTokens: 0 };
+      if (deps.chatModel) {
+        try {
+          const result = await generate(message, owner?.prompt ?? defaultPrompt(owner?.salon_name ?? ''), language, hits, names, chat.id, deps.chatModel);
+          response = result.text.trim();
+          sources = hits.map(toSource);
+          tokens = result.usage;
+        } catch (error) {
+          if (!(error instanceof ModelError)) throw error;
+          logger.warn({ err: error, ownerId: message.ownerId, chatId: chat.id }, 'model call failed; handing over');
+          response = PHRASES.modelDown[language];
+          handedOver = 'model_failed';
+        }
+      } else if (message.photo && !message.text.trim()) {
+        response = PHRASES.photoOnly[language];
+      } else if (hits.length === 0) {
+        response = PHRASES.dontKnow[language];
+        handedOver = 'no_information';
+      } else {
+        const sentences = await bestSentences(db, message.text, hits);
+        const usedFiles = [...new Set(sentences.map((sentence) => sentence.fileId))];
+        const firstFile = names.get(usedFiles[0] ?? hits[0]!.fileId) ?? 'document';
+        response = `${PHRASES.foundIn[language](firstFile)}\n${sentences.map((sentence) => sentence.text).join('\n')}`;
+        // Sources best first: the passages the sentences came from, then the other matches.
+        sources = [...hits].sort((a, b) => Number(!usedFiles.includes(a.fileId)) - Number(!usedFiles.includes(b.fileId))).map(toSource);
+      }
+      if (handedOver) await flagNeedsAttention(db, message.ownerId, chat.id);
+      const saved = await addMessage(db, message.ownerId, chat.id, { sender: 'ai', text: response, sources, ...tokens });
+      return {
+        kind: 'answered',
+        reply: { chatId: chat.id, response, sources, timestamp: (saved?.created_at ?? new Date()).toISOString(), ...(handedOver ? { handedOver } : {}) },
+      };
+    },
+  };
+}

@@ -1,0 +1,138 @@
+// Training: extract, chunk, (embed) and index the owner's new or changed files, as a background job.
+// One run per owner at a time (a unique index in the database); a run whose process died is noticed
+// by its stale heartbeat, so "training" never lasts forever.
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { JobQueue } from '../ports/job-queue.ts';
+import type { EmbeddingModel } from '../ports/chat-model.ts';
+import { isUniqueViolation } from '../accounts/owners.ts';
+import { extractDocument } from './extract.ts';
+import { chunkDocument } from './chunk.ts';
+import { replaceFileChunks } from './chunk-index.ts';
+import { loadFileForTraining } from './files-service.ts';
+import { isExtractionError } from './extraction-errors.ts';
+
+export const TRAIN_JOB = 'train';
+const STALE_AFTER_MS = 2 * 60_000;
+
+export interface TrainingStatus {
+  status: 'idle' | 'training' | 'completed' | 'failed';
+  progress: number;
+  message: string;
+}
+
+interface RunRow {
+  id: string;
+  status: 'training' | 'completed' | 'failed';
+  progress: number;
+  message: string | null;
+  heartbeat_at: Date;
+}
+
+export interface TrainingDeps {
+  db: Knex;
+  queue: JobQueue;
+  logger: Logger;
+  embeddings?: EmbeddingModel;
+  /** Called with the tokens each embedding call used, for the owner's usage. */
+  onEmbeddingUsage?: (ownerId: string, model: string, tokens: number) => Promise<void>;
+}
+
+export type TrainingService = ReturnType<typeof createTrainingService>;
+
+export function createTrainingService(deps: TrainingDeps) {
+  const { db, queue, logger } = deps;
+
+  async function latestRun(ownerId: string): Promise<RunRow | undefined> {
+    return db('training_runs').where({ owner_id: ownerId }).orderBy('started_at', 'desc').first<RunRow | undefined>();
+  }
+
+  async function failStaleRun(ownerId: string): Promise<void> {
+    await db('training_runs')
+      .where({ owner_id: ownerId, status: 'training' })
+      .where('heartbeat_at', '<', new Date(Date.now() - STALE_AFTER_MS))
+      .update({ status: 'failed', message: 'Training was interrupted (the server restarted); start it again', finished_at: db.fn.now() });
+  }
+
+  function toStatus(run: RunRow | undefined): TrainingStatus {
+    if (!run) return { status: 'idle', progress: 0, message: 'Not trained yet' };
+    return { status: run.status, progress: Number(run.progress), message: run.message ?? '' };
+  }
+
+  async function runTraining(ownerId: string, runId: string): Promise<void> {
+    const files = await db('files').where({ owner_id: ownerId }).whereNot({ status: 'ready' }).orderBy('uploaded_at').select<{ id: string; name: string }[]>('id', 'name');
+    let ready = 0;
+    const failed: string[] = [];
+    const beat = (progress: number, message: string) =>
+      db('training_runs').where({ id: runId }).update({ progress, message, heartbeat_at: db.fn.now() });
+    for (const [index, file] of files.entries()) {
+      await beat(index / files.length, `Processing ${file.name} (${index + 1} of ${files.length})`);
+      await db('files').where({ owner_id: ownerId, id: file.id }).update({ status: 'processing', error: null });
+      try {
+        const loaded = await loadFileForTraining(db, ownerId, file.id);
+        if (!loaded) continue; // deleted meanwhile
+        const chunks = chunkDocument(await extractDocument(loaded.bytes, loaded.name));
+        let vectors: number[][] | undefined;
+        if (deps.embeddings) {
+          const embedded = await deps.embeddings.embed(chunks.map((chunk) => [...chunk.headingPath, chunk.text].join('\n')));
+          vectors = embedded.vectors;
+          await deps.onEmbeddingUsage?.(ownerId, embedded.model, embedded.usage.promptTokens);
+        }
+        await replaceFileChunks(db, ownerId, file.id, chunks, vectors);
+        await db('files').where({ owner_id: ownerId, id: file.id }).update({ status: 'ready', chunk_count: chunks.length, processed_at: db.fn.now() });
+        ready++;
+      } catch (error) {
+        const reason = isExtractionError(error) ? error.message : 'This file could not be processed; try uploading it again';
+        if (!isExtractionError(error)) logger.error({ err: error, ownerId, fileId: file.id }, 'file processing failed');
+        await db('files').where({ owner_id: ownerId, id: file.id }).update({ status: 'failed', error: reason });
+        failed.push(file.name);
+      }
+    }
+    const message =
+      files.length === 0
+        ? 'Nothing new to train: every file is ready'
+        : `${ready} file(s) ready${failed.length ? `, ${failed.length} failed: ${failed.join(', ')}` : ''}`;
+    await db('training_runs')
+      .where({ id: runId })
+      .update({ status: ready === 0 && failed.length > 0 ? 'failed' : 'completed', progress: 1, message, finished_at: db.fn.now(), heartbeat_at: db.fn.now() });
+  }
+
+  return {
+    /** Starts a run, or returns the running one's status when the owner is already training. */
+    async start(ownerId: string): Promise<{ started: boolean; status: TrainingStatus }> {
+      await failStaleRun(ownerId);
+      let runId: string;
+      try {
+        const [row] = await db('training_runs').insert({ owner_id: ownerId, status: 'training', progress: 0, message: 'Queued', generation: 0 }).returning<{ id: string }[]>('id');
+        runId = row!.id;
+      } catch (error) {
+        if (isUniqueViolation(error)) return { started: false, status: toStatus(await latestRun(ownerId)) };
+        throw error;
+      }
+      await queue.enqueue(TRAIN_JOB, { ownerId, runId }, `train:${runId}`);
+      return { started: true, status: toStatus(await latestRun(ownerId)) };
+    },
+
+    async status(ownerId: string): Promise<TrainingStatus> {
+      await failStaleRun(ownerId);
+      return toStatus(await latestRun(ownerId));
+    },
+
+    /** The job handler: registered by processes in the worker role. */
+    async handleJob(payload: Record<string, string>): Promise<void> {
+      const { ownerId, runId } = payload;
+      if (!ownerId || !runId) return;
+      try {
+        await runTraining(ownerId, runId);
+      } catch (error) {
+        logger.error({ err: error, ownerId }, 'training failed');
+        await db('training_runs').where({ id: runId }).update({ status: 'failed', message: 'Training failed unexpectedly; try again', finished_at: db.fn.now() });
+      }
+    },
+
+    /** At start of the embedded default (one process), any run still "training" died with the last process. */
+    async failRunsOfDeadProcess(): Promise<void> {
+      await db('training_runs').where({ status: 'training' }).update({ status: 'failed', message: 'Training was interrupted (the server restarted); start it again', finished_at: db.fn.now() });
+    },
+  };
+}

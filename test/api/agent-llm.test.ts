@@ -1,0 +1,93 @@
+// The same pipeline with an OpenAI-compatible server configured: generation from retrieved passages.
+import { expect } from 'chai';
+import { startTestSystem, type TestSystem } from '../support/test-system.ts';
+import { registerOwner, type RegisteredOwner } from '../support/owners.ts';
+import { ask, trainAndWait, uploadFixture } from '../support/knowledge.ts';
+import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai-server.ts';
+
+interface ChatBody {
+  model: string;
+  messages: { role: string; content: unknown }[];
+}
+
+describe('api/agent with an OpenAI-compatible model', function () {
+  this.timeout(60_000);
+  let fake: FakeOpenAIServer;
+  let t: TestSystem;
+  let owner: RegisteredOwner;
+
+  before(async () => {
+    fake = await startFakeOpenAI({ apiKey: 'sk-test-key' });
+    t = await startTestSystem({
+      env: { OPENAI_API_KEY: 'sk-test-key', OPENAI_BASE_URL: fake.url, LLM_MODEL: 'gpt-4o-mini', EMBEDDING_MODEL: 'text-embedding-3-small', LLM_TIMEOUT_MS: '5000' },
+    });
+    owner = await registerOwner(t.http, { salon_name: 'Lotus' });
+    await uploadFixture(t.http, owner.access, 'price-list.xlsx');
+    await t.http.put('/api/agent/prompt/', { token: owner.access, body: { prompt: 'Ты администратор салона Лотос. Будь краток.' } });
+    expect((await trainAndWait(t.http, owner.access)).status).to.equal('completed');
+  });
+  after(async () => {
+    await t.close();
+    await fake.close();
+  });
+
+  it('requests embeddings while training', () => {
+    const embeddingCalls = fake.requests.filter((request) => request.path === '/v1/embeddings');
+    expect(embeddingCalls.length).to.be.at.least(1);
+    expect((embeddingCalls[0]!.body as { model: string }).model).to.equal('text-embedding-3-small');
+  });
+
+  it("sends the owner's prompt, guardrails and the matching passage to LLM_MODEL, and returns the model's answer with sources", async () => {
+    fake.reply(() => ({ text: 'Маникюр с покрытием стоит 1500 руб.' }));
+    const reply = await ask(t.http, owner.access, 'Сколько стоит маникюр с покрытием?');
+    expect(reply.response).to.equal('Маникюр с покрытием стоит 1500 руб.');
+    expect(reply.sources[0]!.name).to.equal('price-list.xlsx');
+    const call = [...fake.requests].reverse().find((request) => request.path === '/v1/chat/completions')!;
+    const body = call.body as ChatBody;
+    expect(body.model).to.equal('gpt-4o-mini');
+    const system = String(body.messages[0]!.content);
+    expect(body.messages[0]!.role).to.equal('system');
+    expect(system).to.include('Ты администратор салона Лотос.');
+    expect(system).to.include('Маникюр с покрытием');
+    expect(system).to.match(/Never reveal/);
+    expect(system).to.include('Reply in Russian');
+    expect(body.messages.at(-1)).to.deep.equal({ role: 'user', content: 'Сколько стоит маникюр с покрытием?' });
+    fake.reply();
+  });
+
+  it('keeps the conversation: earlier turns of the chat reach the model', async () => {
+    await ask(t.http, owner.access, 'Меня зовут Ольга');
+    await ask(t.http, owner.access, 'Как меня зовут?');
+    const call = [...fake.requests].reverse().find((request) => request.path === '/v1/chat/completions')!;
+    const contents = (call.body as ChatBody).messages.map((message) => String(message.content));
+    expect(contents).to.include('Меня зовут Ольга');
+  });
+
+  it('records tokens and cost of chat and embedding calls in usage', async () => {
+    const usage = await t.http.get('/api/usage', { token: owner.access });
+    expect(usage.status).to.equal(200);
+    expect(usage.body.today.requests).to.be.at.least(2);
+    expect(usage.body.today.prompt_tokens).to.be.above(0);
+    expect(usage.body.month.cost_usd).to.be.above(0);
+    const other = await registerOwner(t.http);
+    expect((await t.http.get('/api/usage', { token: other.access })).body.today.requests).to.equal(0);
+  });
+
+  it('sends an attached photo to the model as an image', async () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+    const response = await t.http.upload('/api/agent/test/', owner.access, { message: 'Что на фото?', photo: { name: 'nails.png', bytes: png, type: 'image/png' } });
+    expect(response.status).to.equal(200);
+    const call = [...fake.requests].reverse().find((request) => request.path === '/v1/chat/completions')!;
+    const last = (call.body as ChatBody).messages.at(-1)!;
+    expect(JSON.stringify(last.content)).to.include('data:image/png;base64,');
+  });
+
+  it('when the model keeps failing, the customer gets an apology and the chat is flagged for the owner', async () => {
+    fake.failNext(10, 500);
+    const reply = await ask(t.http, owner.access, 'Сколько стоит педикюр?');
+    expect(reply.response).to.match(/Извините/);
+    const chat = await t.system.db.knex('chats').where({ owner_id: owner.id, channel: 'test' }).first();
+    expect(chat.needs_attention).to.equal(true);
+    fake.failNext(0, 500);
+  });
+});

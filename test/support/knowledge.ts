@@ -1,0 +1,37 @@
+// Helpers for tests that need an owner with a trained knowledge base.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import type { HttpClient } from './test-system.ts';
+
+export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+
+export function fixture(name: string): { name: string; bytes: Uint8Array } {
+  return { name: path.basename(name), bytes: new Uint8Array(readFileSync(path.join(FIXTURES, name))) };
+}
+
+export async function uploadFixture(http: HttpClient, token: string, name: string): Promise<{ id: string; status: number }> {
+  const response = await http.upload('/api/agent/files/', token, { file: fixture(name) });
+  expect([200, 201], response.text).to.include(response.status);
+  return { id: response.body.id, status: response.status };
+}
+
+/** Starts training and waits (bounded) until the run is no longer "training", as a user's screen would. */
+export async function trainAndWait(http: HttpClient, token: string, timeoutMs = 30_000): Promise<{ status: string; message: string; progress: number }> {
+  const started = await http.post('/api/agent/train/', { token });
+  expect(started.status, started.text).to.equal(200);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await http.get('/api/agent/train/status/', { token });
+    if (status.body.status !== 'training') return status.body;
+    if (Date.now() > deadline) throw new Error(`training still running after ${timeoutMs} ms: ${status.text}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export async function ask(http: HttpClient, token: string, message: string): Promise<{ response: string; sources: { file_id: string; name: string; text: string }[] }> {
+  const reply = await http.upload('/api/agent/test/', token, { message });
+  expect(reply.status, reply.text).to.equal(200);
+  return reply.body;
+}

@@ -29,6 +29,11 @@ import { createAssistant, type Assistant } from './core/assistant/assistant.ts';
 import { createPromptService } from './core/assistant/prompt-service.ts';
 import { createRetriever } from './core/knowledge/retriever.ts';
 import { ConfigError } from './core/config.ts';
+import { createHistoryService } from './core/conversations/history-service.ts';
+import { createIntegrationsService } from './core/integrations/integrations-service.ts';
+import { createTelegramGateway } from './bots/telegram/telegram-gateway.ts';
+import { createOwnerReplySender } from './bots/owner-reply-sender.ts';
+import { createBotManager, type BotManager } from './bots/bot-manager.ts';
 
 const packageJson = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 export const APP_INFO = { name: 'Frontdesk', version: packageJson.version };
@@ -42,6 +47,7 @@ export interface System {
   assistant: Assistant;
   training: TrainingService;
   queue: JobQueue;
+  bots?: BotManager;
   app: Koa<AppState>;
   health(): Promise<HealthReport>;
   /** Closes what this system opened (an injected database or store is left to its owner). */
@@ -56,6 +62,9 @@ export interface ComposeOptions {
   accountLimits?: AccountLimits;
   /** BullMQ key prefix (tests give each system its own). */
   queuePrefix?: string;
+  /** Bot lease length and polling timeout (tests shorten them). */
+  botLeaseMs?: number;
+  botPollTimeoutSeconds?: number;
 }
 
 export async function composeSystem(config: Config, options: ComposeOptions): Promise<System> {
@@ -119,6 +128,18 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       return { status, database, redis };
     };
 
+    const telegram = createTelegramGateway(config.telegramApiRoot);
+    const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram });
+    const history = createHistoryService({ db: db.knex, sender: createOwnerReplySender({ db: db.knex, secretBox, telegram }) });
+    let bots: BotManager | undefined;
+    if (config.role === 'all' || config.role === 'bots') {
+      bots = createBotManager({
+        db: db.knex, store, secretBox, assistant, logger, telegramApiRoot: config.telegramApiRoot,
+        leaseMs: options.botLeaseMs, pollTimeoutSeconds: options.botPollTimeoutSeconds,
+      });
+      await bots.start();
+    }
+
     const app = createApp({
       info: APP_INFO,
       logger,
@@ -130,11 +151,14 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       health,
       agent: { files, training, assistant, prompts: createPromptService({ db: db.knex }), maxFileBytes: config.fileMaxBytes },
       usage,
+      history,
+      integrations,
     });
 
     return {
-      config, db, store, secretBox, accounts, assistant, training, queue, app, health,
+      config, db, store, secretBox, accounts, assistant, training, queue, bots, app, health,
       async close() {
+        await bots?.stop();
         await queue.close();
         if (!options.store) await store.close();
         if (!options.db) await db.close();

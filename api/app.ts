@@ -17,6 +17,10 @@ import { adminRoutes } from './routes/admin.ts';
 import { systemRoutes, type HealthReport } from './routes/system.ts';
 import { agentRoutes, type AgentRouteDeps } from './routes/agent.ts';
 import { usageRoutes } from './routes/usage.ts';
+import { historyRoutes } from './routes/history.ts';
+import { integrationRoutes } from './routes/integrations.ts';
+import type { HistoryService } from '../core/conversations/history-service.ts';
+import type { IntegrationsService } from '../core/integrations/integrations-service.ts';
 import type { UsageService } from '../core/usage/usage-service.ts';
 import type { AppState } from './state.ts';
 
@@ -31,6 +35,8 @@ export interface AppDeps {
   health: () => Promise<HealthReport>;
   agent: AgentRouteDeps;
   usage: UsageService;
+  history: HistoryService;
+  integrations: IntegrationsService;
 }
 
 export const JSON_BODY_LIMIT = '1mb';
@@ -70,7 +76,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
   const guards = createAccessGuards(deps.accounts, deps.jwtSecret);
   const system = systemRoutes(deps.info, deps.health);
-  const api: AnyRoute[] = [...authRoutes(deps.accounts), ...adminRoutes(deps.admin), ...agentRoutes(deps.agent), ...usageRoutes(deps.usage)];
+  const api: AnyRoute[] = [...authRoutes(deps.accounts), ...adminRoutes(deps.admin), ...agentRoutes(deps.agent), ...historyRoutes(deps.history), ...integrationRoutes(deps.integrations), ...usageRoutes(deps.usage)];
 
   const document = createDocument({
     openapi: '3.1.0',

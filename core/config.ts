@@ -36,6 +36,7 @@ const envSchema = z.object({
   LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30000),
   FILE_MAX_MB: z.coerce.number().positive().max(200).default(20),
   MODEL_PRICES: optionalString,
+  TELEGRAM_API_ROOT: optionalString.pipe(z.url('must be a URL such as https://api.telegram.org').optional()),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((value) => value === 'true' || value === '1'),
 });
 
@@ -66,6 +67,8 @@ export interface Config {
   fileMaxBytes: number;
   /** JSON from MODEL_PRICES, checked by the usage module. */
   modelPricesJson?: string;
+  /** Bot API root (Telegram's by default; a local server or a test fake otherwise). */
+  telegramApiRoot?: string;
 }
 
 /** Thrown when the environment cannot run the product; the message lists every problem. */
@@ -121,5 +124,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, roleArg?: string): Config {
         : undefined,
     fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
     modelPricesJson: e.MODEL_PRICES,
+    telegramApiRoot: e.TELEGRAM_API_ROOT?.replace(/\/+$/, ''),
   };
 }

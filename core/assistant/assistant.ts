@@ -17,6 +17,8 @@ export interface IncomingMessage {
   channel: Channel;
   /** The customer's id on the channel (Telegram chat id, WhatsApp number, test session). */
   chatRef: string;
+  /** The channel connection the message came through (for the owner's replies). */
+  integrationId?: string;
   customer: Customer;
   text: string;
   photo?: { mimeType: string; data: Uint8Array };
@@ -88,7 +90,7 @@ export function createAssistant(deps: AssistantDeps) {
 
   return {
     async handle(message: IncomingMessage): Promise<AnswerOutcome> {
-      const chat = await findOrCreateChat(db, message.ownerId, message.channel, message.chatRef, message.customer);
+      const chat = await findOrCreateChat(db, message.ownerId, message.channel, message.chatRef, message.customer, message.integrationId);
       const stored = await addMessage(db, message.ownerId, chat.id, { sender: 'customer', text: message.text || (message.photo ? '[photo]' : ''), externalId: message.externalId });
       if (!stored) return { kind: 'duplicate', chatId: chat.id };
       if (chat.bot_paused) return { kind: 'paused', chatId: chat.id };

@@ -27,11 +27,11 @@ export interface Customer {
 }
 
 /** The chat for this customer on this channel, created on first contact. */
-export async function findOrCreateChat(db: Knex, ownerId: string, channel: Channel, externalId: string, customer: Customer): Promise<ChatRow> {
+export async function findOrCreateChat(db: Knex, ownerId: string, channel: Channel, externalId: string, customer: Customer, integrationId?: string): Promise<ChatRow> {
   const [row] = await db('chats')
-    .insert({ owner_id: ownerId, channel, external_id: externalId, customer_name: customer.name ?? null, customer_username: customer.username ?? null })
+    .insert({ owner_id: ownerId, channel, external_id: externalId, integration_id: integrationId ?? null, customer_name: customer.name ?? null, customer_username: customer.username ?? null })
     .onConflict(['owner_id', 'channel', 'external_id'])
-    .merge({ customer_name: db.raw('coalesce(excluded.customer_name, chats.customer_name)'), customer_username: db.raw('coalesce(excluded.customer_username, chats.customer_username)') })
+    .merge({ integration_id: db.raw('coalesce(excluded.integration_id, chats.integration_id)'), customer_name: db.raw('coalesce(excluded.customer_name, chats.customer_name)'), customer_username: db.raw('coalesce(excluded.customer_username, chats.customer_username)') })
     .returning<ChatRow[]>(['id', 'owner_id', 'channel', 'external_id', 'customer_name', 'bot_paused', 'needs_attention']);
   return row!;
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { NotFoundError } from '../errors.ts';
 import { extractDocument } from './extract.ts';
+import { refreshTermStats } from './term-stats.ts';
 
 export type FileStatus = 'uploaded' | 'processing' | 'ready' | 'failed';
 
@@ -83,6 +84,7 @@ export function createFilesService({ db }: { db: Knex }) {
       // `returning` rather than the affected-row count, which the PGlite driver does not report.
       const deleted = await db('files').where({ owner_id: ownerId, id: fileId }).delete().returning('id');
       if (deleted.length === 0) throw new NotFoundError('File not found');
+      await refreshTermStats(db, ownerId);
     },
   };
 }

@@ -1,7 +1,10 @@
-// Retrieval over one owner's chunks: full-text search ranked with BM25 (IDF-weighted, unlike ts_rank),
-// computed in PostgreSQL from the tsvectors themselves. Every query is filtered by owner first.
+// Full-text retrieval over one owner's chunks, ranked with BM25 (IDF-weighted, unlike ts_rank).
+// Each query word is a group (stem, exact form, synonyms); a chunk either contains a group or not,
+// which for passages of a few hundred tokens ranks as well as counting repeats and is far cheaper.
+// Candidates come from the rarest words first, so a common word never makes a query scan everything.
 import type { Knex } from 'knex';
-import { queryTermGroups } from './query-terms.ts';
+import { queryTermGroups, type TermGroup } from './query-terms.ts';
+import { loadTermStats } from './term-stats.ts';
 
 export interface SearchHit {
   chunkId: string;
@@ -22,56 +25,74 @@ export interface SearchOptions {
 
 const K1 = 1.2;
 const B = 0.75;
+/** How many chunks a query may score at most; rarer words are used to choose them first. */
+const CANDIDATE_BUDGET = 1500;
+const COMMON_SHARE = 0.2;
+const COMMON_ONLY_LIMIT = 300;
+
+/** A tsquery matching any lexeme of the group; lexemes are quoted, so no user text is parsed as syntax. */
+function groupQuery(group: TermGroup): string {
+  return group.lexemes.map((lexeme) => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`).join(' | ');
+}
 
 export async function searchChunks(db: Knex, ownerId: string, query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
   const limit = options.limit ?? 5;
   const minCoverage = options.minCoverage ?? 0.3;
   const groups = await queryTermGroups(db, query);
   if (groups.length === 0) return [];
-  const lexemes = groups.flatMap((group) => group.lexemes);
-  const groupOf = groups.flatMap((group, index) => group.lexemes.map(() => index));
-  // A word's frequency in a chunk is the sum over its variants; its IDF counts chunks with any variant.
+  const stats = await loadTermStats(db, ownerId, [...new Set(groups.flatMap((group) => group.lexemes))]);
+  const n = Math.max(stats.chunkCount, 1);
+  // A group's document frequency: its most frequent variant (a lower bound of the union, close enough).
+  const weighted = groups.map((group) => {
+    const df = Math.max(0, ...group.lexemes.map((lexeme) => stats.df.get(lexeme) ?? 0));
+    return { query: groupQuery(group), df, idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
+  });
+  const totalIdf = weighted.reduce((sum, group) => sum + group.idf, 0);
+
+  // Candidates: chunks containing the rarer words, within a budget. Words found in a fifth of the
+  // owner's chunks or more weigh little and would make every query read most of the index; they only
+  // choose candidates when the question has nothing rarer, and then all of them must match.
+  const byRarity = weighted.filter((group) => group.df <= COMMON_SHARE * n).sort((a, b) => a.df - b.df);
+  const selective: typeof weighted = [];
+  let budget = 0;
+  for (const group of byRarity) {
+    if (selective.length > 0 && budget + group.df > CANDIDATE_BUDGET) break;
+    selective.push(group);
+    budget += group.df;
+  }
+  const candidateQuery = selective.length > 0 ? selective.map((group) => `(${group.query})`).join(' | ') : weighted.map((group) => `(${group.query})`).join(' & ');
+  const candidateLimit = selective.length > 0 ? CANDIDATE_BUDGET * 2 : COMMON_ONLY_LIMIT;
+
   const result = await db.raw(
-    `with q as (select * from unnest(?::text[], ?::int[]) as t(lexeme, grp)),
-     groups as (select distinct grp from q),
-     stats as (select count(*)::float8 as n, coalesce(avg(length(tsv)), 1)::float8 as avgdl from chunks where owner_id = ?),
-     cand as (
-       select id, tsv, length(tsv)::float8 as dl from chunks
-        where owner_id = ? and tsv @@ (select string_agg(quote_literal(lexeme), ' | ') from q)::tsquery
-     ),
-     tf as (
-       select cand.id, q.grp, sum(coalesce(array_length(u.positions, 1), 1))::float8 as tf, min(cand.dl) as dl
-         from cand cross join lateral unnest(cand.tsv) u join q on q.lexeme = u.lexeme
-        group by cand.id, q.grp
-     ),
-     df as (select grp, count(*)::float8 as df from tf group by grp),
-     idf as (
-       select groups.grp, ln(1 + (stats.n - coalesce(df.df, 0) + 0.5) / (coalesce(df.df, 0) + 0.5)) as idf
-         from groups cross join stats left join df on df.grp = groups.grp
-     ),
-     scored as (
-       select tf.id,
-              sum(idf.idf * tf.tf * ${K1 + 1} / (tf.tf + ${K1} * (1 - ${B} + ${B} * tf.dl / stats.avgdl))) as score,
-              sum(idf.idf) / nullif((select sum(idf) from idf), 0) as coverage
-         from tf join idf on idf.grp = tf.grp cross join stats
-        group by tf.id
-     )
-     select c.id, c.file_id, c.position, c.text, c.heading_path, s.score, s.coverage
-       from scored s join chunks c on c.id = s.id
-      where c.owner_id = ? and s.coverage >= ?
-      order by s.score desc, c.id
-      limit ?`,
-    [lexemes, groupOf, ownerId, ownerId, ownerId, minCoverage, limit],
+    `select id, length(tsv) as dl, array[${weighted.map(() => 'tsv @@ ?::tsquery').join(', ')}] as matched
+       from chunks where owner_id = ? and tsv @@ ?::tsquery limit ${candidateLimit}`,
+    [...weighted.map((group) => group.query), ownerId, candidateQuery],
   );
-  return (result.rows as { id: string | number; file_id: string; position: number; text: string; heading_path: string[]; score: number; coverage: number }[]).map(
-    (row) => ({
-      chunkId: String(row.id),
-      fileId: row.file_id,
-      position: row.position,
-      text: row.text,
-      headingPath: row.heading_path,
-      score: Number(row.score),
-      coverage: Number(row.coverage),
-    }),
-  );
+  const scored = (result.rows as { id: string | number; dl: number; matched: boolean[] }[])
+    .map((row) => {
+      let score = 0;
+      let matchedIdf = 0;
+      const norm = K1 * (1 - B + (B * Number(row.dl)) / stats.avgLength);
+      row.matched.forEach((isMatch, index) => {
+        if (!isMatch) return;
+        const idf = weighted[index]!.idf;
+        score += (idf * (K1 + 1)) / (1 + norm);
+        matchedIdf += idf;
+      });
+      return { id: String(row.id), score, coverage: totalIdf > 0 ? matchedIdf / totalIdf : 0 };
+    })
+    .filter((hit) => hit.coverage >= minCoverage)
+    .sort((a, b) => b.score - a.score || Number(a.id) - Number(b.id))
+    .slice(0, limit);
+  if (scored.length === 0) return [];
+
+  const rows = await db('chunks')
+    .where({ owner_id: ownerId })
+    .whereIn('id', scored.map((hit) => hit.id))
+    .select<{ id: string | number; file_id: string; position: number; text: string; heading_path: string[] }[]>('id', 'file_id', 'position', 'text', 'heading_path');
+  const byId = new Map(rows.map((row) => [String(row.id), row]));
+  return scored.flatMap((hit) => {
+    const row = byId.get(hit.id);
+    return row ? [{ chunkId: hit.id, fileId: row.file_id, position: row.position, text: row.text, headingPath: row.heading_path, score: hit.score, coverage: hit.coverage }] : [];
+  });
 }

@@ -11,6 +11,7 @@ import { chunkDocument } from './chunk.ts';
 import { replaceFileChunks } from './chunk-index.ts';
 import { loadFileForTraining } from './files-service.ts';
 import { isExtractionError } from './extraction-errors.ts';
+import { refreshTermStats } from './term-stats.ts';
 
 export const TRAIN_JOB = 'train';
 const STALE_AFTER_MS = 2 * 60_000;
@@ -88,6 +89,7 @@ export function createTrainingService(deps: TrainingDeps) {
         failed.push(file.name);
       }
     }
+    if (ready > 0) await refreshTermStats(db, ownerId);
     const message =
       files.length === 0
         ? 'Nothing new to train: every file is ready'

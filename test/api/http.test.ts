@@ -114,7 +114,7 @@ describe('api/health when the database is down', () => {
     // Nothing listens on port 1: every query fails at once.
     const db = createDatabase({ kind: 'postgres', url: 'postgres://nobody:nothing@127.0.0.1:1/none' });
     const store = new MemoryKeyValueStore();
-    const system = await composeSystem(loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }), {
+    const system = await composeSystem(loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }, 'api'), {
       logger: createLogger('silent'),
       db,
       store,

@@ -31,6 +31,8 @@ export interface TestSystem {
 export interface TestSystemOptions {
   env?: Record<string, string>;
   accountLimits?: AccountLimits;
+  /** Bots poll with a 1 s timeout in tests, so stopping one is quick. */
+  botPollTimeoutSeconds?: number;
 }
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -51,7 +53,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...options.env,
   });
-  const system = await composeSystem(config, { logger: createLogger('debug', sink), db, store: testStore.store, accountLimits: options.accountLimits ?? GENEROUS_LIMITS, queuePrefix: testStore.prefix ? `${testStore.prefix}bull` : undefined });
+  const system = await composeSystem(config, { logger: createLogger('debug', sink), db, store: testStore.store, accountLimits: options.accountLimits ?? GENEROUS_LIMITS, queuePrefix: testStore.prefix ? `${testStore.prefix}bull` : undefined, botPollTimeoutSeconds: options.botPollTimeoutSeconds ?? 1 });
   const server = createServer(system.app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,0 +1,45 @@
+// The Bot API calls the core needs (token check, owner replies), through grammY's Api client.
+import { Api, GrammyError, HttpError } from 'grammy';
+import { autoRetry } from '@grammyjs/auto-retry';
+import { ChannelRejectedError, type TelegramGateway } from '../../core/ports/channel.ts';
+import { splitMessage } from '../../core/assistant/split-message.ts';
+
+export const TELEGRAM_MESSAGE_LIMIT = 4096;
+
+export function createTelegramApi(token: string, apiRoot?: string): Api {
+  const api = new Api(token, apiRoot ? { apiRoot } : undefined);
+  // Honours 429 retry_after and retries 5xx; a minute at most, so a request never hangs forever.
+  api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
+  return api;
+}
+
+export function toChannelError(error: unknown): unknown {
+  if (error instanceof GrammyError && error.error_code < 500 && error.error_code !== 429) {
+    return new ChannelRejectedError(error.description.replace(/^[^:]*: ?/, '') || error.description, error.error_code, { cause: error });
+  }
+  if (error instanceof HttpError) return error;
+  return error;
+}
+
+export function createTelegramGateway(apiRoot?: string): TelegramGateway {
+  return {
+    async getMe(token) {
+      // A token with characters Telegram never issues is refused here: it would end up in the URL.
+      if (!/^\d{3,20}:[A-Za-z0-9_-]{20,100}$/.test(token)) throw new ChannelRejectedError('this is not a bot token (it looks like 123456:ABC-DEF…)', 400);
+      try {
+        const me = await createTelegramApi(token, apiRoot).getMe();
+        return { id: me.id, username: me.username, firstName: me.first_name };
+      } catch (error) {
+        throw toChannelError(error);
+      }
+    },
+    async sendText(token, chatId, text) {
+      const api = createTelegramApi(token, apiRoot);
+      try {
+        for (const part of splitMessage(text, TELEGRAM_MESSAGE_LIMIT)) await api.sendMessage(chatId, part);
+      } catch (error) {
+        throw toChannelError(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,122 @@
+// One connected Telegram bot: long polling through @grammyjs/runner (parallel across chats, in order
+// within a chat), each customer message through the assistant, replies split to Telegram's limit.
+import { Bot, GrammyError, type Context } from 'grammy';
+import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
+import { autoRetry } from '@grammyjs/auto-retry';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Assistant } from '../../core/assistant/assistant.ts';
+import { splitMessage } from '../../core/assistant/split-message.ts';
+import type { Language } from '../../core/assistant/language.ts';
+import { TELEGRAM_MESSAGE_LIMIT } from './telegram-gateway.ts';
+import { TELEGRAM_PHRASES } from './telegram-phrases.ts';
+
+export interface TelegramRunnerDeps {
+  integrationId: string;
+  ownerId: string;
+  token: string;
+  apiRoot?: string;
+  db: Knex;
+  assistant: Assistant;
+  logger: Logger;
+  /** Called when Telegram refuses the token (revoked): the manager marks the integration and stops. */
+  onTokenRejected: (reason: string) => void;
+  /** Long-polling timeout in seconds (Telegram's maximum is 50). */
+  pollTimeoutSeconds?: number;
+}
+
+export interface TelegramRunner {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createTelegramRunner(deps: TelegramRunnerDeps): TelegramRunner {
+  const log = deps.logger.child({ integrationId: deps.integrationId, ownerId: deps.ownerId });
+  const bot = new Bot(deps.token, deps.apiRoot ? { client: { apiRoot: deps.apiRoot } } : undefined);
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
+  // A revoked token shows up as 401 on whatever call comes next, polling included.
+  bot.api.config.use(async (prev, method, payload, signal) => {
+    const result = await prev(method, payload, signal);
+    if (!result.ok && result.error_code === 401) deps.onTokenRejected(`Telegram refused the token (${result.description}); connect the bot again with a new token`);
+    return result;
+  });
+  let handle: RunnerHandle | undefined;
+
+  bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
+
+  bot.command('start', async (ctx) => {
+    const owner = await deps.db('owners').where({ id: deps.ownerId }).first<{ salon_name: string; language: 'ru' | 'uk' | 'en' } | undefined>('salon_name', 'language');
+    await ctx.reply(TELEGRAM_PHRASES.welcome[customerLanguage(ctx, owner?.language)](owner?.salon_name ?? ''));
+  });
+
+  bot.on(['message:text', 'message:photo'], async (ctx) => {
+    const message = ctx.message;
+    const text = message.text ?? message.caption ?? '';
+    let photo: { mimeType: string; data: Uint8Array } | undefined;
+    if (message.photo?.length) photo = await downloadPhoto(ctx, deps.token, deps.apiRoot);
+    await ctx.replyWithChatAction('typing').catch(() => undefined);
+    const outcome = await deps.assistant.handle({
+      ownerId: deps.ownerId,
+      channel: 'telegram',
+      chatRef: String(message.chat.id),
+      integrationId: deps.integrationId,
+      customer: { name: [message.from?.first_name, message.from?.last_name].filter(Boolean).join(' ') || undefined, username: message.from?.username },
+      text,
+      photo,
+      externalId: String(message.message_id),
+    });
+    if (outcome.kind !== 'answered') return;
+    for (const part of splitMessage(outcome.reply.response, TELEGRAM_MESSAGE_LIMIT)) await ctx.reply(part);
+  });
+
+  bot.on('message', async (ctx) => {
+    await ctx.reply(TELEGRAM_PHRASES.unsupported[customerLanguage(ctx)]);
+  });
+
+  bot.catch(async (error) => {
+    const cause = error.error;
+    const chatId = error.ctx.chat?.id;
+    if (cause instanceof GrammyError && cause.error_code === 403 && chatId !== undefined) {
+      // The customer blocked the bot: remember it, so the owner knows replies will not arrive.
+      await deps.db('chats').where({ owner_id: deps.ownerId, channel: 'telegram', external_id: String(chatId) }).update({ customer_blocked: true }).catch(() => undefined);
+      log.info({ chatId }, 'customer blocked the bot');
+      return;
+    }
+    log.error({ err: cause, chatId }, 'telegram update failed');
+    if (chatId !== undefined) await error.ctx.reply(TELEGRAM_PHRASES.failure[customerLanguage(error.ctx)]).catch(() => undefined);
+  });
+
+  return {
+    async start() {
+      // Validates the token (getMe) and removes a webhook left by another deployment, so polling works.
+      await bot.init();
+      await bot.api.deleteWebhook();
+      handle = run(bot, { runner: { fetch: { timeout: deps.pollTimeoutSeconds ?? 30, allowed_updates: ['message'] }, silent: true, retryInterval: 'exponential', maxRetryTime: 15 * 60_000 } });
+      log.info({ username: bot.botInfo.username }, 'telegram bot polling');
+    },
+    async stop() {
+      if (handle?.isRunning()) await handle.stop();
+      handle = undefined;
+    },
+  };
+}
+
+/** The customer's Telegram app language where it is one we answer in, else the owner's. */
+function customerLanguage(ctx: Context, fallback: Language = 'ru'): Language {
+  const code = ctx.from?.language_code ?? '';
+  if (code.startsWith('uk')) return 'uk';
+  if (code.startsWith('ru')) return 'ru';
+  if (code.startsWith('en')) return 'en';
+  return fallback;
+}
+
+async function downloadPhoto(ctx: Context, token: string, apiRoot?: string): Promise<{ mimeType: string; data: Uint8Array } | undefined> {
+  const sizes = ctx.message?.photo;
+  const largest = sizes?.[sizes.length - 1];
+  if (!largest) return undefined;
+  const file = await ctx.api.getFile(largest.file_id);
+  if (!file.file_path) return undefined;
+  const response = await fetch(`${apiRoot ?? 'https://api.telegram.org'}/file/bot${token}/${file.file_path}`);
+  if (!response.ok) return undefined;
+  return { mimeType: 'image/jpeg', data: new Uint8Array(await response.arrayBuffer()) };
+}

@@ -1,0 +1,163 @@
+// The owner's channel connections. Tokens are validated before they are saved, sealed at rest,
+// never returned, and forgotten on delete. Every query filters by owner.
+import type { Knex } from 'knex';
+import type { KeyValueStore } from '../ports/key-value-store.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
+import { ChannelRejectedError, type TelegramGateway } from '../ports/channel.ts';
+import { ConflictError, InvalidError, NotFoundError, UnavailableError } from '../errors.ts';
+import { isUniqueViolation } from '../accounts/owners.ts';
+import { publishIntegrationEvent } from './integration-events.ts';
+
+export type IntegrationStatus = 'pending' | 'connected' | 'stopped' | 'error';
+
+export interface IntegrationView {
+  id: string;
+  type: 'telegram' | 'whatsapp' | 'calendar';
+  status: IntegrationStatus;
+  status_reason: string | null;
+  connected_at: string | null;
+  /** Public facts only (the bot's username), never a secret. */
+  username?: string;
+  bot_id?: number;
+}
+
+interface IntegrationRow {
+  id: string;
+  owner_id: string;
+  type: 'telegram' | 'whatsapp' | 'calendar';
+  status: IntegrationStatus;
+  status_reason: string | null;
+  external_ref: string | null;
+  public_info: { username?: string; bot_id?: number } | string;
+  secrets_sealed: string | null;
+  connected_at: Date | null;
+}
+
+function publicInfo(row: IntegrationRow): { username?: string; bot_id?: number } {
+  return typeof row.public_info === 'string' ? JSON.parse(row.public_info) : row.public_info;
+}
+
+export function toIntegrationView(row: IntegrationRow): IntegrationView {
+  const info = publicInfo(row);
+  return {
+    id: row.id,
+    type: row.type,
+    status: row.status,
+    status_reason: row.status_reason,
+    connected_at: row.connected_at ? row.connected_at.toISOString() : null,
+    ...(info.username ? { username: info.username } : {}),
+    ...(info.bot_id ? { bot_id: info.bot_id } : {}),
+  };
+}
+
+export interface IntegrationsDeps {
+  db: Knex;
+  store: KeyValueStore;
+  secretBox: SecretBox;
+  telegram: TelegramGateway;
+}
+
+export type IntegrationsService = ReturnType<typeof createIntegrationsService>;
+
+export function createIntegrationsService(deps: IntegrationsDeps) {
+  const { db, store, secretBox, telegram } = deps;
+
+  async function ownRow(ownerId: string, id: string): Promise<IntegrationRow> {
+    const row = await db('integrations').where({ owner_id: ownerId, id }).first<IntegrationRow | undefined>();
+    if (!row) throw new NotFoundError('Integration not found');
+    return row;
+  }
+
+  async function checkToken(token: string) {
+    try {
+      return await telegram.getMe(token);
+    } catch (error) {
+      if (error instanceof ChannelRejectedError) {
+        throw new InvalidError(`Telegram rejected this token: ${error.message}`, [{ loc: ['body', 'token'], msg: `Telegram rejected this token: ${error.message}`, type: 'value_error' }], { cause: error });
+      }
+      throw new UnavailableError('Telegram cannot be reached right now; try again in a minute', { cause: error });
+    }
+  }
+
+  return {
+    async list(ownerId: string): Promise<IntegrationView[]> {
+      const rows = await db('integrations').where({ owner_id: ownerId }).orderBy('created_at', 'asc').select<IntegrationRow[]>();
+      return rows.map(toIntegrationView);
+    },
+
+    /** Validates the token with getMe, then saves it sealed; connecting the same bot again updates it. */
+    async connectTelegram(ownerId: string, token: string): Promise<{ integration: IntegrationView; created: boolean }> {
+      const bot = await checkToken(token);
+      const externalRef = String(bot.id);
+      const existing = await db('integrations').where({ type: 'telegram', external_ref: externalRef }).first<IntegrationRow | undefined>();
+      if (existing && existing.owner_id !== ownerId) throw new ConflictError('This bot is already connected to another account');
+      const values = {
+        status: 'connected',
+        status_reason: null,
+        public_info: JSON.stringify({ username: bot.username, bot_id: bot.id }),
+        secrets_sealed: secretBox.encrypt(JSON.stringify({ token })),
+        connected_at: new Date(),
+        updated_at: new Date(),
+      };
+      let rows: IntegrationRow[];
+      try {
+        rows = existing
+          ? await db('integrations').where({ owner_id: ownerId, id: existing.id }).update(values).returning<IntegrationRow[]>('*')
+          : await db('integrations').insert({ owner_id: ownerId, type: 'telegram', external_ref: externalRef, ...values }).returning<IntegrationRow[]>('*');
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new ConflictError('This bot is already connected to another account', { cause: error });
+        throw error;
+      }
+      const row = rows[0]!;
+      await publishIntegrationEvent(store, { integrationId: row.id, change: 'connected' });
+      return { integration: toIntegrationView(row), created: !existing };
+    },
+
+    async remove(ownerId: string, id: string): Promise<void> {
+      const deleted = await db('integrations').where({ owner_id: ownerId, id }).delete().returning('id');
+      if (deleted.length === 0) throw new NotFoundError('Integration not found');
+      await publishIntegrationEvent(store, { integrationId: id, change: 'deleted' });
+    },
+
+    async start(ownerId: string, id: string): Promise<IntegrationView> {
+      await ownRow(ownerId, id);
+      const [row] = await db('integrations').where({ owner_id: ownerId, id }).update({ status: 'connected', status_reason: null, updated_at: new Date() }).returning<IntegrationRow[]>('*');
+      await publishIntegrationEvent(store, { integrationId: id, change: 'started' });
+      return toIntegrationView(row!);
+    },
+
+    async stop(ownerId: string, id: string): Promise<IntegrationView> {
+      await ownRow(ownerId, id);
+      const [row] = await db('integrations').where({ owner_id: ownerId, id }).update({ status: 'stopped', status_reason: 'Stopped by the owner', updated_at: new Date() }).returning<IntegrationRow[]>('*');
+      await publishIntegrationEvent(store, { integrationId: id, change: 'stopped' });
+      return toIntegrationView(row!);
+    },
+
+    /** Checks that the stored token still works; a refused token marks the integration `error`. */
+    async test(ownerId: string, id: string): Promise<{ ok: boolean; detail: string; integration: IntegrationView }> {
+      const row = await ownRow(ownerId, id);
+      const token = row.secrets_sealed ? (JSON.parse(secretBox.decrypt(row.secrets_sealed)) as { token: string }).token : undefined;
+      if (!token) return { ok: false, detail: 'No token stored', integration: toIntegrationView(row) };
+      try {
+        const bot = await telegram.getMe(token);
+        return { ok: true, detail: `Telegram answers as @${bot.username}`, integration: toIntegrationView(row) };
+      } catch (error) {
+        if (!(error instanceof ChannelRejectedError)) throw new UnavailableError('Telegram cannot be reached right now; try again in a minute', { cause: error });
+        const [updated] = await db('integrations').where({ owner_id: ownerId, id }).update({ status: 'error', status_reason: `Telegram rejected the token: ${error.message}` }).returning<IntegrationRow[]>('*');
+        await publishIntegrationEvent(store, { integrationId: id, change: 'stopped' });
+        return { ok: false, detail: `Telegram rejected the token: ${error.message}`, integration: toIntegrationView(updated!) };
+      }
+    },
+  };
+}
+
+/** For runners (not for routes): the decrypted token of a connected Telegram integration. */
+export async function loadTelegramIntegration(db: Knex, secretBox: SecretBox, id: string): Promise<{ id: string; ownerId: string; token: string; status: IntegrationStatus } | undefined> {
+  const row = await db('integrations').where({ id, type: 'telegram' }).first<IntegrationRow | undefined>();
+  if (!row?.secrets_sealed) return undefined;
+  return { id: row.id, ownerId: row.owner_id, token: (JSON.parse(secretBox.decrypt(row.secrets_sealed)) as { token: string }).token, status: row.status };
+}
+
+export async function markIntegrationError(db: Knex, id: string, reason: string): Promise<void> {
+  await db('integrations').where({ id }).update({ status: 'error', status_reason: reason, updated_at: new Date() });
+}

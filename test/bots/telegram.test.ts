@@ -1,0 +1,222 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { startTestSystem, type TestSystem } from '../support/test-system.ts';
+import { registerOwner, type RegisteredOwner } from '../support/owners.ts';
+import { trainAndWait, uploadFixture } from '../support/knowledge.ts';
+import { eventually } from '../support/eventually.ts';
+import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server.ts';
+
+let nextBotId = 7_000_000_000;
+function newBot(fake: FakeTelegram, username: string): { token: string; id: number } {
+  const id = nextBotId++;
+  const token = `${id}:${randomBytes(26).toString('base64url').slice(0, 35)}`;
+  fake.addBot({ token, id, username, firstName: username });
+  return { token, id };
+}
+
+describe('bots/telegram: customers talk to the business bot', function () {
+  this.timeout(60_000);
+  let fake: FakeTelegram;
+  let t: TestSystem;
+  let anna: RegisteredOwner;
+  let annaBot: { token: string; id: number };
+  let annaIntegration: string;
+
+  const connect = (owner: RegisteredOwner, token: string) => t.http.post('/api/integrations/telegram/', { token: owner.access, body: { token } });
+
+  before(async () => {
+    fake = await startFakeTelegram();
+    t = await startTestSystem({ env: { TELEGRAM_API_ROOT: fake.url } });
+    anna = await registerOwner(t.http, { salon_name: 'Лотос' });
+    await uploadFixture(t.http, anna.access, 'price-list.xlsx');
+    await trainAndWait(t.http, anna.access);
+    annaBot = newBot(fake, 'lotus_salon_bot');
+    const connected = await connect(anna, annaBot.token);
+    expect(connected.status, connected.text).to.equal(201);
+    annaIntegration = connected.body.id;
+    await fake.waitForPolling(annaBot.token);
+  });
+  after(async () => {
+    await t.close();
+    await fake.close();
+  });
+
+  it('connects a good token without ever showing it, and keeps it encrypted at rest', async () => {
+    const list = await t.http.get('/api/integrations/', { token: anna.access });
+    expect(list.body).to.have.length(1);
+    expect(list.body[0]).to.include({ id: annaIntegration, type: 'telegram', status: 'connected', username: 'lotus_salon_bot' });
+    expect(list.text).to.not.include(annaBot.token);
+    const row = await t.system.db.knex('integrations').where({ id: annaIntegration }).first();
+    expect(row.secrets_sealed).to.be.a('string').and.not.include(annaBot.token.split(':')[1]);
+    expect(t.logs.join('')).to.not.include(annaBot.token.split(':')[1]);
+  });
+
+  it("refuses a token Telegram rejects (422 with Telegram's reason) and a malformed one, storing nothing", async () => {
+    const owner = await registerOwner(t.http);
+    const rejected = await connect(owner, `123456789:${'A'.repeat(35)}`);
+    expect(rejected.status).to.equal(422);
+    expect(rejected.body.detail[0]).to.deep.include({ loc: ['body', 'token'] });
+    expect(rejected.body.detail[0].msg).to.match(/Telegram rejected this token: .*Unauthorized/);
+    const malformed = await connect(owner, 'not a token');
+    expect(malformed.status).to.equal(422);
+    expect((await t.http.get('/api/integrations', { token: owner.access })).body).to.deep.equal([]);
+  });
+
+  it("answers a customer's question with the price from the owner's spreadsheet, and greets /start with the salon's name", async () => {
+    fake.customerSays(annaBot.token, { chatId: 501, firstName: 'Olga', text: '/start' });
+    const welcome = await fake.waitForMessage(annaBot.token, 501);
+    expect(welcome.text).to.include('Лотос');
+    fake.customerSays(annaBot.token, { chatId: 501, firstName: 'Olga', username: 'olga', text: 'Сколько стоит маникюр с покрытием?' });
+    const answer = await fake.waitForMessage(annaBot.token, 501, (message) => message.text.includes('1500'));
+    expect(answer.text).to.include('price-list.xlsx');
+    expect(fake.calls.some((call) => call.method === 'sendChatAction')).to.equal(true);
+  });
+
+  it('shows the chat in history with its unread count; opening it lists both sides and clears unread', async () => {
+    fake.customerSays(annaBot.token, { chatId: 502, firstName: 'Ivan', text: 'Сколько стоит педикюр?' });
+    await fake.waitForMessage(annaBot.token, 502);
+    const list = await eventually(async () => {
+      const response = await t.http.get('/api/agent/history/?page=1&page_size=50', { token: anna.access });
+      return response.body.items.find((chat: { customer_name: string }) => chat.customer_name === 'Ivan');
+    }, 5000, 'the chat in history');
+    expect(list).to.include({ channel: 'telegram', unread: 1, bot_paused: false });
+    const detail = await t.http.get(`/api/agent/history/${list.id}/`, { token: anna.access });
+    expect(detail.status).to.equal(200);
+    expect(detail.body.messages.map((m: { sender: string }) => m.sender)).to.deep.equal(['customer', 'ai']);
+    expect(detail.body.messages[0].text).to.equal('Сколько стоит педикюр?');
+    const after = await t.http.get('/api/agent/history/', { token: anna.access });
+    expect(after.body.items.find((chat: { id: string }) => chat.id === list.id).unread).to.equal(0);
+  });
+
+  it('a paused chat stores the message and stays silent; the owner reply reaches the customer; unpausing hands back', async () => {
+    fake.customerSays(annaBot.token, { chatId: 503, firstName: 'Petr', text: 'Привет' });
+    await fake.waitForMessage(annaBot.token, 503);
+    const chat = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find((c: { customer_name: string }) => c.customer_name === 'Petr');
+    expect((await t.http.put(`/api/agent/history/${chat.id}`, { token: anna.access, body: { bot_paused: true } })).body.bot_paused).to.equal(true);
+    const repliesBefore = fake.sent(annaBot.token).filter((m) => m.chat_id === 503).length;
+    fake.customerSays(annaBot.token, { chatId: 503, firstName: 'Petr', text: 'Сколько стоит маникюр с покрытием?' });
+    await eventually(async () => {
+      const detail = await t.http.get(`/api/agent/history/${chat.id}`, { token: anna.access });
+      return detail.body.messages.some((m: { text: string }) => m.text === 'Сколько стоит маникюр с покрытием?');
+    }, 5000, 'the paused message to be stored');
+    const reply = await t.http.post(`/api/agent/history/${chat.id}/messages/`, { token: anna.access, body: { text: 'Добрый день! Это Анна, 1500 руб.' } });
+    expect(reply.status).to.equal(201);
+    expect(reply.body.sender).to.equal('owner');
+    await fake.waitForMessage(annaBot.token, 503, (m) => m.text === 'Добрый день! Это Анна, 1500 руб.');
+    const toPetr = fake.sent(annaBot.token).filter((m) => m.chat_id === 503);
+    expect(toPetr.length).to.equal(repliesBefore + 1);
+    await t.http.put(`/api/agent/history/${chat.id}/`, { token: anna.access, body: { bot_paused: false } });
+    fake.customerSays(annaBot.token, { chatId: 503, firstName: 'Petr', text: 'А педикюр сколько стоит?' });
+    await fake.waitForMessage(annaBot.token, 503, (m) => m.text.includes('Педикюр'));
+  });
+
+  it('answers a redelivered update only once', async () => {
+    const update = fake.customerSays(annaBot.token, { chatId: 504, firstName: 'Dup', text: 'Сколько стоит маникюр с покрытием?' });
+    await fake.waitForMessage(annaBot.token, 504);
+    // The runner confirms an update with its next poll; redeliver once it has.
+    await eventually(async () => {
+      try {
+        fake.redeliver(annaBot.token, update.update_id);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 5000, 'the update to be confirmed');
+    fake.customerSays(annaBot.token, { chatId: 504, firstName: 'Dup', text: 'Спасибо' });
+    await fake.waitForMessage(annaBot.token, 504, (m) => !m.text.includes('1500'));
+    const priceAnswers = fake.sent(annaBot.token).filter((m) => m.chat_id === 504 && m.text.includes('1500'));
+    expect(priceAnswers).to.have.length(1);
+  });
+
+  it("retries a 429 with Telegram's retry_after and still delivers the answer", async () => {
+    fake.failNext(annaBot.token, 'sendMessage', { status: 429, description: 'Too Many Requests: retry after 1', retryAfter: 1 });
+    fake.customerSays(annaBot.token, { chatId: 505, firstName: 'Busy', text: 'Сколько стоит маникюр с покрытием?' });
+    const answer = await fake.waitForMessage(annaBot.token, 505, (m) => m.text.includes('1500'), 10_000);
+    expect(answer.text).to.include('1500');
+    expect(fake.calls.filter((call) => call.method === 'sendMessage' && call.status === 429)).to.have.length.at.least(1);
+  });
+
+  it('answers voice messages and stickers politely with what it can read', async () => {
+    fake.customerSendsVoice(annaBot.token, { chatId: 506, firstName: 'Voice', languageCode: 'en' });
+    const reply = await fake.waitForMessage(annaBot.token, 506);
+    expect(reply.text).to.match(/text messages and photos/);
+  });
+
+  it('refuses an owner reply to a customer who blocked the bot, with the reason', async () => {
+    fake.customerSays(annaBot.token, { chatId: 507, firstName: 'Gone', text: 'Привет' });
+    await fake.waitForMessage(annaBot.token, 507);
+    const chat = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find((c: { customer_name: string }) => c.customer_name === 'Gone');
+    fake.blockBot(annaBot.token, 507);
+    const reply = await t.http.post(`/api/agent/history/${chat.id}/messages`, { token: anna.access, body: { text: 'Вы тут?' } });
+    expect(reply.status).to.equal(422);
+    expect(reply.body.detail).to.match(/blocked/);
+  });
+
+  it("keeps a second owner to their own bot and files: no reuse of the first bot, no touching the first owner's integration or chats", async () => {
+    const boris = await registerOwner(t.http, { salon_name: 'Barber' });
+    await uploadFixture(t.http, boris.access, 'services.csv');
+    await trainAndWait(t.http, boris.access);
+    expect((await connect(boris, annaBot.token)).status).to.equal(409);
+    const borisBot = newBot(fake, 'barber_bot');
+    expect((await connect(boris, borisBot.token)).status).to.equal(201);
+    await fake.waitForPolling(borisBot.token);
+    fake.customerSays(borisBot.token, { chatId: 601, firstName: 'Max', text: 'Сколько стоит маникюр с покрытием?' });
+    const answer = await fake.waitForMessage(borisBot.token, 601);
+    expect(answer.text).to.not.include('1500');
+    fake.customerSays(borisBot.token, { chatId: 601, firstName: 'Max', text: "How much is a men's haircut?" });
+    expect((await fake.waitForMessage(borisBot.token, 601, (m) => m.text.includes('800'))).text).to.include('services.csv');
+    for (const [method, path] of [['DELETE', ''], ['POST', '/stop'], ['POST', '/start'], ['POST', '/test']] as const) {
+      expect((await t.http.request(method, `/api/integrations/${annaIntegration}${path}`, { token: boris.access })).status, `${method} ${path}`).to.equal(404);
+    }
+    const borisList = await t.http.get('/api/integrations', { token: boris.access });
+    expect(borisList.body.map((i: { username: string }) => i.username)).to.deep.equal(['barber_bot']);
+    const annasChat = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items[0];
+    expect((await t.http.get(`/api/agent/history/${annasChat.id}`, { token: boris.access })).status).to.equal(404);
+    expect((await t.http.post(`/api/agent/history/${annasChat.id}/messages`, { token: boris.access, body: { text: 'hi' } })).status).to.equal(404);
+    expect((await t.http.get('/api/agent/history/', { token: boris.access })).body.items.every((c: { customer_name: string }) => c.customer_name === 'Max')).to.equal(true);
+    expect((await t.http.get('/api/integrations', { token: anna.access })).body[0].status).to.equal('connected');
+  });
+
+  it('marks a bot whose token was revoked as error with the reason, and stops polling it', async () => {
+    const owner = await registerOwner(t.http);
+    const bot = newBot(fake, 'revoked_bot');
+    const { body } = await connect(owner, bot.token);
+    await fake.waitForPolling(bot.token);
+    fake.revokeBot(bot.token);
+    const integration = await eventually(async () => {
+      const list = await t.http.get('/api/integrations', { token: owner.access });
+      return list.body[0].status === 'error' ? list.body[0] : undefined;
+    }, 10_000, 'the integration to be marked error');
+    expect(integration.id).to.equal(body.id);
+    expect(integration.status_reason).to.match(/refused the token/);
+    await eventually(async () => !t.system.bots!.running().includes(body.id), 5000, 'the runner to stop');
+    const check = await t.http.post(`/api/integrations/${body.id}/test`, { token: owner.access });
+    expect(check.body.ok).to.equal(false);
+  });
+
+  it('stop and start take effect at once; delete stops polling and forgets the token', async () => {
+    const owner = await registerOwner(t.http);
+    const bot = newBot(fake, 'temp_bot');
+    const { body } = await connect(owner, bot.token);
+    await fake.waitForPolling(bot.token);
+    expect((await t.http.post(`/api/integrations/${body.id}/stop`, { token: owner.access })).body.status).to.equal('stopped');
+    await fake.waitForPollingStopped(bot.token);
+    await eventually(async () => !t.system.bots!.running().includes(body.id), 5000, 'the runner to stop');
+    expect((await t.http.post(`/api/integrations/${body.id}/start`, { token: owner.access })).body.status).to.equal('connected');
+    await fake.waitForPolling(bot.token);
+    const test = await t.http.post(`/api/integrations/${body.id}/test/`, { token: owner.access });
+    expect(test.body).to.include({ ok: true });
+    expect((await t.http.delete(`/api/integrations/${body.id}/`, { token: owner.access })).status).to.equal(204);
+    await eventually(async () => !t.system.bots!.running().includes(body.id), 5000, 'the runner to stop');
+    await fake.waitForPollingStopped(bot.token);
+    expect(await t.system.db.knex('integrations').where({ id: body.id }).first()).to.equal(undefined);
+  });
+
+  it('after a restart on the same data the bot answers without anyone reconnecting it', async () => {
+    await t.close();
+    t = await startTestSystem({ env: { TELEGRAM_API_ROOT: fake.url } });
+    await fake.waitForPolling(annaBot.token);
+    fake.customerSays(annaBot.token, { chatId: 508, firstName: 'Later', text: 'Сколько стоит маникюр с покрытием?' });
+    expect((await fake.waitForMessage(annaBot.token, 508, (m) => m.text.includes('1500'))).text).to.include('1500');
+  });
+});

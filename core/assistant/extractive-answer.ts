@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import type { SearchHit } from '../knowledge/hybrid-search.ts';
 import { queryTermGroups } from '../knowledge/query-terms.ts';
-import { EXACT_CONFIG, STEMMED_CONFIG } from '../knowledge/text-search-config.ts';
+import { EXACT_CONFIG, normalizeSearchText, STEMMED_CONFIG } from '../knowledge/text-search-config.ts';
 
 const MAX_SENTENCES = 3;
 // A passage this short is itself the answer (an hours table, a price row): picking lines out of it loses context.
@@ -33,7 +33,7 @@ export async function bestSentences(db: Knex, question: string, hits: SearchHit[
   const result = await db.raw(
     `select s.ord::int as ord, array(select lexeme from unnest(to_tsvector('${STEMMED_CONFIG}', s.text) || to_tsvector('${EXACT_CONFIG}', s.text))) as lexemes
        from unnest(?::text[]) with ordinality as s(text, ord)`,
-    [candidates.map((candidate) => candidate.text)],
+    [candidates.map((candidate) => normalizeSearchText(candidate.text))],
   );
   const lexemesByIndex = new Map<number, Set<string>>();
   for (const row of result.rows as { ord: number; lexemes: string[] }[]) lexemesByIndex.set(row.ord - 1, new Set(row.lexemes));

@@ -1,7 +1,7 @@
 // Writes a file's chunks into the owner's search index. A file's chunks are replaced in one
 // transaction, so search sees either the old chunks or the new ones, never a half-built file.
 import type { Knex } from 'knex';
-import { TSVECTOR_SQL } from './text-search-config.ts';
+import { normalizeSearchText, TSVECTOR_SQL } from './text-search-config.ts';
 
 export interface ChunkInput {
   position: number;
@@ -18,7 +18,7 @@ export async function replaceFileChunks(db: Knex, ownerId: string, fileId: strin
     for (let start = 0; start < chunks.length; start += INSERT_BATCH) {
       const rows = chunks.slice(start, start + INSERT_BATCH).map((chunk, offset) => {
         // Headings are searchable too: "Prices › Nails" helps a question about nail prices.
-        const searchable = [...chunk.headingPath, chunk.text].join('\n');
+        const searchable = normalizeSearchText([...chunk.headingPath, chunk.text].join('\n'));
         return {
           owner_id: ownerId,
           file_id: fileId,

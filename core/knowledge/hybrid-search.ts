@@ -19,7 +19,7 @@ export interface SearchHit {
 
 export interface SearchOptions {
   limit?: number;
-  /** Hits matching less than this share of the question's weight are dropped (default 0.3). */
+  /** Hits matching less than this share of the question's weight are dropped (default 0.2). */
   minCoverage?: number;
 }
 
@@ -32,12 +32,13 @@ const COMMON_ONLY_LIMIT = 300;
 
 /** A tsquery matching any lexeme of the group; lexemes are quoted, so no user text is parsed as syntax. */
 function groupQuery(group: TermGroup): string {
-  return group.lexemes.map((lexeme) => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`).join(' | ');
+  const quote = (lexeme: string) => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+  return [...group.lexemes.map(quote), ...group.prefixes.map((prefix) => `${quote(prefix)}:*`)].join(' | ');
 }
 
 export async function searchChunks(db: Knex, ownerId: string, query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
   const limit = options.limit ?? 5;
-  const minCoverage = options.minCoverage ?? 0.3;
+  const minCoverage = options.minCoverage ?? 0.2;
   const groups = await queryTermGroups(db, query);
   if (groups.length === 0) return [];
   const stats = await loadTermStats(db, ownerId, [...new Set(groups.flatMap((group) => group.lexemes))]);

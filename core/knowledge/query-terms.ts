@@ -1,11 +1,21 @@
 // Turns a customer's question into weighted search terms: one group per meaningful word, holding its
 // stem, its exact form and the words customers use interchangeably for it ("сколько стоит" ↔ "цена").
 import type { Knex } from 'knex';
-import { EXACT_CONFIG, STEMMED_CONFIG } from './text-search-config.ts';
+import { EXACT_CONFIG, normalizeSearchText, STEMMED_CONFIG } from './text-search-config.ts';
 
 export interface TermGroup {
   word: string;
   lexemes: string[];
+  /** Stem prefixes matched as `prefix:*`: other forms of the word the stemmer does not join
+   * (Ukrainian endings, "Монгольской" ↔ "Монголии"). */
+  prefixes: string[];
+}
+
+const PREFIX_MIN_STEM = 7;
+const PREFIX_MIN_LENGTH = 5;
+
+function stemPrefixes(stems: string[]): string[] {
+  return [...new Set(stems.filter((stem) => stem.length >= PREFIX_MIN_STEM).map((stem) => stem.slice(0, Math.max(PREFIX_MIN_LENGTH, stem.length - 3))))];
 }
 
 // Words that make a question a question but never appear in the answer ("how much", "do you").
@@ -50,11 +60,11 @@ async function wordGroups(db: Knex, text: string): Promise<TermGroup[]> {
     `select word.lexeme as word,
             array(select stem.lexeme from unnest(to_tsvector('${STEMMED_CONFIG}', word.lexeme)) stem) as stems
        from unnest(to_tsvector('${EXACT_CONFIG}', ?)) word`,
-    [text],
+    [normalizeSearchText(text)],
   );
   return (result.rows as { word: string; stems: string[] }[])
     .filter((row) => row.stems.length > 0) // no stem: a stop word ("и", "the")
-    .map((row) => ({ word: row.word, lexemes: [...new Set([row.word, ...row.stems])] }));
+    .map((row) => ({ word: row.word, lexemes: [...new Set([row.word, ...row.stems])], prefixes: stemPrefixes(row.stems) }));
 }
 
 export async function queryTermGroups(db: Knex, query: string): Promise<TermGroup[]> {
@@ -62,6 +72,7 @@ export async function queryTermGroups(db: Knex, query: string): Promise<TermGrou
   const groups = (await wordGroups(db, query)).filter((group) => !QUESTION_WORDS.has(group.word));
   return groups.map((group) => {
     const expansion = group.lexemes.map((lexeme) => synonyms.get(lexeme)).find((found) => found !== undefined);
-    return expansion ? { word: group.word, lexemes: [...new Set([...group.lexemes, ...expansion])] } : group;
+    // Synonym sets are complete word lists: no prefix guessing for them ("цен:*" would match "ценный").
+    return expansion ? { word: group.word, lexemes: [...new Set([...group.lexemes, ...expansion])], prefixes: [] } : group;
   });
 }

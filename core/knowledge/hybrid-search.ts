@@ -31,9 +31,9 @@ const COMMON_SHARE = 0.2;
 const COMMON_ONLY_LIMIT = 300;
 
 /** A tsquery matching any lexeme of the group; lexemes are quoted, so no user text is parsed as syntax. */
-function groupQuery(group: TermGroup): string {
+function groupQuery(group: TermGroup, withPrefixes: boolean): string {
   const quote = (lexeme: string) => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
-  return [...group.lexemes.map(quote), ...group.prefixes.map((prefix) => `${quote(prefix)}:*`)].join(' | ');
+  return [...group.lexemes.map(quote), ...(withPrefixes ? group.prefixes.map((prefix) => `${quote(prefix)}:*`) : [])].join(' | ');
 }
 
 export async function searchChunks(db: Knex, ownerId: string, query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
@@ -46,7 +46,8 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
   // A group's document frequency: its most frequent variant (a lower bound of the union, close enough).
   const weighted = groups.map((group) => {
     const df = Math.max(0, ...group.lexemes.map((lexeme) => stats.df.get(lexeme) ?? 0));
-    return { query: groupQuery(group), df, idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
+    // Prefix variants scan a range of the index: worth it only when no exact form of the word is indexed.
+    return { query: groupQuery(group, true), selectQuery: groupQuery(group, df === 0), df, idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
   });
   const totalIdf = weighted.reduce((sum, group) => sum + group.idf, 0);
 
@@ -61,7 +62,8 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     selective.push(group);
     budget += group.df;
   }
-  const candidateQuery = selective.length > 0 ? selective.map((group) => `(${group.query})`).join(' | ') : weighted.map((group) => `(${group.query})`).join(' & ');
+  const candidateQuery =
+    selective.length > 0 ? selective.map((group) => `(${group.selectQuery})`).join(' | ') : weighted.map((group) => `(${group.selectQuery})`).join(' & ');
   const candidateLimit = selective.length > 0 ? CANDIDATE_BUDGET * 2 : COMMON_ONLY_LIMIT;
 
   const result = await db.raw(

@@ -1,0 +1,50 @@
+// The relevance floor keeps a partly matching passage from answering a question it does not answer.
+import { expect } from 'chai';
+import { createDatabase, migrateToLatest, type Database } from '../../../infra/database.ts';
+import { replaceFileChunks } from '../../../core/knowledge/chunk-index.ts';
+import { refreshTermStats } from '../../../core/knowledge/term-stats.ts';
+import { searchChunks } from '../../../core/knowledge/hybrid-search.ts';
+
+describe('core/knowledge relevance floor and normalisation', () => {
+  let db: Database;
+  let ownerId: string;
+
+  before(async () => {
+    db = createDatabase({ kind: 'pglite-memory' });
+    await migrateToLatest(db.knex);
+    const [owner] = await db.knex('owners').insert({ email: 'floor@example.com', password_hash: 'x', salon_name: 'S' }).returning<{ id: string }[]>('id');
+    ownerId = owner!.id;
+    const [file] = await db.knex('files').insert({ owner_id: ownerId, name: 'prices.csv', size: 1, type: 'csv', sha256: 'f', status: 'ready' }).returning<{ id: string }[]>('id');
+    const rows = [
+      'Услуга: Маникюр с покрытием; Цена: 1500 руб',
+      'Услуга: Маникюр классический; Цена: 900 руб',
+      'Услуга: Педикюр; Цена: 2000 руб',
+      'Услуга: Наращивание ресниц; Цена: 2500 руб',
+      'Психотерапи́я и массаж лица — по записи, ещё можно оплатить картой',
+    ];
+    await replaceFileChunks(db.knex, ownerId, file!.id, rows.map((text, position) => ({ position, text, headingPath: [], tokenCount: 10 })));
+    await refreshTermStats(db.knex, ownerId);
+  });
+  after(() => db.close());
+
+  it('finds the row for a service it has', async () => {
+    const hits = await searchChunks(db.knex, ownerId, 'Сколько стоит педикюр?');
+    expect(hits[0]!.text).to.include('Педикюр');
+  });
+
+  it('does not answer a price question about a service the owner does not offer with other prices', async () => {
+    expect(await searchChunks(db.knex, ownerId, 'Сколько стоит стрижка?')).to.deep.equal([]);
+    expect(await searchChunks(db.knex, ownerId, 'Делаете ли вы татуировки?')).to.deep.equal([]);
+  });
+
+  it('matches words written with stress marks or ё either way', async () => {
+    expect((await searchChunks(db.knex, ownerId, 'Что такое психотерапия?'))[0]!.text).to.include('Психотерапи');
+    expect((await searchChunks(db.knex, ownerId, 'можно ещё картой?'))[0]!.text).to.include('картой');
+    expect((await searchChunks(db.knex, ownerId, 'можно еще картой?'))[0]!.text).to.include('картой');
+  });
+
+  it('joins word forms the stemmer does not (stem prefixes)', async () => {
+    const hits = await searchChunks(db.knex, ownerId, 'наращиванием ресничек');
+    expect(hits[0]!.text).to.include('Наращивание ресниц');
+  });
+});

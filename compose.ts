@@ -34,6 +34,7 @@ import { createIntegrationsService } from './core/integrations/integrations-serv
 import { createTelegramGateway } from './bots/telegram/telegram-gateway.ts';
 import { createOwnerReplySender } from './bots/owner-reply-sender.ts';
 import { createBotManager, type BotManager } from './bots/bot-manager.ts';
+import { createTelegramWebhook, TELEGRAM_UPDATE_JOB, telegramWebhookSecret, telegramWebhookUrl } from './bots/telegram/telegram-webhook.ts';
 
 const packageJson = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 export const APP_INFO = { name: 'Frontdesk', version: packageJson.version };
@@ -131,11 +132,19 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     const telegram = createTelegramGateway(config.telegramApiRoot);
     const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram });
     const history = createHistoryService({ db: db.knex, sender: createOwnerReplySender({ db: db.knex, secretBox, telegram }) });
+    const publicUrl = config.publicUrl;
+    const telegramWebhook = publicUrl
+      ? createTelegramWebhook({ db: db.knex, secretBox, assistant, logger, queue, secretKey: secrets.encryptionKey, apiRoot: config.telegramApiRoot })
+      : undefined;
+    if (telegramWebhook && (config.role === 'all' || config.role === 'worker')) queue.process(TELEGRAM_UPDATE_JOB, (payload) => telegramWebhook.handleJob(payload));
     let bots: BotManager | undefined;
     if (config.role === 'all' || config.role === 'bots') {
       bots = createBotManager({
         db: db.knex, store, secretBox, assistant, logger, telegramApiRoot: config.telegramApiRoot,
         leaseMs: options.botLeaseMs, pollTimeoutSeconds: options.botPollTimeoutSeconds,
+        webhook: publicUrl
+          ? { url: (id) => telegramWebhookUrl(publicUrl, id), secret: (id) => telegramWebhookSecret(secrets.encryptionKey, id) }
+          : undefined,
       });
       await bots.start();
     }
@@ -153,6 +162,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       usage,
       history,
       integrations,
+      telegramWebhook,
     });
 
     return {

@@ -22,6 +22,8 @@ import { integrationRoutes } from './routes/integrations.ts';
 import type { HistoryService } from '../core/conversations/history-service.ts';
 import type { IntegrationsService } from '../core/integrations/integrations-service.ts';
 import type { UsageService } from '../core/usage/usage-service.ts';
+import type { WebhookReceiver } from '../core/ports/channel.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import type { AppState } from './state.ts';
 
 export interface AppDeps {
@@ -37,6 +39,8 @@ export interface AppDeps {
   usage: UsageService;
   history: HistoryService;
   integrations: IntegrationsService;
+  /** Present in webhook mode (PUBLIC_URL set). */
+  telegramWebhook?: WebhookReceiver;
 }
 
 export const JSON_BODY_LIMIT = '1mb';
@@ -75,7 +79,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   );
 
   const guards = createAccessGuards(deps.accounts, deps.jwtSecret);
-  const system = systemRoutes(deps.info, deps.health);
+  const system = [...systemRoutes(deps.info, deps.health), ...webhookRoutes(deps.telegramWebhook)];
   const api: AnyRoute[] = [...authRoutes(deps.accounts), ...adminRoutes(deps.admin), ...agentRoutes(deps.agent), ...historyRoutes(deps.history), ...integrationRoutes(deps.integrations), ...usageRoutes(deps.usage)];
 
   const document = createDocument({

@@ -20,6 +20,8 @@ export interface BotManagerDeps {
   telegramApiRoot?: string;
   leaseMs?: number;
   pollTimeoutSeconds?: number;
+  /** Webhook mode: where Telegram should post updates, and each integration's secret. */
+  webhook?: { url(integrationId: string): string; secret(integrationId: string): string };
 }
 
 export interface BotManager {
@@ -47,11 +49,12 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
     return next;
   }
 
-  async function stopRunner(id: string): Promise<void> {
+  /** `disable`: the bot was stopped or deleted (its webhook goes too), not just this process stopping. */
+  async function stopRunner(id: string, disable = false): Promise<void> {
     const runner = runners.get(id);
     if (!runner) return;
     runners.delete(id);
-    await runner.stop();
+    await runner.stop(disable);
     await deps.store.releaseLease(leaseKey(id), holder);
     log.info({ integrationId: id }, 'telegram bot stopped');
   }
@@ -59,7 +62,7 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
   async function reconcileNow(id: string): Promise<void> {
     const integration = stopped ? undefined : await loadTelegramIntegration(deps.db, deps.secretBox, id);
     const wanted = integration?.status === 'connected';
-    if (!wanted || !integration) return stopRunner(id);
+    if (!wanted || !integration) return stopRunner(id, true);
     if (runners.has(id)) {
       // Still ours? If another process took the lease (we stalled past it), let it have the bot.
       if (!(await deps.store.acquireLease(leaseKey(id), holder, leaseMs))) await stopRunner(id);
@@ -75,6 +78,7 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
       assistant: deps.assistant,
       logger: deps.logger,
       pollTimeoutSeconds: deps.pollTimeoutSeconds,
+      webhook: deps.webhook ? { url: deps.webhook.url(id), secret: deps.webhook.secret(id) } : undefined,
       onTokenRejected: (reason) => {
         void markIntegrationError(deps.db, id, reason).then(() => reconcile(id));
       },

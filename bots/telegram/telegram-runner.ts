@@ -23,14 +23,18 @@ export interface TelegramRunnerDeps {
   onTokenRejected: (reason: string) => void;
   /** Long-polling timeout in seconds (Telegram's maximum is 50). */
   pollTimeoutSeconds?: number;
+  /** With PUBLIC_URL: Telegram pushes updates to this URL instead of the bot polling. */
+  webhook?: { url: string; secret: string };
 }
 
 export interface TelegramRunner {
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /** `disable`: the integration was stopped or deleted, so a webhook is removed too. */
+  stop(disable?: boolean): Promise<void>;
 }
 
-export function createTelegramRunner(deps: TelegramRunnerDeps): TelegramRunner {
+/** The bot with its handlers; fed either by long polling or by webhook updates (handleUpdate). */
+export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'pollTimeoutSeconds' | 'webhook'>): Bot {
   const log = deps.logger.child({ integrationId: deps.integrationId, ownerId: deps.ownerId });
   const bot = new Bot(deps.token, deps.apiRoot ? { client: { apiRoot: deps.apiRoot } } : undefined);
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
@@ -40,8 +44,6 @@ export function createTelegramRunner(deps: TelegramRunnerDeps): TelegramRunner {
     if (!result.ok && result.error_code === 401) deps.onTokenRejected(`Telegram refused the token (${result.description}); connect the bot again with a new token`);
     return result;
   });
-  let handle: RunnerHandle | undefined;
-
   bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
 
   bot.command('start', async (ctx) => {
@@ -86,17 +88,31 @@ export function createTelegramRunner(deps: TelegramRunnerDeps): TelegramRunner {
     if (chatId !== undefined) await error.ctx.reply(TELEGRAM_PHRASES.failure[customerLanguage(error.ctx)]).catch(() => undefined);
   });
 
+  return bot;
+}
+
+export function createTelegramRunner(deps: TelegramRunnerDeps): TelegramRunner {
+  const log = deps.logger.child({ integrationId: deps.integrationId, ownerId: deps.ownerId });
+  const bot = createTelegramBot(deps);
+  let handle: RunnerHandle | undefined;
   return {
     async start() {
-      // Validates the token (getMe) and removes a webhook left by another deployment, so polling works.
-      await bot.init();
+      await bot.init(); // validates the token (getMe)
+      if (deps.webhook) {
+        // Telegram pushes updates to PUBLIC_URL; any API process receives them, the worker answers.
+        await bot.api.setWebhook(deps.webhook.url, { secret_token: deps.webhook.secret, allowed_updates: ['message'] });
+        log.info({ username: bot.botInfo.username }, 'telegram webhook set');
+        return;
+      }
+      // Removes a webhook left by another deployment, so polling works.
       await bot.api.deleteWebhook();
       handle = run(bot, { runner: { fetch: { timeout: deps.pollTimeoutSeconds ?? 30, allowed_updates: ['message'] }, silent: true, retryInterval: 'exponential', maxRetryTime: 15 * 60_000 } });
       log.info({ username: bot.botInfo.username }, 'telegram bot polling');
     },
-    async stop() {
+    async stop(disable = false) {
       if (handle?.isRunning()) await handle.stop();
       handle = undefined;
+      if (disable && deps.webhook) await bot.api.deleteWebhook().catch((error: unknown) => log.warn({ err: error }, 'could not remove the webhook'));
     },
   };
 }

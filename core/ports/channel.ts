@@ -19,3 +19,8 @@ export class ChannelRejectedError extends Error {
 export interface OwnerReplySender {
   send(ownerId: string, chat: { channel: string; external_id: string; integration_id: string | null }, text: string): Promise<void>;
 }
+
+/** Takes a channel's webhook call: true when its secret matched and the update was queued. */
+export interface WebhookReceiver {
+  accept(integrationId: string, secret: string | undefined, update: unknown): Promise<boolean>;
+}

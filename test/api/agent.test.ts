@@ -170,3 +170,23 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
     expect((await t.http.put('/api/agent/prompt/', { token: guest.access, body: { prompt: 'x' } })).status).to.equal(403);
   });
 });
+
+describe('api/agent training after a crash', () => {
+  it('a run whose process died (stale heartbeat) is reported failed, and training can start again', async () => {
+    const t = await startTestSystem();
+    try {
+      const owner = await registerOwner(t.http);
+      await t.system.db.knex('training_runs').insert({
+        owner_id: owner.id, status: 'training', progress: 0.4, message: 'Processing x.pdf', generation: 0,
+        started_at: new Date(Date.now() - 10 * 60_000), heartbeat_at: new Date(Date.now() - 5 * 60_000),
+      });
+      const status = await t.http.get('/api/agent/train/status/', { token: owner.access });
+      expect(status.body.status).to.equal('failed');
+      expect(status.body.message).to.match(/interrupted/);
+      await uploadFixture(t.http, owner.access, 'about.md');
+      expect((await trainAndWait(t.http, owner.access)).status).to.equal('completed');
+    } finally {
+      await t.close();
+    }
+  });
+});

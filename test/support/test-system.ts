@@ -82,6 +82,17 @@ export interface HttpResponse<T = any> {
   text: string;
 }
 
+async function toHttpResponse<T>(response: Response): Promise<HttpResponse<T>> {
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined; // not JSON: tests look at `text`
+  }
+  return { status: response.status, headers: response.headers, body: parsed as T, text };
+}
+
 export interface RequestOptions {
   body?: unknown;
   /** Sent as is, for malformed bodies. */
@@ -100,15 +111,7 @@ export class HttpClient {
     if (options.raw !== undefined) body = options.raw;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined) headers['content-type'] ??= 'application/json';
-    const response = await fetch(this.baseUrl + path, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown = undefined;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: response.status, headers: response.headers, body: parsed as T, text };
+    return toHttpResponse<T>(await fetch(this.baseUrl + path, { method, headers, body }));
   }
 
   /** multipart/form-data, as a browser form would send it. */
@@ -118,15 +121,7 @@ export class HttpClient {
       if (typeof value === 'string') form.append(field, value);
       else form.append(field, new Blob([new Uint8Array(value.bytes)], { type: value.type ?? 'application/octet-stream' }), value.name);
     }
-    const response = await fetch(this.baseUrl + path, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: response.status, headers: response.headers, body: parsed as T, text };
+    return toHttpResponse<T>(await fetch(this.baseUrl + path, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form }));
   }
 
   get<T = any>(path: string, options?: RequestOptions) {

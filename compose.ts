@@ -134,14 +134,14 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     const history = createHistoryService({ db: db.knex, sender: createOwnerReplySender({ db: db.knex, secretBox, telegram }) });
     const publicUrl = config.publicUrl;
     const telegramWebhook = publicUrl
-      ? createTelegramWebhook({ db: db.knex, secretBox, assistant, logger, queue, secretKey: secrets.encryptionKey, apiRoot: config.telegramApiRoot })
+      ? createTelegramWebhook({ db: db.knex, secretBox, assistant, logger, queue, secretKey: secrets.encryptionKey, apiRoot: config.telegramApiRoot, replyDebounceMs: config.replyDebounceMs })
       : undefined;
     if (telegramWebhook && (config.role === 'all' || config.role === 'worker')) queue.process(TELEGRAM_UPDATE_JOB, (payload) => telegramWebhook.handleJob(payload));
     let bots: BotManager | undefined;
     if (config.role === 'all' || config.role === 'bots') {
       bots = createBotManager({
         db: db.knex, store, secretBox, assistant, logger, telegramApiRoot: config.telegramApiRoot,
-        leaseMs: options.botLeaseMs, pollTimeoutSeconds: options.botPollTimeoutSeconds,
+        leaseMs: options.botLeaseMs, pollTimeoutSeconds: options.botPollTimeoutSeconds, replyDebounceMs: config.replyDebounceMs,
         webhook: publicUrl
           ? { url: (id) => telegramWebhookUrl(publicUrl, id), secret: (id) => telegramWebhookSecret(secrets.encryptionKey, id) }
           : undefined,

@@ -20,6 +20,7 @@ export interface BotManagerDeps {
   telegramApiRoot?: string;
   leaseMs?: number;
   pollTimeoutSeconds?: number;
+  replyDebounceMs?: number;
   /** Webhook mode: where Telegram should post updates, and each integration's secret. */
   webhook?: { url(integrationId: string): string; secret(integrationId: string): string };
 }
@@ -78,6 +79,7 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
       assistant: deps.assistant,
       logger: deps.logger,
       pollTimeoutSeconds: deps.pollTimeoutSeconds,
+      replyDebounceMs: deps.replyDebounceMs,
       webhook: deps.webhook ? { url: deps.webhook.url(id), secret: deps.webhook.secret(id) } : undefined,
       onTokenRejected: (reason) => {
         void markIntegrationError(deps.db, id, reason).then(() => reconcile(id));

@@ -36,6 +36,7 @@ const envSchema = z.object({
   LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30000),
   FILE_MAX_MB: z.coerce.number().positive().max(200).default(20),
   MODEL_PRICES: optionalString,
+  REPLY_DEBOUNCE_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
   PUBLIC_URL: optionalString.pipe(z.url('must be the public https URL of this server').optional()),
   TELEGRAM_API_ROOT: optionalString.pipe(z.url('must be a URL such as https://api.telegram.org').optional()),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((value) => value === 'true' || value === '1'),
@@ -68,6 +69,8 @@ export interface Config {
   fileMaxBytes: number;
   /** JSON from MODEL_PRICES, checked by the usage module. */
   modelPricesJson?: string;
+  /** Quiet period before a channel answers, so a burst of messages gets one answer. */
+  replyDebounceMs: number;
   /** Where channels reach this server (webhooks); unset: Telegram bots long-poll. */
   publicUrl?: string;
   /** Bot API root (Telegram's by default; a local server or a test fake otherwise). */
@@ -127,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, roleArg?: string): Config {
         : undefined,
     fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
     modelPricesJson: e.MODEL_PRICES,
+    replyDebounceMs: e.REPLY_DEBOUNCE_MS,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     telegramApiRoot: e.TELEGRAM_API_ROOT?.replace(/\/+$/, ''),
   };

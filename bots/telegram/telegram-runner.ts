@@ -25,6 +25,10 @@ export interface TelegramRunnerDeps {
   pollTimeoutSeconds?: number;
   /** With PUBLIC_URL: Telegram pushes updates to this URL instead of the bot polling. */
   webhook?: { url: string; secret: string };
+  /** Quiet period before answering, so several quick messages get one answer (0: answer at once). */
+  replyDebounceMs?: number;
+  /** Answers still being prepared are tracked here, so a stop can wait for them. */
+  pending?: Set<Promise<void>>;
 }
 
 export interface TelegramRunner {
@@ -57,7 +61,7 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'pollTimeoutSec
     let photo: { mimeType: string; data: Uint8Array } | undefined;
     if (message.photo?.length) photo = await downloadPhoto(ctx, deps.token, deps.apiRoot);
     await ctx.replyWithChatAction('typing').catch(() => undefined);
-    const outcome = await deps.assistant.handle({
+    const received = await deps.assistant.receive({
       ownerId: deps.ownerId,
       channel: 'telegram',
       chatRef: String(message.chat.id),
@@ -67,17 +71,28 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'pollTimeoutSec
       photo,
       externalId: String(message.message_id),
     });
-    if (outcome.kind !== 'answered') return;
-    for (const part of splitMessage(outcome.reply.response, TELEGRAM_MESSAGE_LIMIT)) await ctx.reply(part);
+    if (received.kind !== 'stored') return;
+    const answer = async () => {
+      // Answers only if no newer message arrived meanwhile: the newest one answers them all at once.
+      const reply = await deps.assistant.answerIfLatest(deps.ownerId, received.chatId, received.messageId, photo);
+      if (!reply) return;
+      for (const part of splitMessage(reply.response, TELEGRAM_MESSAGE_LIMIT)) await ctx.api.sendMessage(message.chat.id, part);
+    };
+    const debounceMs = deps.replyDebounceMs ?? 0;
+    if (debounceMs === 0) return answer();
+    // Not awaited: the chat's next message must be stored while this one waits for its quiet period.
+    const task = new Promise<void>((resolve) => setTimeout(resolve, debounceMs))
+      .then(answer)
+      .catch((error: unknown) => reportFailure(error, message.chat.id, ctx))
+      .finally(() => deps.pending?.delete(task));
+    deps.pending?.add(task);
   });
 
   bot.on('message', async (ctx) => {
     await ctx.reply(TELEGRAM_PHRASES.unsupported[customerLanguage(ctx)]);
   });
 
-  bot.catch(async (error) => {
-    const cause = error.error;
-    const chatId = error.ctx.chat?.id;
+  async function reportFailure(cause: unknown, chatId: number | undefined, ctx: Context): Promise<void> {
     if (cause instanceof GrammyError && cause.error_code === 403 && chatId !== undefined) {
       // The customer blocked the bot: remember it, so the owner knows replies will not arrive.
       await deps.db('chats').where({ owner_id: deps.ownerId, channel: 'telegram', external_id: String(chatId) }).update({ customer_blocked: true }).catch(() => undefined);
@@ -85,15 +100,18 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'pollTimeoutSec
       return;
     }
     log.error({ err: cause, chatId }, 'telegram update failed');
-    if (chatId !== undefined) await error.ctx.reply(TELEGRAM_PHRASES.failure[customerLanguage(error.ctx)]).catch(() => undefined);
-  });
+    if (chatId !== undefined) await ctx.api.sendMessage(chatId, TELEGRAM_PHRASES.failure[customerLanguage(ctx)]).catch(() => undefined);
+  }
+
+  bot.catch((error) => reportFailure(error.error, error.ctx.chat?.id, error.ctx));
 
   return bot;
 }
 
 export function createTelegramRunner(deps: TelegramRunnerDeps): TelegramRunner {
   const log = deps.logger.child({ integrationId: deps.integrationId, ownerId: deps.ownerId });
-  const bot = createTelegramBot(deps);
+  const pending = new Set<Promise<void>>();
+  const bot = createTelegramBot({ ...deps, pending });
   let handle: RunnerHandle | undefined;
   return {
     async start() {
@@ -112,6 +130,7 @@ export function createTelegramRunner(deps: TelegramRunnerDeps): TelegramRunner {
     async stop(disable = false) {
       if (handle?.isRunning()) await handle.stop();
       handle = undefined;
+      await Promise.all([...pending]);
       if (disable && deps.webhook) await bot.api.deleteWebhook().catch((error: unknown) => log.warn({ err: error }, 'could not remove the webhook'));
     },
   };

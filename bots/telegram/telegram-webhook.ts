@@ -32,6 +32,7 @@ export interface TelegramWebhookDeps {
   queue: JobQueue;
   secretKey: string;
   apiRoot?: string;
+  replyDebounceMs?: number;
 }
 
 export function createTelegramWebhook(deps: TelegramWebhookDeps): WebhookReceiver & { handleJob(payload: Record<string, string>): Promise<void> } {
@@ -43,7 +44,7 @@ export function createTelegramWebhook(deps: TelegramWebhookDeps): WebhookReceive
     if (cached?.token === token) return cached.bot;
     const bot = (async () => {
       const created = createTelegramBot({
-        integrationId, ownerId, token, apiRoot: deps.apiRoot, db: deps.db, assistant: deps.assistant, logger: deps.logger,
+        integrationId, ownerId, token, apiRoot: deps.apiRoot, db: deps.db, assistant: deps.assistant, logger: deps.logger, replyDebounceMs: deps.replyDebounceMs,
         onTokenRejected: (reason) => void markIntegrationError(deps.db, integrationId, reason),
       });
       await created.init();

@@ -42,6 +42,7 @@ export interface Reply {
 }
 
 export type AnswerOutcome = { kind: 'answered'; reply: Reply } | { kind: 'paused'; chatId: string } | { kind: 'duplicate'; chatId: string };
+export type ReceiveOutcome = { kind: 'stored'; chatId: string; messageId: string } | { kind: 'paused'; chatId: string } | { kind: 'duplicate'; chatId: string };
 
 export interface AssistantDeps {
   db: Knex;
@@ -68,10 +69,20 @@ export function createAssistant(deps: AssistantDeps) {
     return new Map(rows.map((row) => [row.id, row.name]));
   }
 
-  async function generate(message: IncomingMessage, ownerPrompt: string, language: Language, hits: SearchHit[], names: Map<string, string>, chatId: string, model: ChatModel) {
-    const history = await recentMessages(db, message.ownerId, chatId, deps.historyMessages ?? 12);
-    // The newest message is the one being answered; older ones within a character budget, newest kept.
-    const earlier = history.slice(0, -1);
+  /** The customer messages since the assistant's or the owner's last reply: what is being answered. */
+  async function pendingBurst(ownerId: string, chatId: string): Promise<{ id: string; text: string }[]> {
+    const rows = await db('messages')
+      .where({ owner_id: ownerId, chat_id: chatId, sender: 'customer' })
+      .where('id', '>', db('messages').where({ owner_id: ownerId, chat_id: chatId }).whereIn('sender', ['ai', 'owner']).select(db.raw('coalesce(max(id), 0)')))
+      .orderBy('id')
+      .select<{ id: string | number; text: string }[]>('id', 'text');
+    return rows.map((row) => ({ id: String(row.id), text: row.text }));
+  }
+
+  async function generate(ownerId: string, question: string, photo: IncomingMessage['photo'], burstStart: string, ownerPrompt: string, language: Language, hits: SearchHit[], names: Map<string, string>, chatId: string, model: ChatModel) {
+    const history = await recentMessages(db, ownerId, chatId, (deps.historyMessages ?? 12) + 10);
+    // Earlier turns (before the messages being answered) within a character budget, newest kept.
+    const earlier = history.filter((past) => BigInt(past.id) < BigInt(burstStart)).slice(-(deps.historyMessages ?? 12));
     let budget = HISTORY_CHAR_BUDGET;
     const kept: ChatMessage[] = [];
     for (const past of [...earlier].reverse()) {
@@ -80,62 +91,86 @@ export function createAssistant(deps: AssistantDeps) {
       kept.unshift({ role: past.sender === 'customer' ? 'user' : 'assistant', content: past.text });
     }
     const passages = hits.map((hit, index) => ({ index: index + 1, fileName: names.get(hit.fileId) ?? 'document', text: hit.text }));
-    const userContent: ChatMessage['content'] = message.photo
-      ? [{ type: 'text', text: message.text || '(photo)' }, { type: 'image', mimeType: message.photo.mimeType, data: message.photo.data }]
-      : message.text;
+    const userContent: ChatMessage['content'] = photo
+      ? [{ type: 'text', text: question || '(photo)' }, { type: 'image', mimeType: photo.mimeType, data: photo.data }]
+      : question;
     const result = await model.complete([{ role: 'system', content: buildSystemPrompt(ownerPrompt, passages, language) }, ...kept, { role: 'user', content: userContent }]);
-    await deps.usage.record(message.ownerId, 'chat', result.model, result.usage.promptTokens, result.usage.completionTokens);
+    await deps.usage.record(ownerId, 'chat', result.model, result.usage.promptTokens, result.usage.completionTokens);
     return result;
   }
 
-  return {
-    async handle(message: IncomingMessage): Promise<AnswerOutcome> {
-      const chat = await findOrCreateChat(db, message.ownerId, message.channel, message.chatRef, message.customer, message.integrationId);
-      const stored = await addMessage(db, message.ownerId, chat.id, { sender: 'customer', text: message.text || (message.photo ? '[photo]' : ''), externalId: message.externalId });
-      if (!stored) return { kind: 'duplicate', chatId: chat.id };
-      if (chat.bot_paused) return { kind: 'paused', chatId: chat.id };
+  /** Stores a customer message (once per external id) and says whether it should be answered. */
+  async function receive(message: IncomingMessage): Promise<ReceiveOutcome> {
+    const chat = await findOrCreateChat(db, message.ownerId, message.channel, message.chatRef, message.customer, message.integrationId);
+    const stored = await addMessage(db, message.ownerId, chat.id, { sender: 'customer', text: message.text || (message.photo ? '[photo]' : ''), externalId: message.externalId });
+    if (!stored) return { kind: 'duplicate', chatId: chat.id };
+    if (chat.bot_paused) return { kind: 'paused', chatId: chat.id };
+    return { kind: 'stored', chatId: chat.id, messageId: stored.id };
+  }
 
-      const owner = await db('owners').where({ id: message.ownerId }).first<{ prompt: string | null; salon_name: string; language: Language }>('prompt', 'salon_name', 'language');
-      const language = detectLanguage(message.text, owner?.language ?? 'ru');
-      const hits = message.text.trim() ? await deps.retriever.retrieve(message.ownerId, message.text, PASSAGES) : [];
-      const names = await fileNames(message.ownerId, hits);
-      const toSource = (hit: SearchHit): Source => ({ file_id: hit.fileId, name: names.get(hit.fileId) ?? 'document', text: hit.text });
+  /**
+   * Answers the chat's pending customer messages together, if `latestMessageId` is still the newest
+   * of them (otherwise a later message will answer, and undefined is returned) and the chat is not paused.
+   */
+  async function answerIfLatest(ownerId: string, chatId: string, latestMessageId: string, photo?: IncomingMessage['photo']): Promise<Reply | undefined> {
+    const chat = await db('chats').where({ owner_id: ownerId, id: chatId }).first<{ bot_paused: boolean } | undefined>('bot_paused');
+    if (!chat || chat.bot_paused) return undefined;
+    const burst = await pendingBurst(ownerId, chatId);
+    if (burst.length === 0 || burst[burst.length - 1]!.id !== latestMessageId) return undefined;
+    const question = burst.map((pending) => pending.text).filter((text) => text !== '[photo]').join('\n');
 
-      let response: string;
-      let sources: Source[] = [];
-      let handedOver: Reply['handedOver'];
-      let tokens = { promptTokens: 0, completionTokens: 0 };
-      if (deps.chatModel) {
-        try {
-          const result = await generate(message, owner?.prompt ?? defaultPrompt(owner?.salon_name ?? ''), language, hits, names, chat.id, deps.chatModel);
-          response = result.text.trim();
-          sources = hits.map(toSource);
-          tokens = result.usage;
-        } catch (error) {
-          if (!(error instanceof ModelError)) throw error;
-          logger.warn({ err: error, ownerId: message.ownerId, chatId: chat.id }, 'model call failed; handing over');
-          response = PHRASES.modelDown[language];
-          handedOver = 'model_failed';
-        }
-      } else if (message.photo && !message.text.trim()) {
-        response = PHRASES.photoOnly[language];
-      } else if (hits.length === 0) {
-        response = PHRASES.dontKnow[language];
-        handedOver = 'no_information';
-      } else {
-        const sentences = await bestSentences(db, message.text, hits);
-        const usedFiles = [...new Set(sentences.map((sentence) => sentence.fileId))];
-        const firstFile = names.get(usedFiles[0] ?? hits[0]!.fileId) ?? 'document';
-        response = `${PHRASES.foundIn[language](firstFile)}\n${sentences.map((sentence) => sentence.text).join('\n')}`;
-        // Sources best first: the passages the sentences came from, then the other matches.
-        sources = [...hits].sort((a, b) => Number(!usedFiles.includes(a.fileId)) - Number(!usedFiles.includes(b.fileId))).map(toSource);
+    const owner = await db('owners').where({ id: ownerId }).first<{ prompt: string | null; salon_name: string; language: Language }>('prompt', 'salon_name', 'language');
+    const language = detectLanguage(question, owner?.language ?? 'ru');
+    let hits = question.trim() ? await deps.retriever.retrieve(ownerId, question, PASSAGES) : [];
+    // Several messages together can drown the question in small talk: then the newest one alone.
+    const newest = burst[burst.length - 1]!.text;
+    if (hits.length === 0 && burst.length > 1 && newest.trim() && newest !== '[photo]') hits = await deps.retriever.retrieve(ownerId, newest, PASSAGES);
+    const names = await fileNames(ownerId, hits);
+    const toSource = (hit: SearchHit): Source => ({ file_id: hit.fileId, name: names.get(hit.fileId) ?? 'document', text: hit.text });
+
+    let response: string;
+    let sources: Source[] = [];
+    let handedOver: Reply['handedOver'];
+    let tokens = { promptTokens: 0, completionTokens: 0 };
+    if (deps.chatModel) {
+      try {
+        const result = await generate(ownerId, question, photo, burst[0]!.id, owner?.prompt ?? defaultPrompt(owner?.salon_name ?? ''), language, hits, names, chatId, deps.chatModel);
+        response = result.text.trim();
+        sources = hits.map(toSource);
+        tokens = result.usage;
+      } catch (error) {
+        if (!(error instanceof ModelError)) throw error;
+        logger.warn({ err: error, ownerId, chatId }, 'model call failed; handing over');
+        response = PHRASES.modelDown[language];
+        handedOver = 'model_failed';
       }
-      if (handedOver) await flagNeedsAttention(db, message.ownerId, chat.id);
-      const saved = await addMessage(db, message.ownerId, chat.id, { sender: 'ai', text: response, sources, ...tokens });
-      return {
-        kind: 'answered',
-        reply: { chatId: chat.id, response, sources, timestamp: (saved?.created_at ?? new Date()).toISOString(), ...(handedOver ? { handedOver } : {}) },
-      };
+    } else if (photo && !question.trim()) {
+      response = PHRASES.photoOnly[language];
+    } else if (hits.length === 0) {
+      response = PHRASES.dontKnow[language];
+      handedOver = 'no_information';
+    } else {
+      const sentences = await bestSentences(db, question, hits);
+      const usedFiles = [...new Set(sentences.map((sentence) => sentence.fileId))];
+      const firstFile = names.get(usedFiles[0] ?? hits[0]!.fileId) ?? 'document';
+      response = `${PHRASES.foundIn[language](firstFile)}\n${sentences.map((sentence) => sentence.text).join('\n')}`;
+      // Sources best first: the passages the sentences came from, then the other matches.
+      sources = [...hits].sort((a, b) => Number(!usedFiles.includes(a.fileId)) - Number(!usedFiles.includes(b.fileId))).map(toSource);
+    }
+    if (handedOver) await flagNeedsAttention(db, ownerId, chatId);
+    const saved = await addMessage(db, ownerId, chatId, { sender: 'ai', text: response, sources, ...tokens });
+    return { chatId, response, sources, timestamp: (saved?.created_at ?? new Date()).toISOString(), ...(handedOver ? { handedOver } : {}) };
+  }
+
+  return {
+    receive,
+    answerIfLatest,
+    /** Receive and answer at once (no waiting for more messages): the test chat. */
+    async handle(message: IncomingMessage): Promise<AnswerOutcome> {
+      const received = await receive(message);
+      if (received.kind !== 'stored') return received;
+      const reply = await answerIfLatest(message.ownerId, received.chatId, received.messageId, message.photo);
+      return reply ? { kind: 'answered', reply } : { kind: 'paused', chatId: received.chatId };
     },
   };
 }

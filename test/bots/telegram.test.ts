@@ -220,3 +220,31 @@ describe('bots/telegram: customers talk to the business bot', function () {
     expect((await fake.waitForMessage(annaBot.token, 508, (m) => m.text.includes('1500'))).text).to.include('1500');
   });
 });
+
+describe('bots/telegram: a burst of messages', function () {
+  this.timeout(30_000);
+
+  it('answers several quick messages once, together, and stores each of them', async () => {
+    const fake = await startFakeTelegram();
+    const t = await startTestSystem({ env: { TELEGRAM_API_ROOT: fake.url, REPLY_DEBOUNCE_MS: '400' } });
+    try {
+      const owner = await registerOwner(t.http);
+      await uploadFixture(t.http, owner.access, 'price-list.xlsx');
+      await trainAndWait(t.http, owner.access);
+      const bot = newBot(fake, 'burst_bot');
+      await t.http.post('/api/integrations/telegram', { token: owner.access, body: { token: bot.token } });
+      await fake.waitForPolling(bot.token);
+      for (const text of ['Здравствуйте!', 'У меня вопрос', 'сколько стоит маникюр с покрытием?']) fake.customerSays(bot.token, { chatId: 701, firstName: 'Burst', text });
+      const reply = await fake.waitForMessage(bot.token, 701);
+      expect(reply.text).to.include('1500');
+      // Earlier messages' quiet periods ended before the last one's: a second answer would be here by now.
+      expect(fake.sent(bot.token).filter((message) => message.chat_id === 701)).to.have.length(1);
+      const chat = (await t.http.get('/api/agent/history/', { token: owner.access })).body.items[0];
+      const detail = await t.http.get(`/api/agent/history/${chat.id}`, { token: owner.access });
+      expect(detail.body.messages.map((m: { sender: string }) => m.sender)).to.deep.equal(['customer', 'customer', 'customer', 'ai']);
+    } finally {
+      await t.close();
+      await fake.close();
+    }
+  });
+});

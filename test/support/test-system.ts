@@ -50,6 +50,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     JWT_SECRET: TEST_JWT_SECRET,
     ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     LOG_LEVEL: 'debug',
+    // Answer at once unless a test is about bursts: waiting would only slow the suite down.
+    REPLY_DEBOUNCE_MS: '0',
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...options.env,
   });

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 
 export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
 
@@ -45,7 +46,7 @@ export function createDatabase(target: DatabaseTarget, logger?: Logger): Databas
     mkdirSync(target.dir, { recursive: true });
     dataDir = target.dir;
   }
-  const pglite = new PGlite({ dataDir, extensions: { vector, pg_trgm } });
+  const pglite = new PGlite({ dataDir, extensions: { vector, pg_trgm, btree_gin } });
   const knex = knexFactory({
     client: ClientPgLite as unknown as typeof knexFactory.Client,
     dialect: 'postgres',

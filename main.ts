@@ -64,8 +64,14 @@ async function main(): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM').catch((error: unknown) => fail(error)));
+  process.on('SIGINT', () => void shutdown('SIGINT').catch((error: unknown) => fail(error)));
+  // A background task that fails must be logged, not take every owner's bots and the API down.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  const fail = (error: unknown) => {
+    logger.error({ err: error }, 'shutdown failed');
+    process.exit(1);
+  };
 }
 
 main().catch((error: unknown) => {

@@ -82,12 +82,16 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
       replyDebounceMs: deps.replyDebounceMs,
       webhook: deps.webhook ? { url: deps.webhook.url(id), secret: deps.webhook.secret(id) } : undefined,
       onTokenRejected: (reason) => {
-        void markIntegrationError(deps.db, id, reason).then(() => reconcile(id));
+        markIntegrationError(deps.db, id, reason)
+          .then(() => reconcile(id))
+          .catch((error: unknown) => log.error({ err: error, integrationId: id }, 'could not mark the bot failed'));
       },
     });
     runners.set(id, runner);
     try {
       await runner.start();
+      // Stopped (shutdown, or a change) while it was starting: do not leave it running.
+      if (stopped || runners.get(id) !== runner) await runner.stop();
     } catch (error) {
       runners.delete(id);
       await deps.store.releaseLease(leaseKey(id), holder);
@@ -109,7 +113,8 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
         const event = parseIntegrationEvent(message);
         if (event) void reconcile(event.integrationId);
       });
-      await reconcileAll();
+      // Start-up does not wait for Telegram: an unreachable Bot API must not hold the API back.
+      void reconcileAll().catch((error: unknown) => log.error({ err: error }, 'starting bots failed'));
       // Renews our leases and picks up bots whose process died; a third of the lease keeps a margin.
       timer = setInterval(() => void reconcileAll().catch((error: unknown) => log.error({ err: error }, 'bot lease renewal failed')), Math.max(1000, Math.floor(leaseMs / 3)));
       timer.unref();
@@ -118,7 +123,8 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
       stopped = true;
       if (timer) clearInterval(timer);
       await unsubscribe?.();
-      await Promise.all([...queues.values()]);
+      // Bots still starting are not waited for (their start may hang on the network); each one stops
+      // itself when its start returns and finds the manager stopped.
       await Promise.all([...runners.keys()].map((id) => stopRunner(id)));
     },
     running: () => [...runners.keys()],

@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import type { SecretBox } from '../core/crypto/secret-box.ts';
 import { ChannelRejectedError, type OwnerReplySender, type TelegramGateway } from '../core/ports/channel.ts';
+import { telegramChatId } from './telegram/telegram-gateway.ts';
 
 export function createOwnerReplySender({ db, secretBox, telegram }: { db: Knex; secretBox: SecretBox; telegram: TelegramGateway }): OwnerReplySender {
   return {
@@ -14,7 +15,7 @@ export function createOwnerReplySender({ db, secretBox, telegram }: { db: Knex; 
         : undefined;
       if (!row?.secrets_sealed) throw new ChannelRejectedError('the Telegram bot of this chat is no longer connected', 409);
       const { token } = JSON.parse(secretBox.decrypt(row.secrets_sealed)) as { token: string };
-      await telegram.sendText(token, chat.external_id, text);
+      await telegram.sendText(token, telegramChatId(chat.external_id), text);
     },
   };
 }

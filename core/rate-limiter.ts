@@ -13,6 +13,11 @@ export interface RateLimiter {
   check(key: string): Promise<void>;
   /** Counts one failure (or one attempt, for limits on attempts) against `key`. */
   hit(key: string): Promise<void>;
+  /**
+   * Counts an attempt before doing the costly work, and throws when it is over the limit: unlike
+   * check-then-hit, many attempts sent at once cannot all slip through before the first is counted.
+   */
+  consume(key: string): Promise<void>;
   reset(key: string): Promise<void>;
 }
 
@@ -31,6 +36,12 @@ export function createRateLimiter(store: KeyValueStore, name: string, rule: Limi
       if (count >= rule.max) {
         await store.set(blockKey(key), String(Date.now() + resetMs), Math.max(resetMs, 1));
       }
+    },
+    async consume(key) {
+      const { count, resetMs } = await store.increment(counterKey(key), rule.windowMs);
+      if (count <= rule.max) return;
+      await store.set(blockKey(key), String(Date.now() + resetMs), Math.max(resetMs, 1));
+      throw new RateLimitedError('Too many attempts; try again later', Math.max(1, Math.ceil(resetMs / 1000)));
     },
     async reset(key) {
       await Promise.all([store.delete(counterKey(key)), store.delete(blockKey(key))]);

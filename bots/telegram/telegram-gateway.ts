@@ -6,6 +6,19 @@ import { splitMessage } from '../../core/assistant/split-message.ts';
 
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
 
+/**
+ * A Telegram chat's key in our store. A customer's chat id is the same for every bot they write to,
+ * and message ids restart per bot, so the bot (integration) is part of the key.
+ */
+export function telegramChatRef(integrationId: string, chatId: number | string): string {
+  return `${integrationId}:${chatId}`;
+}
+
+/** The Telegram chat id back from our key (older keys are the bare chat id). */
+export function telegramChatId(chatRef: string): string {
+  return chatRef.slice(chatRef.lastIndexOf(':') + 1);
+}
+
 export function createTelegramApi(token: string, apiRoot?: string): Api {
   const api = new Api(token, apiRoot ? { apiRoot } : undefined);
   // Honours 429 retry_after and retries 5xx; a minute at most, so a request never hangs forever.
@@ -17,7 +30,8 @@ export function toChannelError(error: unknown): unknown {
   if (error instanceof GrammyError && error.error_code < 500 && error.error_code !== 429) {
     return new ChannelRejectedError(error.description.replace(/^[^:]*: ?/, '') || error.description, error.error_code, { cause: error });
   }
-  if (error instanceof HttpError) return error;
+  // The network failed: the original error's message holds the request URL, token included.
+  if (error instanceof HttpError) return new Error('Telegram could not be reached', { cause: { message: String(error.message).replace(/bot\d+:[\w-]+/g, 'bot[redacted]') } });
   return error;
 }
 

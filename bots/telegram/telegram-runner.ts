@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Assistant } from '../../core/assistant/assistant.ts';
 import { splitMessage } from '../../core/assistant/split-message.ts';
 import type { Language } from '../../core/assistant/language.ts';
-import { TELEGRAM_MESSAGE_LIMIT } from './telegram-gateway.ts';
+import { TELEGRAM_MESSAGE_LIMIT, telegramChatRef } from './telegram-gateway.ts';
 import { TELEGRAM_PHRASES } from './telegram-phrases.ts';
 
 export interface TelegramRunnerDeps {
@@ -38,9 +38,10 @@ export interface TelegramRunner {
 }
 
 /** The bot with its handlers; fed either by long polling or by webhook updates (handleUpdate). */
-export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'pollTimeoutSeconds' | 'webhook'>): Bot {
+export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bot {
   const log = deps.logger.child({ integrationId: deps.integrationId, ownerId: deps.ownerId });
-  const bot = new Bot(deps.token, deps.apiRoot ? { client: { apiRoot: deps.apiRoot } } : undefined);
+  // grammY's default request timeout is 500 s; long polls need their own timeout plus a margin.
+  const bot = new Bot(deps.token, { client: { ...(deps.apiRoot ? { apiRoot: deps.apiRoot } : {}), timeoutSeconds: (deps.pollTimeoutSeconds ?? 30) + 20 } });
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
   // A revoked token shows up as 401 on whatever call comes next, polling included.
   bot.api.config.use(async (prev, method, payload, signal) => {
@@ -64,7 +65,7 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'pollTimeoutSec
     const received = await deps.assistant.receive({
       ownerId: deps.ownerId,
       channel: 'telegram',
-      chatRef: String(message.chat.id),
+      chatRef: telegramChatRef(deps.integrationId, message.chat.id),
       integrationId: deps.integrationId,
       customer: { name: [message.from?.first_name, message.from?.last_name].filter(Boolean).join(' ') || undefined, username: message.from?.username },
       text,
@@ -95,7 +96,7 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'pollTimeoutSec
   async function reportFailure(cause: unknown, chatId: number | undefined, ctx: Context): Promise<void> {
     if (cause instanceof GrammyError && cause.error_code === 403 && chatId !== undefined) {
       // The customer blocked the bot: remember it, so the owner knows replies will not arrive.
-      await deps.db('chats').where({ owner_id: deps.ownerId, channel: 'telegram', external_id: String(chatId) }).update({ customer_blocked: true }).catch(() => undefined);
+      await deps.db('chats').where({ owner_id: deps.ownerId, channel: 'telegram', external_id: telegramChatRef(deps.integrationId, chatId) }).update({ customer_blocked: true }).catch(() => undefined);
       log.info({ chatId }, 'customer blocked the bot');
       return;
     }
@@ -125,6 +126,17 @@ export function createTelegramRunner(deps: TelegramRunnerDeps): TelegramRunner {
       // Removes a webhook left by another deployment, so polling works.
       await bot.api.deleteWebhook();
       handle = run(bot, { runner: { fetch: { timeout: deps.pollTimeoutSeconds ?? 30, allowed_updates: ['message'] }, silent: true, retryInterval: 'exponential', maxRetryTime: 15 * 60_000 } });
+      // The runner gives up on 401 (revoked token), 409 (someone else polls this bot) and long outages:
+      // its task then rejects, which must end this bot only, never the process.
+      handle.task()?.catch((error: unknown) => {
+        log.warn({ err: error }, 'telegram polling stopped');
+        const status = (error as { error_code?: number }).error_code;
+        const reason =
+          status === 401 ? 'Telegram refused the token; connect the bot again with a new token'
+          : status === 409 ? 'Another program is receiving this bot\'s updates (getUpdates conflict); stop it, then start the bot here again'
+          : 'Telegram could not be reached for a long time; start the bot again';
+        deps.onTokenRejected(reason);
+      });
       log.info({ username: bot.botInfo.username }, 'telegram bot polling');
     },
     async stop(disable = false) {

@@ -45,7 +45,7 @@ export function createTelegramWebhook(deps: TelegramWebhookDeps): WebhookReceive
     const bot = (async () => {
       const created = createTelegramBot({
         integrationId, ownerId, token, apiRoot: deps.apiRoot, db: deps.db, assistant: deps.assistant, logger: deps.logger, replyDebounceMs: deps.replyDebounceMs,
-        onTokenRejected: (reason) => void markIntegrationError(deps.db, integrationId, reason),
+        onTokenRejected: (reason) => void markIntegrationError(deps.db, integrationId, reason).catch((error: unknown) => deps.logger.error({ err: error, integrationId }, 'could not mark the bot failed')),
       });
       await created.init();
       return created;

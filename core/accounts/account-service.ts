@@ -12,9 +12,9 @@ import { isAccessClaims, signAccessToken } from './access-tokens.ts';
 const TRIAL_DAYS = 14;
 
 export interface AccountLimits {
-  /** Failed logins per account (email) before it is blocked for the rest of the window. */
+  /** Login attempts per account (email) that did not succeed, before it is blocked for the rest of the window. */
   loginPerAccount: LimitRule;
-  /** Failed logins per client IP. */
+  /** Login attempts per client IP, successful or not. */
   loginPerIp: LimitRule;
   /** Registrations per client IP. */
   registerPerIp: LimitRule;
@@ -22,7 +22,7 @@ export interface AccountLimits {
 
 export const DEFAULT_ACCOUNT_LIMITS: AccountLimits = {
   loginPerAccount: { max: 10, windowMs: 15 * 60_000 },
-  loginPerIp: { max: 50, windowMs: 15 * 60_000 },
+  loginPerIp: { max: 100, windowMs: 15 * 60_000 },
   registerPerIp: { max: 20, windowMs: 60 * 60_000 },
 };
 
@@ -93,12 +93,12 @@ export function createAccountService(deps: AccountServiceDeps) {
       const accountKey = input.email.toLowerCase();
       await loginPerIp.check(ip);
       await loginPerAccount.check(accountKey);
+      // Counted before the ~15 ms password hash, so a burst of parallel guesses is cut off at the limit.
+      await loginPerIp.consume(ip);
+      await loginPerAccount.consume(accountKey);
       const owner = await findOwnerByEmail(db, input.email);
       const valid = owner ? await verifyPassword(owner.password_hash, input.password) : (await burnPasswordCheck(input.password), false);
-      if (!owner || !valid || !owner.is_active) {
-        await Promise.all([loginPerIp.hit(ip), loginPerAccount.hit(accountKey)]);
-        throw new UnauthorizedError('Invalid email or password');
-      }
+      if (!owner || !valid || !owner.is_active) throw new UnauthorizedError('Invalid email or password');
       await loginPerAccount.reset(accountKey);
       return { ...(await startSession(owner.id)), user: toPublicUser(owner) };
     },

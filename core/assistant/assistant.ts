@@ -69,14 +69,27 @@ export function createAssistant(deps: AssistantDeps) {
     return new Map(rows.map((row) => [row.id, row.name]));
   }
 
-  /** The customer messages since the assistant's or the owner's last reply: what is being answered. */
+  /**
+   * The customer messages not answered yet: after the newest one an AI reply answered (`reply_to_id`)
+   * and after the owner's last message. An AI reply's own id does not count: a customer message may
+   * have arrived while it was being prepared.
+   */
   async function pendingBurst(ownerId: string, chatId: string): Promise<{ id: string; text: string }[]> {
+    const answeredUpTo = db('messages')
+      .where({ owner_id: ownerId, chat_id: chatId })
+      .whereIn('sender', ['ai', 'owner'])
+      .select(db.raw(`coalesce(max(case when sender = 'ai' then coalesce(reply_to_id, id) else id end), 0)`));
     const rows = await db('messages')
       .where({ owner_id: ownerId, chat_id: chatId, sender: 'customer' })
-      .where('id', '>', db('messages').where({ owner_id: ownerId, chat_id: chatId }).whereIn('sender', ['ai', 'owner']).select(db.raw('coalesce(max(id), 0)')))
+      .where('id', '>', answeredUpTo)
       .orderBy('id')
       .select<{ id: string | number; text: string }[]>('id', 'text');
     return rows.map((row) => ({ id: String(row.id), text: row.text }));
+  }
+
+  async function newestCustomerMessage(ownerId: string, chatId: string): Promise<string | undefined> {
+    const row = await db('messages').where({ owner_id: ownerId, chat_id: chatId, sender: 'customer' }).max<{ id: string | number | null }>('id as id').first();
+    return row?.id === null || row?.id === undefined ? undefined : String(row.id);
   }
 
   async function generate(ownerId: string, question: string, photo: IncomingMessage['photo'], burstStart: string, ownerPrompt: string, language: Language, hits: SearchHit[], names: Map<string, string>, chatId: string, model: ChatModel) {
@@ -157,8 +170,10 @@ export function createAssistant(deps: AssistantDeps) {
       // Sources best first: the passages the sentences came from, then the other matches.
       sources = [...hits].sort((a, b) => Number(!usedFiles.includes(a.fileId)) - Number(!usedFiles.includes(b.fileId))).map(toSource);
     }
+    // A newer message arrived while this answer was prepared: it will answer everything, this one too.
+    if ((await newestCustomerMessage(ownerId, chatId)) !== latestMessageId) return undefined;
     if (handedOver) await flagNeedsAttention(db, ownerId, chatId);
-    const saved = await addMessage(db, ownerId, chatId, { sender: 'ai', text: response, sources, ...tokens });
+    const saved = await addMessage(db, ownerId, chatId, { sender: 'ai', text: response, sources, ...tokens, replyToId: latestMessageId });
     return { chatId, response, sources, timestamp: (saved?.created_at ?? new Date()).toISOString(), ...(handedOver ? { handedOver } : {}) };
   }
 

@@ -44,7 +44,7 @@ export async function addMessage(
   db: Knex,
   ownerId: string,
   chatId: string,
-  message: { sender: Sender; text: string; externalId?: string; sources?: unknown[]; promptTokens?: number; completionTokens?: number },
+  message: { sender: Sender; text: string; externalId?: string; sources?: unknown[]; promptTokens?: number; completionTokens?: number; replyToId?: string },
 ): Promise<StoredMessage | undefined> {
   return db.transaction(async (trx) => {
     const [row] = await trx('messages')
@@ -57,6 +57,7 @@ export async function addMessage(
         sources: JSON.stringify(message.sources ?? []),
         prompt_tokens: message.promptTokens ?? 0,
         completion_tokens: message.completionTokens ?? 0,
+        reply_to_id: message.replyToId ?? null,
       })
       .onConflict(['chat_id', 'external_id'])
       .ignore()

@@ -2,7 +2,7 @@
 // marks it read), the take-over switch, and the owner's own replies through the chat's channel.
 import type { Knex } from 'knex';
 import { ChannelRejectedError, type OwnerReplySender } from '../ports/channel.ts';
-import { InvalidError, NotFoundError } from '../errors.ts';
+import { InvalidError, NotFoundError, UnavailableError } from '../errors.ts';
 import { addMessage, type Channel, type Sender } from './chats.ts';
 
 export interface ChatSummary {
@@ -41,7 +41,7 @@ interface ChatRow {
   customer_blocked: boolean;
 }
 
-const displayName = (row: ChatRow) => row.customer_name ?? (row.customer_username ? `@${row.customer_username}` : `Customer ${row.external_id}`);
+const displayName = (row: ChatRow) => row.customer_name ?? (row.customer_username ? `@${row.customer_username}` : 'Customer');
 
 export type HistoryService = ReturnType<typeof createHistoryService>;
 
@@ -112,7 +112,7 @@ export function createHistoryService({ db, sender }: { db: Knex; sender: OwnerRe
         await sender.send(ownerId, row, text);
       } catch (error) {
         if (error instanceof ChannelRejectedError) throw new InvalidError(`The message could not be delivered: ${error.message}`, undefined, { cause: error });
-        throw error;
+        throw new UnavailableError('The channel cannot be reached right now; the message was not sent, try again', { cause: error });
       }
       const stored = await addMessage(db, ownerId, chatId, { sender: 'owner', text });
       await db('chats').where({ owner_id: ownerId, id: chatId }).update({ needs_attention: false });

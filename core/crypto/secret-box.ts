@@ -8,7 +8,7 @@ export interface SecretBox {
   decrypt(sealed: string): string;
 }
 
-/** `keyHex` is 32 bytes as 64 hex characters. The associated data binds a value to its purpose. */
+/** `keyHex` is 32 bytes as 64 hex characters. */
 export function createSecretBox(keyHex: string): SecretBox {
   const key = Buffer.from(keyHex, 'hex');
   if (key.length !== 32) throw new Error('encryption key must be 32 bytes');
@@ -22,7 +22,8 @@ export function createSecretBox(keyHex: string): SecretBox {
     decrypt(sealed) {
       const [version, iv, tag, body] = sealed.split('.');
       if (version !== VERSION || !iv || !tag || body === undefined) throw new Error('not a sealed secret');
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+      // A full 16-byte tag only: GCM would otherwise accept a truncated one.
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
     },

@@ -52,6 +52,8 @@ function synonymLexemes(db: Knex): Promise<Map<string, string[]>> {
       }
       return map;
     })();
+    // A failed attempt (a dropped connection) must not stay cached: the next question tries again.
+    cached.catch(() => synonymCache.delete(db));
     synonymCache.set(db, cached);
   }
   return cached;

@@ -75,3 +75,20 @@ describe('api/rate limits', () => {
     });
   });
 });
+
+describe('api/rate limits under concurrency', () => {
+  it('many wrong passwords sent at once for one account are cut off at the limit', async () => {
+    const t = await startTestSystem({ accountLimits: { ...DEFAULT_ACCOUNT_LIMITS, loginPerIp: { max: 1000, windowMs: 60_000 } } });
+    try {
+      const owner = await registerOwner(t.http);
+      const responses = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => t.http.post('/api/auth/login', { body: { email: owner.email, password: `parallel guess ${i}` } })),
+      );
+      const statuses = responses.map((response) => response.status);
+      expect(statuses.filter((status) => status === 401)).to.have.length(DEFAULT_ACCOUNT_LIMITS.loginPerAccount.max);
+      expect(statuses.filter((status) => status === 429)).to.have.length(40 - DEFAULT_ACCOUNT_LIMITS.loginPerAccount.max);
+    } finally {
+      await t.close();
+    }
+  });
+});

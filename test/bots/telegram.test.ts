@@ -37,6 +37,8 @@ describe('bots/telegram: customers talk to the business bot', function () {
     await fake.waitForPolling(annaBot.token);
   });
   after(async () => {
+    // Later test systems share the database: leave no bot of this fake's marked as running.
+    await t.system.db.knex('integrations').where({ type: 'telegram', status: 'connected' }).update({ status: 'stopped' });
     await t.close();
     await fake.close();
   });
@@ -177,7 +179,11 @@ describe('bots/telegram: customers talk to the business bot', function () {
     expect((await t.http.get('/api/integrations', { token: anna.access })).body[0].status).to.equal('connected');
   });
 
-  it('marks a bot whose token was revoked as error with the reason, and stops polling it', async () => {
+  it('marks a bot whose token was revoked as error with the reason, and stops polling it (the process keeps running)', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    after(() => process.off('unhandledRejection', onUnhandled));
     const owner = await registerOwner(t.http);
     const bot = newBot(fake, 'revoked_bot');
     const { body } = await connect(owner, bot.token);
@@ -192,6 +198,7 @@ describe('bots/telegram: customers talk to the business bot', function () {
     await eventually(async () => !t.system.bots!.running().includes(body.id), 5000, 'the runner to stop');
     const check = await t.http.post(`/api/integrations/${body.id}/test`, { token: owner.access });
     expect(check.body.ok).to.equal(false);
+    expect(unhandled, 'a rejected polling loop must be handled, or Node would exit').to.deep.equal([]);
   });
 
   it('stop and start take effect at once; delete stops polling and forgets the token', async () => {
@@ -210,6 +217,22 @@ describe('bots/telegram: customers talk to the business bot', function () {
     await eventually(async () => !t.system.bots!.running().includes(body.id), 5000, 'the runner to stop');
     await fake.waitForPollingStopped(bot.token);
     expect(await t.system.db.knex('integrations').where({ id: body.id }).first()).to.equal(undefined);
+  });
+
+  it("one owner's two bots keep the same customer's chats apart (chat ids and message ids repeat across bots)", async () => {
+    const second = newBot(fake, 'lotus_second_bot');
+    expect((await connect(anna, second.token)).status).to.equal(201);
+    await fake.waitForPolling(second.token);
+    fake.customerSays(annaBot.token, { chatId: 909, firstName: 'Twin', text: 'Сколько стоит маникюр с покрытием?', messageId: 1 });
+    await fake.waitForMessage(annaBot.token, 909, (m) => m.text.includes('1500'));
+    fake.customerSays(second.token, { chatId: 909, firstName: 'Twin', text: 'Сколько стоит маникюр с покрытием?', messageId: 1 });
+    await fake.waitForMessage(second.token, 909, (m) => m.text.includes('1500'));
+    const chats = (await t.http.get('/api/agent/history/?page_size=100', { token: anna.access })).body.items.filter((c: { customer_name: string }) => c.customer_name === 'Twin');
+    expect(chats).to.have.length(2);
+    const reply = await t.http.post(`/api/agent/history/${chats[0].id}/messages`, { token: anna.access, body: { text: 'Ответ владельца' } });
+    expect(reply.status).to.equal(201);
+    const delivered = [...fake.sent(annaBot.token), ...fake.sent(second.token)].filter((m) => m.text === 'Ответ владельца');
+    expect(delivered).to.have.length(1);
   });
 
   it('after a restart on the same data the bot answers without anyone reconnecting it', async () => {
@@ -243,6 +266,7 @@ describe('bots/telegram: a burst of messages', function () {
       const detail = await t.http.get(`/api/agent/history/${chat.id}`, { token: owner.access });
       expect(detail.body.messages.map((m: { sender: string }) => m.sender)).to.deep.equal(['customer', 'customer', 'customer', 'ai']);
     } finally {
+      await t.system.db.knex('integrations').where({ type: 'telegram', status: 'connected' }).update({ status: 'stopped' });
       await t.close();
       await fake.close();
     }

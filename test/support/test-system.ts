@@ -52,6 +52,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     LOG_LEVEL: 'debug',
     // Answer at once unless a test is about bursts: waiting would only slow the suite down.
     REPLY_DEBOUNCE_MS: '0',
+    // Never the real Telegram: bots left connected by other tests fail fast against a closed port.
+    TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...options.env,
   });

@@ -61,6 +61,19 @@ export function createTrainingService(deps: TrainingDeps) {
   }
 
   async function runTraining(ownerId: string, runId: string): Promise<void> {
+    // A heartbeat on a timer, not per file: one large file may take longer than the staleness limit.
+    const heartbeat = setInterval(() => {
+      db('training_runs').where({ id: runId }).update({ heartbeat_at: db.fn.now() }).catch((error: unknown) => logger.warn({ err: error, ownerId }, 'training heartbeat failed'));
+    }, STALE_AFTER_MS / 4);
+    heartbeat.unref();
+    try {
+      await processFiles(ownerId, runId);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  async function processFiles(ownerId: string, runId: string): Promise<void> {
     const files = await db('files').where({ owner_id: ownerId }).whereNot({ status: 'ready' }).orderBy('uploaded_at').select<{ id: string; name: string }[]>('id', 'name');
     let ready = 0;
     const failed: string[] = [];

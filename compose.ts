@@ -15,9 +15,7 @@ import { createSecretBox, type SecretBox } from './core/crypto/secret-box.ts';
 import { createDatabase, migrateToLatest, pingDatabase, type Database } from './infra/database.ts';
 import { loadOrCreateLocalSecrets } from './infra/local-secrets.ts';
 import { MemoryKeyValueStore } from './infra/memory-key-value-store.ts';
-import { RedisKeyValueStore } from './infra/redis-key-value-store.ts';
 import { MemoryJobQueue } from './infra/memory-job-queue.ts';
-import { BullMQJobQueue } from './infra/bullmq-job-queue.ts';
 import { OpenAIChatModel } from './infra/openai-chat-model.ts';
 import { OpenAIEmbeddingModel } from './infra/openai-embedding-model.ts';
 import type { JobQueue } from './core/ports/job-queue.ts';
@@ -34,6 +32,8 @@ import { createIntegrationsService } from './core/integrations/integrations-serv
 import { createTelegramGateway } from './bots/telegram/telegram-gateway.ts';
 import { createOwnerReplySender } from './bots/owner-reply-sender.ts';
 import { createBotManager, type BotManager } from './bots/bot-manager.ts';
+import { createWhatsAppCloudGateway } from './bots/whatsapp/whatsapp-cloud-gateway.ts';
+import { createWhatsAppWebhook, WHATSAPP_ANSWER_JOB } from './bots/whatsapp/whatsapp-webhook.ts';
 import { createTelegramWebhook, TELEGRAM_UPDATE_JOB, telegramWebhookSecret, telegramWebhookUrl } from './bots/telegram/telegram-webhook.ts';
 
 const packageJson = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { name: string; version: string };
@@ -78,7 +78,13 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
   const db =
     options.db ??
     createDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dir: path.join(config.dataDir, 'pgdata') }, logger);
-  const store = options.store ?? (config.redisUrl ? new RedisKeyValueStore({ url: config.redisUrl, keyPrefix: config.redisPrefix }) : new MemoryKeyValueStore());
+  // Redis clients (ioredis, BullMQ: a quarter of a second of start-up) load only when REDIS_URL is set.
+  // Their modules import nothing of ours at run time, so loading them late cannot duplicate a class.
+  const store =
+    options.store ??
+    (config.redisUrl
+      ? new (await import('./infra/redis-key-value-store.ts')).RedisKeyValueStore({ url: config.redisUrl, keyPrefix: config.redisPrefix })
+      : new MemoryKeyValueStore());
 
   try {
     if (!options.db) {
@@ -102,7 +108,9 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       ? new OpenAIEmbeddingModel({ apiKey: llm.apiKey, baseURL: llm.baseURL, model: llm.embeddingModel, timeoutMs: llm.timeoutMs })
       : undefined;
     const usage = createUsageService({ db: db.knex, priceOverrides: parsePrices(config.modelPricesJson) });
-    const queue: JobQueue = config.redisUrl ? new BullMQJobQueue({ url: config.redisUrl, prefix: options.queuePrefix ?? `${config.redisPrefix}bull`, logger }) : new MemoryJobQueue(logger);
+    const queue: JobQueue = config.redisUrl
+      ? new (await import('./infra/bullmq-job-queue.ts')).BullMQJobQueue({ url: config.redisUrl, prefix: options.queuePrefix ?? `${config.redisPrefix}bull`, logger })
+      : new MemoryJobQueue(logger);
     const training = createTrainingService({
       db: db.knex,
       queue,
@@ -130,8 +138,11 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     };
 
     const telegram = createTelegramGateway(config.telegramApiRoot);
-    const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram });
-    const history = createHistoryService({ db: db.knex, sender: createOwnerReplySender({ db: db.knex, secretBox, telegram }) });
+    const whatsapp = createWhatsAppCloudGateway(config.whatsappGraphUrl);
+    const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp });
+    const history = createHistoryService({ db: db.knex, sender: createOwnerReplySender({ db: db.knex, secretBox, telegram, whatsapp }) });
+    const whatsappWebhook = createWhatsAppWebhook({ db: db.knex, secretBox, assistant, gateway: whatsapp, queue, logger });
+    if (config.role === 'all' || config.role === 'worker') queue.process(WHATSAPP_ANSWER_JOB, (payload) => whatsappWebhook.handleJob(payload));
     const publicUrl = config.publicUrl;
     const telegramWebhook = publicUrl
       ? createTelegramWebhook({ db: db.knex, secretBox, assistant, logger, queue, secretKey: secrets.encryptionKey, apiRoot: config.telegramApiRoot, replyDebounceMs: config.replyDebounceMs })
@@ -163,6 +174,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       history,
       integrations,
       telegramWebhook,
+      whatsapp: { integrations, webhook: whatsappWebhook, publicUrl: config.publicUrl },
     });
 
     return {

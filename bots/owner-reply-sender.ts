@@ -2,13 +2,34 @@
 // it needs the integration's token, not the polling lease.
 import type { Knex } from 'knex';
 import type { SecretBox } from '../core/crypto/secret-box.ts';
-import { ChannelRejectedError, type OwnerReplySender, type TelegramGateway } from '../core/ports/channel.ts';
+import { ChannelRejectedError, type OwnerReplySender, type TelegramGateway, type WhatsAppGateway } from '../core/ports/channel.ts';
+import { loadIntegrationSecrets } from '../core/integrations/integrations-service.ts';
 import { telegramChatId } from './telegram/telegram-gateway.ts';
 
-export function createOwnerReplySender({ db, secretBox, telegram }: { db: Knex; secretBox: SecretBox; telegram: TelegramGateway }): OwnerReplySender {
+// WhatsApp lets a business write freely only within 24 hours of the customer's last message.
+const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export function createOwnerReplySender({ db, secretBox, telegram, whatsapp }: { db: Knex; secretBox: SecretBox; telegram: TelegramGateway; whatsapp: WhatsAppGateway }): OwnerReplySender {
   return {
     async send(ownerId, chat, text) {
       if (chat.channel === 'test' || chat.channel === 'web') return; // shown in history only
+      if (chat.channel === 'whatsapp') {
+        const integration = chat.integration_id ? await loadIntegrationSecrets(db, secretBox, chat.integration_id, 'whatsapp') : undefined;
+        if (!integration || integration.ownerId !== ownerId) throw new ChannelRejectedError('the WhatsApp number of this chat is no longer connected', 409);
+        const last = await db('messages')
+          .join('chats', 'chats.id', 'messages.chat_id')
+          .where({ 'chats.owner_id': ownerId, 'chats.external_id': chat.external_id, 'chats.channel': 'whatsapp', 'messages.sender': 'customer' })
+          .max<{ at: Date | null }>('messages.created_at as at')
+          .first();
+        if (!last?.at || Date.now() - new Date(last.at).getTime() > WHATSAPP_WINDOW_MS) {
+          throw new ChannelRejectedError(
+            "WhatsApp only allows free-form replies within 24 hours of the customer's last message; this customer wrote more than 24 hours ago, so WhatsApp would refuse it (a pre-approved template message is needed)",
+            422,
+          );
+        }
+        await whatsapp.sendText(integration.externalRef, integration.secrets.token ?? '', chat.external_id.slice(chat.external_id.lastIndexOf(':') + 1), text);
+        return;
+      }
       if (chat.channel !== 'telegram') throw new ChannelRejectedError(`sending on ${chat.channel} is not available yet`, 422);
       const row = chat.integration_id
         ? await db('integrations').where({ owner_id: ownerId, id: chat.integration_id, type: 'telegram' }).first<{ secrets_sealed: string | null } | undefined>('secrets_sealed')

@@ -130,14 +130,15 @@ export function createAssistant(deps: AssistantDeps) {
     if (!chat || chat.bot_paused) return undefined;
     const burst = await pendingBurst(ownerId, chatId);
     if (burst.length === 0 || burst[burst.length - 1]!.id !== latestMessageId) return undefined;
-    const question = burst.map((pending) => pending.text).filter((text) => text !== '[photo]').join('\n');
+    // Placeholders for media ([photo], [audio]) carry no words to search for.
+    const question = burst.map((pending) => pending.text).filter((text) => !/^\[[a-z_]+\]$/.test(text)).join('\n');
 
     const owner = await db('owners').where({ id: ownerId }).first<{ prompt: string | null; salon_name: string; language: Language }>('prompt', 'salon_name', 'language');
     const language = detectLanguage(question, owner?.language ?? 'ru');
     let hits = question.trim() ? await deps.retriever.retrieve(ownerId, question, PASSAGES) : [];
     // Several messages together can drown the question in small talk: then the newest one alone.
     const newest = burst[burst.length - 1]!.text;
-    if (hits.length === 0 && burst.length > 1 && newest.trim() && newest !== '[photo]') hits = await deps.retriever.retrieve(ownerId, newest, PASSAGES);
+    if (hits.length === 0 && burst.length > 1 && newest.trim() && !/^\[[a-z_]+\]$/.test(newest)) hits = await deps.retriever.retrieve(ownerId, newest, PASSAGES);
     const names = await fileNames(ownerId, hits);
     const toSource = (hit: SearchHit): Source => ({ file_id: hit.fileId, name: names.get(hit.fileId) ?? 'document', text: hit.text });
 

@@ -3,7 +3,8 @@
 import type { Knex } from 'knex';
 import type { KeyValueStore } from '../ports/key-value-store.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
-import { ChannelRejectedError, type TelegramGateway } from '../ports/channel.ts';
+import { randomBytes } from 'node:crypto';
+import { ChannelRejectedError, type TelegramGateway, type WhatsAppGateway } from '../ports/channel.ts';
 import { ConflictError, InvalidError, NotFoundError, UnavailableError } from '../errors.ts';
 import { isUniqueViolation } from '../accounts/owners.ts';
 import { publishIntegrationEvent } from './integration-events.ts';
@@ -16,9 +17,11 @@ export interface IntegrationView {
   status: IntegrationStatus;
   status_reason: string | null;
   connected_at: string | null;
-  /** Public facts only (the bot's username), never a secret. */
+  /** Public facts only (the bot's username, the WhatsApp number), never a secret. */
   username?: string;
   bot_id?: number;
+  phone_id?: string;
+  display_phone_number?: string;
 }
 
 interface IntegrationRow {
@@ -28,12 +31,19 @@ interface IntegrationRow {
   status: IntegrationStatus;
   status_reason: string | null;
   external_ref: string | null;
-  public_info: { username?: string; bot_id?: number } | string;
+  public_info: PublicInfo | string;
   secrets_sealed: string | null;
   connected_at: Date | null;
 }
 
-function publicInfo(row: IntegrationRow): { username?: string; bot_id?: number } {
+interface PublicInfo {
+  username?: string;
+  bot_id?: number;
+  phone_id?: string;
+  display_phone_number?: string;
+}
+
+function publicInfo(row: IntegrationRow): PublicInfo {
   return typeof row.public_info === 'string' ? JSON.parse(row.public_info) : row.public_info;
 }
 
@@ -47,6 +57,8 @@ export function toIntegrationView(row: IntegrationRow): IntegrationView {
     connected_at: row.connected_at ? row.connected_at.toISOString() : null,
     ...(info.username ? { username: info.username } : {}),
     ...(info.bot_id ? { bot_id: info.bot_id } : {}),
+    ...(info.phone_id ? { phone_id: info.phone_id } : {}),
+    ...(info.display_phone_number ? { display_phone_number: info.display_phone_number } : {}),
   };
 }
 
@@ -55,6 +67,7 @@ export interface IntegrationsDeps {
   store: KeyValueStore;
   secretBox: SecretBox;
   telegram: TelegramGateway;
+  whatsapp: WhatsAppGateway;
 }
 
 export type IntegrationsService = ReturnType<typeof createIntegrationsService>;
@@ -113,6 +126,51 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
       return { integration: toIntegrationView(row), created: !existing };
     },
 
+    /**
+     * Connects a WhatsApp Cloud API number after checking the token against the Graph API. Returns
+     * what the owner pastes into Meta's dashboard: the webhook URL and a generated verify token.
+     */
+    async connectWhatsAppCloud(
+      ownerId: string,
+      input: { phone_id: string; token: string; app_secret: string },
+      webhookBase: string,
+    ): Promise<{ integration: IntegrationView & { webhook_url: string; verify_token: string }; created: boolean }> {
+      let phone: { displayPhoneNumber: string };
+      try {
+        phone = await deps.whatsapp.getPhone(input.phone_id, input.token);
+      } catch (error) {
+        if (error instanceof ChannelRejectedError) {
+          throw new InvalidError(`WhatsApp rejected these credentials: ${error.message}`, [{ loc: ['body', 'token'], msg: `WhatsApp rejected these credentials: ${error.message}`, type: 'value_error' }], { cause: error });
+        }
+        throw new UnavailableError('WhatsApp cannot be reached right now; try again in a minute', { cause: error });
+      }
+      const existing = await db('integrations').where({ type: 'whatsapp', external_ref: input.phone_id }).first<IntegrationRow | undefined>();
+      if (existing && existing.owner_id !== ownerId) throw new ConflictError('This WhatsApp number is already connected to another account');
+      const verifyToken = randomBytes(24).toString('base64url');
+      const values = {
+        status: 'connected',
+        status_reason: null,
+        public_info: JSON.stringify({ phone_id: input.phone_id, display_phone_number: phone.displayPhoneNumber }),
+        secrets_sealed: secretBox.encrypt(JSON.stringify({ token: input.token, app_secret: input.app_secret, verify_token: verifyToken })),
+        connected_at: new Date(),
+        updated_at: new Date(),
+      };
+      let rows: IntegrationRow[];
+      try {
+        rows = existing
+          ? await db('integrations').where({ owner_id: ownerId, id: existing.id }).update(values).returning<IntegrationRow[]>('*')
+          : await db('integrations').insert({ owner_id: ownerId, type: 'whatsapp', external_ref: input.phone_id, ...values }).returning<IntegrationRow[]>('*');
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new ConflictError('This WhatsApp number is already connected to another account', { cause: error });
+        throw error;
+      }
+      const row = rows[0]!;
+      return {
+        integration: { ...toIntegrationView(row), webhook_url: `${webhookBase.replace(/\/+$/, '')}/webhooks/whatsapp/${row.id}`, verify_token: verifyToken },
+        created: !existing,
+      };
+    },
+
     async remove(ownerId: string, id: string): Promise<void> {
       const deleted = await db('integrations').where({ owner_id: ownerId, id }).delete().returning('id');
       if (deleted.length === 0) throw new NotFoundError('Integration not found');
@@ -139,6 +197,10 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
       const token = row.secrets_sealed ? (JSON.parse(secretBox.decrypt(row.secrets_sealed)) as { token: string }).token : undefined;
       if (!token) return { ok: false, detail: 'No token stored', integration: toIntegrationView(row) };
       try {
+        if (row.type === 'whatsapp') {
+          const phone = await deps.whatsapp.getPhone(row.external_ref ?? '', token);
+          return { ok: true, detail: `WhatsApp answers for ${phone.displayPhoneNumber}`, integration: toIntegrationView(row) };
+        }
         const bot = await telegram.getMe(token);
         return { ok: true, detail: `Telegram answers as @${bot.username}`, integration: toIntegrationView(row) };
       } catch (error) {
@@ -149,6 +211,13 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
       }
     },
   };
+}
+
+/** For channel adapters (not for routes): an integration with its decrypted secrets. */
+export async function loadIntegrationSecrets(db: Knex, secretBox: SecretBox, id: string, type: 'telegram' | 'whatsapp'): Promise<{ id: string; ownerId: string; externalRef: string; status: IntegrationStatus; secrets: Record<string, string> } | undefined> {
+  const row = await db('integrations').where({ id, type }).first<IntegrationRow | undefined>();
+  if (!row?.secrets_sealed) return undefined;
+  return { id: row.id, ownerId: row.owner_id, externalRef: row.external_ref ?? '', status: row.status, secrets: JSON.parse(secretBox.decrypt(row.secrets_sealed)) as Record<string, string> };
 }
 
 /** For runners (not for routes): the decrypted token of a connected Telegram integration. */

@@ -24,3 +24,19 @@ export interface OwnerReplySender {
 export interface WebhookReceiver {
   accept(integrationId: string, secret: string | undefined, update: unknown): Promise<boolean>;
 }
+
+/** The WhatsApp Cloud API calls the product needs; implemented over HTTP in bots/whatsapp. */
+export interface WhatsAppGateway {
+  /** The phone number behind a phone number id, or ChannelRejectedError when Meta refuses the token. */
+  getPhone(phoneId: string, token: string): Promise<{ displayPhoneNumber: string }>;
+  sendText(phoneId: string, token: string, to: string, text: string): Promise<void>;
+  markRead(phoneId: string, token: string, messageId: string): Promise<void>;
+}
+
+/** Meta's webhook calls for a WhatsApp Cloud API number. */
+export interface WhatsAppWebhookReceiver {
+  /** The GET handshake: the challenge when the verify token matches, undefined otherwise. */
+  verify(integrationId: string, mode: string | undefined, verifyToken: string | undefined, challenge: string | undefined): Promise<string | undefined>;
+  /** False when the signature is wrong (nothing is stored); true once every message is stored and queued. */
+  accept(integrationId: string, signature: string | undefined, rawBody: string, body: unknown): Promise<boolean>;
+}

@@ -1,0 +1,64 @@
+// WhatsApp Cloud API: connecting a number (owners) and Meta's webhook calls (verification, deliveries).
+import { z } from 'zod';
+import type { IntegrationsService } from '../../core/integrations/integrations-service.ts';
+import { ForbiddenError, InvalidError, UnauthorizedError } from '../../core/errors.ts';
+import type { WhatsAppWebhookReceiver } from '../../core/ports/channel.ts';
+import { route, type AnyRoute } from '../route.ts';
+import { currentOwner } from '../state.ts';
+
+export interface WhatsAppRouteDeps {
+  integrations: IntegrationsService;
+  webhook: WhatsAppWebhookReceiver;
+  /** PUBLIC_URL, or undefined: the request's own origin is used for the webhook URL. */
+  publicUrl?: string;
+}
+
+export function whatsappIntegrationRoutes(deps: WhatsAppRouteDeps): AnyRoute[] {
+  return [
+    route({
+      method: 'post', path: '/integrations/whatsapp', tag: 'integrations', access: 'write',
+      summary: 'Connect a WhatsApp Cloud API number ({phone_id, token, app_secret}); returns webhook_url and verify_token for Meta\'s dashboard',
+      body: z.union([
+        z.object({ phone_id: z.string().trim().min(1), token: z.string().trim().min(10).max(1000), app_secret: z.string().trim().min(8).max(200) }),
+        z.object({ mode: z.literal('web') }),
+      ]),
+      responses: { 201: { description: 'Connected' }, 409: { description: 'Another account connected this number' }, 422: { description: 'Meta rejected the credentials' } },
+      handler: async (ctx, { body }) => {
+        if ('mode' in body) {
+          throw new InvalidError('WhatsApp Web (QR) sessions are not available yet; connect through the WhatsApp Cloud API with {phone_id, token, app_secret}');
+        }
+        const base = deps.publicUrl ?? ctx.origin;
+        const { integration, created } = await deps.integrations.connectWhatsAppCloud(currentOwner(ctx.state).id, body, base);
+        ctx.status = created ? 201 : 200;
+        return integration;
+      },
+    }),
+  ];
+}
+
+export function whatsappWebhookRoutes(deps: WhatsAppRouteDeps): AnyRoute[] {
+  const id = z.object({ id: z.uuid() });
+  return [
+    route({
+      method: 'get', path: '/webhooks/whatsapp/:id', tag: 'webhooks', access: 'public', summary: "Meta's verification handshake", params: id,
+      responses: { 200: { description: 'hub.challenge, as text' }, 403: { description: 'Wrong verify token' } },
+      handler: async (ctx, { params }) => {
+        const q = ctx.query as Record<string, string | undefined>;
+        const challenge = await deps.webhook.verify(params.id, q['hub.mode'], q['hub.verify_token'], q['hub.challenge']);
+        if (challenge === undefined) throw new ForbiddenError('Verification failed: the verify token does not match');
+        ctx.type = 'text/plain';
+        return challenge;
+      },
+    }),
+    route({
+      method: 'post', path: '/webhooks/whatsapp/:id', tag: 'webhooks', access: 'public', summary: 'Message deliveries, signed with X-Hub-Signature-256', params: id,
+      responses: { 200: { description: 'Stored and queued' }, 401: { description: 'Wrong signature: nothing processed' } },
+      handler: async (ctx, { params }) => {
+        const raw = (ctx.request as { rawBody?: string }).rawBody ?? '';
+        const accepted = await deps.webhook.accept(params.id, ctx.get('X-Hub-Signature-256') || undefined, raw, ctx.request.body);
+        if (!accepted) throw new UnauthorizedError('Invalid signature');
+        return { ok: true };
+      },
+    }),
+  ];
+}

@@ -61,7 +61,8 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bo
     const text = message.text ?? message.caption ?? '';
     let photo: { mimeType: string; data: Uint8Array } | undefined;
     if (message.photo?.length) photo = await downloadPhoto(ctx, deps.token, deps.apiRoot);
-    await ctx.replyWithChatAction('typing').catch(() => undefined);
+    // Not awaited: the answer should not wait for Telegram to acknowledge a typing indicator.
+    void ctx.replyWithChatAction('typing').catch(() => undefined);
     const received = await deps.assistant.receive({
       ownerId: deps.ownerId,
       channel: 'telegram',

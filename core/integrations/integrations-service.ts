@@ -81,6 +81,31 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
     return row;
   }
 
+  /**
+   * Saves a checked connection: a new row, or the owner's existing one for the same bot or number
+   * (a new token). The same bot or number under another owner is a conflict, also when two owners race.
+   */
+  async function saveConnection(
+    ownerId: string,
+    type: 'telegram' | 'whatsapp',
+    externalRef: string,
+    conflictMessage: string,
+    values: { public_info: string; secrets_sealed: string },
+  ): Promise<{ row: IntegrationRow; created: boolean }> {
+    const existing = await db('integrations').where({ type, external_ref: externalRef }).first<IntegrationRow | undefined>();
+    if (existing && existing.owner_id !== ownerId) throw new ConflictError(conflictMessage);
+    const row = { ...values, status: 'connected', status_reason: null, connected_at: new Date(), updated_at: new Date() };
+    try {
+      const [saved] = existing
+        ? await db('integrations').where({ owner_id: ownerId, id: existing.id }).update(row).returning<IntegrationRow[]>('*')
+        : await db('integrations').insert({ owner_id: ownerId, type, external_ref: externalRef, ...row }).returning<IntegrationRow[]>('*');
+      return { row: saved!, created: !existing };
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(conflictMessage, { cause: error });
+      throw error;
+    }
+  }
+
   async function checkToken(token: string) {
     try {
       return await telegram.getMe(token);
@@ -102,28 +127,12 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
     async connectTelegram(ownerId: string, token: string): Promise<{ integration: IntegrationView; created: boolean }> {
       const bot = await checkToken(token);
       const externalRef = String(bot.id);
-      const existing = await db('integrations').where({ type: 'telegram', external_ref: externalRef }).first<IntegrationRow | undefined>();
-      if (existing && existing.owner_id !== ownerId) throw new ConflictError('This bot is already connected to another account');
-      const values = {
-        status: 'connected',
-        status_reason: null,
+      const { row, created } = await saveConnection(ownerId, 'telegram', externalRef, 'This bot is already connected to another account', {
         public_info: JSON.stringify({ username: bot.username, bot_id: bot.id }),
         secrets_sealed: secretBox.encrypt(JSON.stringify({ token })),
-        connected_at: new Date(),
-        updated_at: new Date(),
-      };
-      let rows: IntegrationRow[];
-      try {
-        rows = existing
-          ? await db('integrations').where({ owner_id: ownerId, id: existing.id }).update(values).returning<IntegrationRow[]>('*')
-          : await db('integrations').insert({ owner_id: ownerId, type: 'telegram', external_ref: externalRef, ...values }).returning<IntegrationRow[]>('*');
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new ConflictError('This bot is already connected to another account', { cause: error });
-        throw error;
-      }
-      const row = rows[0]!;
+      });
       await publishIntegrationEvent(store, { integrationId: row.id, change: 'connected' });
-      return { integration: toIntegrationView(row), created: !existing };
+      return { integration: toIntegrationView(row), created };
     },
 
     /**
@@ -144,30 +153,14 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
         }
         throw new UnavailableError('WhatsApp cannot be reached right now; try again in a minute', { cause: error });
       }
-      const existing = await db('integrations').where({ type: 'whatsapp', external_ref: input.phone_id }).first<IntegrationRow | undefined>();
-      if (existing && existing.owner_id !== ownerId) throw new ConflictError('This WhatsApp number is already connected to another account');
       const verifyToken = randomBytes(24).toString('base64url');
-      const values = {
-        status: 'connected',
-        status_reason: null,
+      const { row, created } = await saveConnection(ownerId, 'whatsapp', input.phone_id, 'This WhatsApp number is already connected to another account', {
         public_info: JSON.stringify({ phone_id: input.phone_id, display_phone_number: phone.displayPhoneNumber }),
         secrets_sealed: secretBox.encrypt(JSON.stringify({ token: input.token, app_secret: input.app_secret, verify_token: verifyToken })),
-        connected_at: new Date(),
-        updated_at: new Date(),
-      };
-      let rows: IntegrationRow[];
-      try {
-        rows = existing
-          ? await db('integrations').where({ owner_id: ownerId, id: existing.id }).update(values).returning<IntegrationRow[]>('*')
-          : await db('integrations').insert({ owner_id: ownerId, type: 'whatsapp', external_ref: input.phone_id, ...values }).returning<IntegrationRow[]>('*');
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new ConflictError('This WhatsApp number is already connected to another account', { cause: error });
-        throw error;
-      }
-      const row = rows[0]!;
+      });
       return {
         integration: { ...toIntegrationView(row), webhook_url: `${webhookBase.replace(/\/+$/, '')}/webhooks/whatsapp/${row.id}`, verify_token: verifyToken },
-        created: !existing,
+        created,
       };
     },
 

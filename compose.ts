@@ -182,6 +182,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       async close() {
         await bots?.stop();
         await queue.close();
+        await telegramWebhook?.close();
         if (!options.store) await store.close();
         if (!options.db) await db.close();
       },

@@ -2,7 +2,7 @@
 // checked, queued as a job and acknowledged at once (Telegram resends what takes ~10 s or more), and
 // a worker feeds it to the same bot handlers that polling uses.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Bot } from 'grammy';
+import { BotError, type Bot } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
@@ -35,16 +35,18 @@ export interface TelegramWebhookDeps {
   replyDebounceMs?: number;
 }
 
-export function createTelegramWebhook(deps: TelegramWebhookDeps): WebhookReceiver & { handleJob(payload: Record<string, string>): Promise<void> } {
+export function createTelegramWebhook(deps: TelegramWebhookDeps): WebhookReceiver & { handleJob(payload: Record<string, string>): Promise<void>; close(): Promise<void> } {
   // Bots built for webhook updates, one per integration and token, reused across updates.
   const bots = new Map<string, { token: string; bot: Promise<Bot> }>();
+  // Debounced answers still being prepared, awaited at shutdown.
+  const pending = new Set<Promise<void>>();
 
   async function botFor(integrationId: string, ownerId: string, token: string): Promise<Bot> {
     const cached = bots.get(integrationId);
     if (cached?.token === token) return cached.bot;
     const bot = (async () => {
       const created = createTelegramBot({
-        integrationId, ownerId, token, apiRoot: deps.apiRoot, db: deps.db, assistant: deps.assistant, logger: deps.logger, replyDebounceMs: deps.replyDebounceMs,
+        integrationId, ownerId, token, apiRoot: deps.apiRoot, db: deps.db, assistant: deps.assistant, logger: deps.logger, replyDebounceMs: deps.replyDebounceMs, pending,
         onTokenRejected: (reason) => void markIntegrationError(deps.db, integrationId, reason).catch((error: unknown) => deps.logger.error({ err: error, integrationId }, 'could not mark the bot failed')),
       });
       await created.init();
@@ -73,7 +75,18 @@ export function createTelegramWebhook(deps: TelegramWebhookDeps): WebhookReceive
       const integration = await loadTelegramIntegration(deps.db, deps.secretBox, integrationId);
       if (!integration || integration.status !== 'connected') return;
       const bot = await botFor(integrationId, integration.ownerId, integration.token);
-      await bot.handleUpdate(JSON.parse(update) as Update);
+      try {
+        await bot.handleUpdate(JSON.parse(update) as Update);
+      } catch (error) {
+        // handleUpdate bypasses bot.catch: route the failure to the same handler polling uses
+        // (apology to the customer, blocked-chat marking, a scrubbed log line).
+        if (!(error instanceof BotError)) throw error;
+        await bot.errorHandler(error);
+      }
+    },
+
+    async close() {
+      await Promise.all([...pending]);
     },
   };
 }

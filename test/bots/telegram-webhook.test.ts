@@ -5,6 +5,7 @@ import { startTestSystem, type TestSystem } from '../support/test-system.ts';
 import { registerOwner } from '../support/owners.ts';
 import { trainAndWait, uploadFixture } from '../support/knowledge.ts';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server.ts';
+import { eventually } from '../support/eventually.ts';
 
 describe('bots/telegram in webhook mode', function () {
   this.timeout(60_000);
@@ -59,6 +60,16 @@ describe('bots/telegram in webhook mode', function () {
     await fake.waitForMessage(token, 901, (message) => !message.text.includes('800'));
     expect(fake.sent(token).filter((message) => message.text.includes('800'))).to.have.length(1);
     expect(forged.text).to.not.include(webhook.secretToken!);
+
+    // A failure inside the handler goes through the same error path as polling: a customer who
+    // blocked the bot is marked, and the job does not fail.
+    fake.blockBot(token, 902);
+    const blocked = { update_id: 1003, message: { ...update.message, message_id: 3, chat: { id: 902, type: 'private', first_name: 'Gone' }, from: { id: 902, is_bot: false, first_name: 'Gone' } } };
+    expect((await t.http.post(path, { body: blocked, headers: { 'x-telegram-bot-api-secret-token': webhook.secretToken! } })).status).to.equal(200);
+    await eventually(async () => {
+      const chat = await t.system.db.knex('chats').where({ owner_id: owner.id, customer_name: 'Gone' }).first();
+      return chat?.customer_blocked === true;
+    }, 5000, 'the blocked chat to be marked');
 
     // Stopping the bot removes its webhook, so Telegram stops pushing.
     await t.http.post(`/api/integrations/${connected.body.id}/stop`, { token: owner.access });

@@ -19,10 +19,14 @@ export function telegramChatId(chatRef: string): string {
   return chatRef.slice(chatRef.lastIndexOf(':') + 1);
 }
 
+/**
+ * The client for calls an owner is waiting on (connect, token test, owner replies): a short request
+ * timeout instead of grammY's 500 s, short 429 waits honoured, and network failures reported at once
+ * rather than retried with backoff while the owner's request hangs.
+ */
 export function createTelegramApi(token: string, apiRoot?: string): Api {
-  const api = new Api(token, apiRoot ? { apiRoot } : undefined);
-  // Honours 429 retry_after and retries 5xx; a minute at most, so a request never hangs forever.
-  api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
+  const api = new Api(token, { ...(apiRoot ? { apiRoot } : {}), timeoutSeconds: 15 });
+  api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 10, rethrowHttpErrors: true }));
   return api;
 }
 

@@ -71,7 +71,25 @@ async function wordGroups(db: Knex, text: string): Promise<TermGroup[]> {
     .map((row) => ({ word: row.word, lexemes: [...new Set([row.word, ...row.stems])], prefixes: stemPrefixes(row.stems) }));
 }
 
-export async function queryTermGroups(db: Knex, query: string): Promise<TermGroup[]> {
+// Term groups depend only on the text, and one answer needs them twice (search, then picking the
+// sentences that answer): remembered per database for recent questions, bounded in size.
+const GROUP_CACHE_SIZE = 500;
+const groupCache = new WeakMap<Knex, Map<string, Promise<TermGroup[]>>>();
+
+export function queryTermGroups(db: Knex, query: string): Promise<TermGroup[]> {
+  let cache = groupCache.get(db);
+  if (!cache) groupCache.set(db, (cache = new Map()));
+  const cached = cache.get(query);
+  if (cached) return cached;
+  const computed = computeTermGroups(db, query);
+  cache.set(query, computed);
+  computed.catch(() => cache.delete(query));
+  // A Map iterates in insertion order: the first key is the oldest.
+  if (cache.size > GROUP_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return computed;
+}
+
+async function computeTermGroups(db: Knex, query: string): Promise<TermGroup[]> {
   const synonyms = await synonymLexemes(db);
   const groups = (await wordGroups(db, query)).filter((group) => !QUESTION_WORDS.has(group.word));
   return groups.map((group) => {

@@ -2,15 +2,7 @@ import { expect } from 'chai';
 import { startTestSystem, type TestSystem } from '../support/test-system.ts';
 import { registerOwner, uniqueEmail } from '../support/owners.ts';
 import { DEFAULT_ACCOUNT_LIMITS } from '../../core/accounts/account-service.ts';
-
-async function untilStatusIsNot(request: () => Promise<{ status: number }>, status: number, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await request();
-    if (response.status !== status || Date.now() > deadline) return response;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { eventually } from '../support/eventually.ts';
 
 describe('api/rate limits', () => {
   it('30 wrong passwords in a row meet a 429 with Retry-After (default limits)', async () => {
@@ -56,7 +48,10 @@ describe('api/rate limits', () => {
       for (let i = 0; i < 3; i++) await t.http.post('/api/auth/login', { body: { email: owner.email, password: 'wrong' } });
       const login = () => t.http.post('/api/auth/login', { body: { email: owner.email, password: owner.password } });
       expect((await login()).status).to.equal(429);
-      const after = await untilStatusIsNot(login, 429, 5000);
+      const after = await eventually(async () => {
+        const response = await login();
+        return response.status !== 429 ? response : undefined;
+      }, 5000, 'the block to end');
       expect(after.status).to.equal(200);
     });
 

@@ -6,19 +6,10 @@ import OpenAI from 'openai';
 import { ModelError } from '../../core/ports/chat-model.ts';
 import { OpenAIChatModel } from '../../infra/openai-chat-model.ts';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai-server.ts';
+import { rejection } from '../support/model-errors.ts';
 
 // A tiny retry-after keeps retry tests fast without touching the SDK's backoff logic.
 const FAST_RETRY = { 'retry-after-ms': '5' };
-
-async function rejection(promise: Promise<unknown>): Promise<ModelError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(ModelError);
-    return error as ModelError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('OpenAIChatModel', () => {
   let fake: FakeOpenAIServer;

@@ -4,6 +4,7 @@ import OpenAI from 'openai';
 import { ModelError } from '../../core/ports/chat-model.ts';
 import { OpenAIEmbeddingModel } from '../../infra/openai-embedding-model.ts';
 import { FAKE_EMBEDDING_DIMENSIONS, fakeEmbedding, fakeTokenCount, startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai-server.ts';
+import { rejection } from '../support/model-errors.ts';
 
 const cosine = (a: number[], b: number[]): number => {
   let dot = 0;
@@ -17,16 +18,6 @@ const cosine = (a: number[], b: number[]): number => {
   });
   return dot / Math.sqrt(na * nb);
 };
-
-async function rejection(promise: Promise<unknown>): Promise<ModelError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(ModelError);
-    return error as ModelError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('OpenAIEmbeddingModel', () => {
   let fake: FakeOpenAIServer;

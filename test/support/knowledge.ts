@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { HttpClient } from './test-system.ts';
+import { eventually } from './eventually.ts';
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
@@ -21,13 +22,10 @@ export async function uploadFixture(http: HttpClient, token: string, name: strin
 export async function trainAndWait(http: HttpClient, token: string, timeoutMs = 30_000): Promise<{ status: string; message: string; progress: number }> {
   const started = await http.post('/api/agent/train/', { token });
   expect(started.status, started.text).to.equal(200);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  return eventually(async () => {
     const status = await http.get('/api/agent/train/status/', { token });
-    if (status.body.status !== 'training') return status.body;
-    if (Date.now() > deadline) throw new Error(`training still running after ${timeoutMs} ms: ${status.text}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    return status.body.status !== 'training' ? status.body : undefined;
+  }, timeoutMs, 'training to finish');
 }
 
 export async function ask(http: HttpClient, token: string, message: string): Promise<{ response: string; sources: { file_id: string; name: string; text: string }[] }> {

@@ -1,21 +1,15 @@
 // Builds the knex instance: PostgreSQL over `pg` when DATABASE_URL is set, PGlite (Postgres in WASM,
 // persisted in DATA_DIR, or in memory for tests) otherwise. Migrations are the same for both.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
 import type { Logger } from 'pino';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite/vector';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
-
-export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
+import { openPglite, pgliteKnex, seedFromTemplate } from './pglite.ts';
 
 export type DatabaseTarget =
   | { kind: 'postgres'; url: string }
-  | { kind: 'pglite'; dir: string }
+  /** templateDir: a clean data directory to copy into an empty `dir` (default: the one `npm install` made). */
+  | { kind: 'pglite'; dir: string; templateDir?: string }
   | { kind: 'pglite-memory' };
 
 export interface Database {
@@ -43,17 +37,17 @@ export function createDatabase(target: DatabaseTarget, logger?: Logger): Databas
   }
   let dataDir: string | undefined;
   if (target.kind === 'pglite') {
-    mkdirSync(target.dir, { recursive: true });
     dataDir = target.dir;
+    mkdirSync(path.dirname(dataDir), { recursive: true });
+    try {
+      if (seedFromTemplate(dataDir, target.templateDir)) logger?.info({ dataDir }, 'embedded database created from the install-time template');
+    } catch (error) {
+      logger?.warn({ err: error }, 'could not copy the embedded database template; initialising from scratch');
+    }
+    mkdirSync(dataDir, { recursive: true });
   }
-  const pglite = new PGlite({ dataDir, extensions: { vector, pg_trgm, btree_gin } });
-  const knex = knexFactory({
-    client: ClientPgLite as unknown as typeof knexFactory.Client,
-    dialect: 'postgres',
-    log: knexLog(logger),
-    // knex-pglite accepts a ready PGlite instance this way, which is how extensions get loaded.
-    connection: (() => ({ pglite })) as unknown as Knex.StaticConnectionConfig,
-  });
+  const pglite = openPglite(dataDir);
+  const knex = pgliteKnex(pglite, knexLog(logger));
   return {
     knex,
     kind: 'pglite',
@@ -64,14 +58,7 @@ export function createDatabase(target: DatabaseTarget, logger?: Logger): Databas
   };
 }
 
-export async function migrateToLatest(knex: Knex): Promise<string[]> {
-  const [, applied] = (await knex.migrate.latest(migrationConfig())) as [number, string[]];
-  return applied;
-}
-
-export function migrationConfig(): Knex.MigratorConfig {
-  return { directory: MIGRATIONS_DIR, loadExtensions: ['.ts'], tableName: 'knex_migrations' };
-}
+export { migrateToLatest, migrationConfig } from './migrations.ts';
 
 /** Cheap liveness check used by /health. */
 export async function pingDatabase(knex: Knex): Promise<void> {

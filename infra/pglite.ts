@@ -1,0 +1,110 @@
+// Opens the embedded PGlite database, and keeps a freshly initialised and migrated data directory as a
+// template. On a cold process, initdb in WASM plus the first migrations take about two seconds; copying
+// a clean directory takes milliseconds. `npm install` makes the template (scripts/prepare-pglite-template.ts)
+// and the first start on an empty DATA_DIR copies it. The template records which migration files made
+// it; once those change it is not used (and the next `npm install` remakes it). Without a usable
+// template PGlite initialises the directory itself, only slower.
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite/vector';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
+import knexFactory, { type Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+import { migrateToLatest, migrationFingerprints } from './migrations.ts';
+
+const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A PGlite over `dataDir` (in memory when undefined) with the extensions the migrations create. */
+export function openPglite(dataDir: string | undefined): PGlite {
+  return new PGlite({ dataDir, extensions: { vector, pg_trgm, btree_gin } });
+}
+
+/** knex over one PGlite instance (PGlite is single-connection; knex-pglite enforces a pool of one). */
+export function pgliteKnex(pglite: PGlite, log?: Knex.Config['log']): Knex {
+  return knexFactory({
+    client: ClientPgLite as unknown as typeof knexFactory.Client,
+    dialect: 'postgres',
+    log,
+    // knex-pglite accepts a ready PGlite instance this way, which is how extensions get loaded.
+    connection: (() => ({ pglite })) as unknown as Knex.StaticConnectionConfig,
+  });
+}
+
+function pgliteVersion(): string {
+  // The package's exports hide its package.json; its entry file sits in dist/ under the package root.
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const manifest = path.join(path.dirname(entry), '..', 'package.json');
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
+
+/** Where the template for the installed PGlite version lives (a new PGlite version gets a new one). */
+export function defaultTemplateDir(): string {
+  return path.join(ROOT, 'node_modules', '.cache', 'frontdesk', `pglite-${pgliteVersion()}-template`);
+}
+
+const isDataDir = (dir: string) => existsSync(path.join(dir, 'PG_VERSION'));
+const MANIFEST = 'frontdesk-template.json';
+
+/** A template is usable when it was migrated by exactly the migration files there are now. */
+function isCurrentTemplate(templateDir: string): boolean {
+  if (!isDataDir(templateDir)) return false;
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(templateDir, MANIFEST), 'utf8')) as { migrations?: unknown };
+    return JSON.stringify(manifest.migrations) === JSON.stringify(migrationFingerprints());
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes the template unless a current one exists: initdb and every migration into a scratch directory,
+ * closed cleanly, then renamed into place (replacing a template made by other migrations).
+ */
+export async function createPgliteTemplate(templateDir: string = defaultTemplateDir()): Promise<'created' | 'exists'> {
+  if (isCurrentTemplate(templateDir)) return 'exists';
+  mkdirSync(path.dirname(templateDir), { recursive: true });
+  const scratch = `${templateDir}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const fingerprints = migrationFingerprints();
+    const pglite = openPglite(scratch);
+    const knex = pgliteKnex(pglite);
+    try {
+      await migrateToLatest(knex);
+    } finally {
+      await knex.destroy();
+      if (!pglite.closed) await pglite.close();
+    }
+    writeFileSync(path.join(scratch, MANIFEST), JSON.stringify({ migrations: fingerprints }, null, 2));
+    // Another install may have finished first; its template is as good as ours.
+    if (isCurrentTemplate(templateDir)) return 'exists';
+    rmSync(templateDir, { recursive: true, force: true });
+    renameSync(scratch, templateDir);
+    return 'created';
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Copies the template into `dir` when `dir` holds no data directory yet. Returns whether it did.
+ * The copy goes to a sibling first and is renamed into place, so a start interrupted mid-copy never
+ * leaves a half-made data directory behind.
+ */
+export function seedFromTemplate(dir: string, templateDir: string = defaultTemplateDir()): boolean {
+  if (isDataDir(dir) || !isCurrentTemplate(templateDir)) return false;
+  if (existsSync(dir) && readdirSync(dir).length > 0) return false; // something else lives here; leave it to PGlite
+  const scratch = `${dir}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    cpSync(templateDir, scratch, { recursive: true, filter: (source) => path.basename(source) !== MANIFEST });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(scratch, dir);
+    return true;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

@@ -33,6 +33,8 @@ import { createTelegramGateway } from './bots/telegram/telegram-gateway.ts';
 import { createOwnerReplySender } from './bots/owner-reply-sender.ts';
 import { createBotManager, type BotManager } from './bots/bot-manager.ts';
 import { createWhatsAppCloudGateway } from './bots/whatsapp/whatsapp-cloud-gateway.ts';
+import { whatsappWebJsFactory, whatsappWebSessionsDir, type WebClientFactory } from './bots/whatsapp/whatsapp-web-client.ts';
+import { createWhatsAppWebRelay } from './bots/whatsapp/whatsapp-web-relay.ts';
 import { createWhatsAppWebhook, WHATSAPP_ANSWER_JOB } from './bots/whatsapp/whatsapp-webhook.ts';
 import { createTelegramWebhook, TELEGRAM_UPDATE_JOB, telegramWebhookSecret, telegramWebhookUrl } from './bots/telegram/telegram-webhook.ts';
 
@@ -66,6 +68,9 @@ export interface ComposeOptions {
   /** Bot lease length and polling timeout (tests shorten them). */
   botLeaseMs?: number;
   botPollTimeoutSeconds?: number;
+  /** Tests drive WhatsApp Web sessions with a fake whatsapp-web.js client (and a short reconnect backoff). */
+  whatsappWebClientFactory?: WebClientFactory;
+  whatsappWebReconnect?: { baseMs?: number; maxMs?: number; attempts?: number };
 }
 
 export async function composeSystem(config: Config, options: ComposeOptions): Promise<System> {
@@ -140,7 +145,8 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     const telegram = createTelegramGateway(config.telegramApiRoot);
     const whatsapp = createWhatsAppCloudGateway(config.whatsappGraphUrl);
     const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp });
-    const history = createHistoryService({ db: db.knex, sender: createOwnerReplySender({ db: db.knex, secretBox, telegram, whatsapp }) });
+    const whatsappWebRelay = createWhatsAppWebRelay(store);
+    const history = createHistoryService({ db: db.knex, sender: createOwnerReplySender({ db: db.knex, secretBox, telegram, whatsapp, whatsappWeb: whatsappWebRelay }) });
     const whatsappWebhook = createWhatsAppWebhook({ db: db.knex, secretBox, assistant, gateway: whatsapp, queue, logger });
     if (config.role === 'all' || config.role === 'worker') queue.process(WHATSAPP_ANSWER_JOB, (payload) => whatsappWebhook.handleJob(payload));
     const publicUrl = config.publicUrl;
@@ -156,6 +162,14 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
         webhook: publicUrl
           ? { url: (id) => telegramWebhookUrl(publicUrl, id), secret: (id) => telegramWebhookSecret(secrets.encryptionKey, id) }
           : undefined,
+        whatsappWeb: {
+          clientFactory: options.whatsappWebClientFactory ?? whatsappWebJsFactory({ executablePath: config.whatsappWeb.executablePath, dataDir: config.dataDir }),
+          sessionsDir: whatsappWebSessionsDir(config.dataDir),
+          relay: whatsappWebRelay,
+          maxSessions: config.whatsappWeb.maxSessions,
+          startTimeoutMs: config.whatsappWeb.startTimeoutMs,
+          reconnect: options.whatsappWebReconnect,
+        },
       });
       await bots.start();
     }

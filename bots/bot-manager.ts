@@ -1,15 +1,35 @@
-// Starts and stops the connected bots. Each bot is polled by exactly one process: the holder of its
-// lease in the key/value store (Redis when several processes run), renewed while it runs and taken
-// over by another process when the holder dies. Changes arrive at once by publish/subscribe.
+// Starts and stops the channel runners: Telegram bots and WhatsApp Web sessions. Each runs in exactly
+// one process: the holder of its lease in the key/value store (Redis when several processes run),
+// renewed while it runs and taken over by another process when the holder dies. Changes arrive at
+// once by publish/subscribe.
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { KeyValueStore } from '../core/ports/key-value-store.ts';
 import type { SecretBox } from '../core/crypto/secret-box.ts';
 import type { Assistant } from '../core/assistant/assistant.ts';
 import { INTEGRATIONS_CHANNEL, parseIntegrationEvent } from '../core/integrations/integration-events.ts';
-import { loadTelegramIntegration, markIntegrationError } from '../core/integrations/integrations-service.ts';
+import { markIntegrationError } from '../core/integrations/integrations-service.ts';
 import { createTelegramRunner, type TelegramRunner } from './telegram/telegram-runner.ts';
+import type { WebClientFactory } from './whatsapp/whatsapp-web-client.ts';
+import { createWhatsAppWebSession, type WhatsAppWebSession } from './whatsapp/whatsapp-web-session.ts';
+import { createSessionStore } from './whatsapp/whatsapp-web-session-store.ts';
+import type { WhatsAppWebRelay } from './whatsapp/whatsapp-web-relay.ts';
+
+/** Statuses in which a WhatsApp Web session should be running (starting, waiting for a scan, reconnecting). */
+export const WEB_SESSION_LIVE_STATUSES = ['pending', 'pending_qr', 'connected', 'disconnected'];
+
+export interface WhatsAppWebSettings {
+  clientFactory: WebClientFactory;
+  /** Where RemoteAuth writes session archives before they are sealed into the database. */
+  sessionsDir: string;
+  relay: WhatsAppWebRelay;
+  /** Each session is a Chromium: at most this many in one process (others wait for another process). */
+  maxSessions: number;
+  startTimeoutMs?: number;
+  reconnect?: { baseMs?: number; maxMs?: number; attempts?: number };
+}
 
 export interface BotManagerDeps {
   db: Knex;
@@ -23,26 +43,50 @@ export interface BotManagerDeps {
   replyDebounceMs?: number;
   /** Webhook mode: where Telegram should post updates, and each integration's secret. */
   webhook?: { url(integrationId: string): string; secret(integrationId: string): string };
+  whatsappWeb?: WhatsAppWebSettings;
 }
 
 export interface BotManager {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Integration ids whose bots this process runs now (for tests and /health). */
+  /** Integration ids whose runners this process runs now (for tests and /health). */
   running(): string[];
+}
+
+type Running = { kind: 'telegram'; runner: TelegramRunner } | { kind: 'whatsapp-web'; runner: WhatsAppWebSession };
+type Kind = Running['kind'];
+
+interface IntegrationRow {
+  id: string;
+  owner_id: string;
+  type: string;
+  status: string;
+  public_info: unknown;
+  secrets_sealed: string | null;
+}
+
+function kindOf(row: IntegrationRow): Kind | undefined {
+  if (row.type === 'telegram') return 'telegram';
+  const info = (typeof row.public_info === 'string' ? JSON.parse(row.public_info) : row.public_info) as { mode?: string } | null;
+  return row.type === 'whatsapp' && info?.mode === 'web' ? 'whatsapp-web' : undefined;
+}
+
+function isWanted(kind: Kind, status: string): boolean {
+  return kind === 'telegram' ? status === 'connected' : WEB_SESSION_LIVE_STATUSES.includes(status);
 }
 
 export function createBotManager(deps: BotManagerDeps): BotManager {
   const holder = randomUUID();
   const leaseMs = deps.leaseMs ?? 30_000;
-  const runners = new Map<string, TelegramRunner>();
+  const runners = new Map<string, Running>();
   const log = deps.logger.child({ component: 'bot-manager' });
   let unsubscribe: (() => Promise<void>) | undefined;
+  let unserve: (() => Promise<void>) | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   // Reconciliations of one integration run one after another, never interleaved.
   const queues = new Map<string, Promise<void>>();
-  const leaseKey = (id: string) => `lease:telegram:${id}`;
+  const leaseKey = (kind: Kind, id: string) => `lease:${kind}:${id}`;
 
   function reconcile(id: string): Promise<void> {
     const next = (queues.get(id) ?? Promise.resolve()).then(() => reconcileNow(id)).catch((error: unknown) => log.error({ err: error, integrationId: id }, 'bot reconcile failed'));
@@ -50,30 +94,37 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
     return next;
   }
 
-  /** `disable`: the bot was stopped or deleted (its webhook goes too), not just this process stopping. */
-  async function stopRunner(id: string, disable = false): Promise<void> {
-    const runner = runners.get(id);
-    if (!runner) return;
+  /** `disable`: stopped or deleted (a Telegram webhook goes too); `deleted`: a WhatsApp Web phone is unlinked. */
+  async function stopRunner(id: string, disable = false, deleted = false): Promise<void> {
+    const running = runners.get(id);
+    if (!running) return;
     runners.delete(id);
-    await runner.stop(disable);
-    await deps.store.releaseLease(leaseKey(id), holder);
-    log.info({ integrationId: id }, 'telegram bot stopped');
+    if (running.kind === 'telegram') await running.runner.stop(disable);
+    else await running.runner.stop({ forget: deleted });
+    await deps.store.releaseLease(leaseKey(running.kind, id), holder);
+    log.info({ integrationId: id, kind: running.kind }, 'channel runner stopped');
   }
 
   async function reconcileNow(id: string): Promise<void> {
-    const integration = stopped ? undefined : await loadTelegramIntegration(deps.db, deps.secretBox, id);
-    const wanted = integration?.status === 'connected';
-    if (!wanted || !integration) return stopRunner(id, true);
+    const row = stopped ? undefined : await deps.db('integrations').where({ id }).first<IntegrationRow | undefined>('id', 'owner_id', 'type', 'status', 'public_info', 'secrets_sealed');
+    const kind = row ? kindOf(row) : undefined;
+    if (!row || !kind || !isWanted(kind, row.status)) return stopRunner(id, true, !row && !stopped);
+    const lease = leaseKey(kind, id);
+    // A session that failed is over even if the owner has just asked for it again: a new one starts.
+    const current = runners.get(id);
+    if (current?.kind === 'whatsapp-web' && current.runner.ended()) await stopRunner(id);
     if (runners.has(id)) {
-      // Still ours? If another process took the lease (we stalled past it), let it have the bot.
-      if (!(await deps.store.acquireLease(leaseKey(id), holder, leaseMs))) await stopRunner(id);
+      // Still ours? If another process took the lease (we stalled past it), let it have the runner.
+      if (!(await deps.store.acquireLease(lease, holder, leaseMs))) await stopRunner(id);
       return;
     }
-    if (!(await deps.store.acquireLease(leaseKey(id), holder, leaseMs))) return;
+    if (kind === 'whatsapp-web') return startWebSession(row, lease);
+    if (!row.secrets_sealed || !(await deps.store.acquireLease(lease, holder, leaseMs))) return;
+    const { token } = JSON.parse(deps.secretBox.decrypt(row.secrets_sealed)) as { token: string };
     const runner = createTelegramRunner({
       integrationId: id,
-      ownerId: integration.ownerId,
-      token: integration.token,
+      ownerId: row.owner_id,
+      token,
       apiRoot: deps.telegramApiRoot,
       db: deps.db,
       assistant: deps.assistant,
@@ -87,22 +138,55 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
           .catch((error: unknown) => log.error({ err: error, integrationId: id }, 'could not mark the bot failed'));
       },
     });
-    runners.set(id, runner);
+    const running: Running = { kind: 'telegram', runner };
+    runners.set(id, running);
     try {
       await runner.start();
       // Stopped (shutdown, or a change) while it was starting: do not leave it running.
-      if (stopped || runners.get(id) !== runner) await runner.stop();
+      if (stopped || runners.get(id) !== running) await runner.stop();
     } catch (error) {
       runners.delete(id);
-      await deps.store.releaseLease(leaseKey(id), holder);
+      await deps.store.releaseLease(lease, holder);
       const status = (error as { error_code?: number }).error_code;
       if (status === 401 || status === 404) await markIntegrationError(deps.db, id, 'Telegram refused the token; connect the bot again with a new token');
       log.warn({ err: error, integrationId: id }, 'telegram bot could not start');
     }
   }
 
+  async function startWebSession(row: IntegrationRow, lease: string): Promise<void> {
+    const web = deps.whatsappWeb;
+    if (!web) return;
+    const sessions = [...runners.values()].filter((running) => running.kind === 'whatsapp-web').length;
+    if (sessions >= web.maxSessions) {
+      log.warn({ integrationId: row.id, sessions }, 'WhatsApp Web session limit of this process reached; leaving it to another process');
+      return;
+    }
+    if (!(await deps.store.acquireLease(lease, holder, leaseMs))) return;
+    const runner = createWhatsAppWebSession({
+      integrationId: row.id,
+      ownerId: row.owner_id,
+      db: deps.db,
+      store: deps.store,
+      sessionStore: createSessionStore({ db: deps.db, secretBox: deps.secretBox, integrationId: row.id, ownerId: row.owner_id, dataPath: web.sessionsDir }),
+      assistant: deps.assistant,
+      logger: deps.logger,
+      clientFactory: web.clientFactory,
+      startTimeoutMs: web.startTimeoutMs,
+      reconnect: web.reconnect,
+      replyDebounceMs: deps.replyDebounceMs,
+      onEnded: () => void reconcile(row.id),
+      profileDir: path.join(web.sessionsDir, `RemoteAuth-${row.id}`),
+    });
+    runners.set(row.id, { kind: 'whatsapp-web', runner });
+    // Not awaited: a session waits up to a minute for its QR code, and must not hold up other changes.
+    void runner.start().catch((error: unknown) => log.error({ err: error, integrationId: row.id }, 'whatsapp web session could not start'));
+  }
+
   async function reconcileAll(): Promise<void> {
-    const rows = await deps.db('integrations').where({ type: 'telegram', status: 'connected' }).select<{ id: string }[]>('id');
+    const rows = await deps.db('integrations')
+      .where({ type: 'telegram', status: 'connected' })
+      .orWhere((query) => query.where({ type: 'whatsapp' }).whereIn('status', WEB_SESSION_LIVE_STATUSES).whereRaw("public_info->>'mode' = 'web'"))
+      .select<{ id: string }[]>('id');
     const ids = new Set([...rows.map((row) => row.id), ...runners.keys()]);
     await Promise.all([...ids].map((id) => reconcile(id)));
   }
@@ -113,9 +197,15 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
         const event = parseIntegrationEvent(message);
         if (event) void reconcile(event.integrationId);
       });
-      // Start-up does not wait for Telegram: an unreachable Bot API must not hold the API back.
+      if (deps.whatsappWeb) {
+        unserve = await deps.whatsappWeb.relay.serve((id) => {
+          const running = runners.get(id);
+          return running?.kind === 'whatsapp-web' ? running.runner : undefined;
+        });
+      }
+      // Start-up does not wait for Telegram or WhatsApp: an unreachable service must not hold the API back.
       void reconcileAll().catch((error: unknown) => log.error({ err: error }, 'starting bots failed'));
-      // Renews our leases and picks up bots whose process died; a third of the lease keeps a margin.
+      // Renews our leases and picks up runners whose process died; a third of the lease keeps a margin.
       timer = setInterval(() => void reconcileAll().catch((error: unknown) => log.error({ err: error }, 'bot lease renewal failed')), Math.max(1000, Math.floor(leaseMs / 3)));
       timer.unref();
     },
@@ -123,6 +213,7 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
       stopped = true;
       if (timer) clearInterval(timer);
       await unsubscribe?.();
+      await unserve?.();
       // Bots still starting are not waited for (their start may hang on the network); each one stops
       // itself when its start returns and finds the manager stopped.
       await Promise.all([...runners.keys()].map((id) => stopRunner(id)));

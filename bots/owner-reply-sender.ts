@@ -5,14 +5,26 @@ import type { SecretBox } from '../core/crypto/secret-box.ts';
 import { ChannelRejectedError, type OwnerReplySender, type TelegramGateway, type WhatsAppGateway } from '../core/ports/channel.ts';
 import { loadIntegrationSecrets } from '../core/integrations/integrations-service.ts';
 import { telegramChatId } from './telegram/telegram-gateway.ts';
+import type { WhatsAppWebRelay } from './whatsapp/whatsapp-web-relay.ts';
 
 // WhatsApp lets a business write freely only within 24 hours of the customer's last message.
 const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
 
-export function createOwnerReplySender({ db, secretBox, telegram, whatsapp }: { db: Knex; secretBox: SecretBox; telegram: TelegramGateway; whatsapp: WhatsAppGateway }): OwnerReplySender {
+export function createOwnerReplySender({ db, secretBox, telegram, whatsapp, whatsappWeb }: { db: Knex; secretBox: SecretBox; telegram: TelegramGateway; whatsapp: WhatsAppGateway; whatsappWeb: WhatsAppWebRelay }): OwnerReplySender {
   return {
     async send(ownerId, chat, text) {
       if (chat.channel === 'test' || chat.channel === 'web') return; // shown in history only
+      const customer = chat.external_id.slice(chat.external_id.lastIndexOf(':') + 1);
+      if (chat.channel === 'whatsapp' && chat.integration_id) {
+        // A WhatsApp Web session sends through its browser, in whichever process runs it (no 24-hour rule there).
+        const row = await db('integrations').where({ owner_id: ownerId, id: chat.integration_id }).first<{ public_info: unknown; status: string; status_reason: string | null } | undefined>('public_info', 'status', 'status_reason');
+        const info = (typeof row?.public_info === 'string' ? JSON.parse(row.public_info) : row?.public_info) as { mode?: string } | undefined;
+        if (info?.mode === 'web') {
+          if (row?.status !== 'connected') throw new ChannelRejectedError(`the WhatsApp Web session of this chat is not connected (${row?.status_reason ?? row?.status}); reconnect it first`, 409);
+          await whatsappWeb.send(chat.integration_id, customer, text);
+          return;
+        }
+      }
       if (chat.channel === 'whatsapp') {
         const integration = chat.integration_id ? await loadIntegrationSecrets(db, secretBox, chat.integration_id, 'whatsapp') : undefined;
         if (!integration || integration.ownerId !== ownerId) throw new ChannelRejectedError('the WhatsApp number of this chat is no longer connected', 409);
@@ -27,7 +39,7 @@ export function createOwnerReplySender({ db, secretBox, telegram, whatsapp }: { 
             422,
           );
         }
-        await whatsapp.sendText(integration.externalRef, integration.secrets.token ?? '', chat.external_id.slice(chat.external_id.lastIndexOf(':') + 1), text);
+        await whatsapp.sendText(integration.externalRef, integration.secrets.token ?? '', customer, text);
         return;
       }
       if (chat.channel !== 'telegram') throw new ChannelRejectedError(`sending on ${chat.channel} is not available yet`, 422);

@@ -41,6 +41,9 @@ const envSchema = z.object({
   PUBLIC_URL: optionalString.pipe(z.url('must be the public https URL of this server').optional()),
   TELEGRAM_API_ROOT: optionalString.pipe(z.url('must be a URL such as https://api.telegram.org').optional()),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((value) => value === 'true' || value === '1'),
+  PUPPETEER_EXECUTABLE_PATH: z.string().min(1).default('/usr/bin/chromium'),
+  WHATSAPP_WEB_MAX_SESSIONS: z.coerce.number().int().min(0).max(100).default(3),
+  WHATSAPP_WEB_START_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(60_000),
 });
 
 export type Role = 'all' | 'api' | 'bots' | 'worker';
@@ -78,6 +81,8 @@ export interface Config {
   publicUrl?: string;
   /** Bot API root (Telegram's by default; a local server or a test fake otherwise). */
   telegramApiRoot?: string;
+  /** WhatsApp Web sessions: the browser, how many one process runs, how long a start may take. */
+  whatsappWeb: { executablePath: string; maxSessions: number; startTimeoutMs: number };
 }
 
 /** Thrown when the environment cannot run the product; the message lists every problem. */
@@ -137,5 +142,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, roleArg?: string): Config {
     whatsappGraphUrl: e.WHATSAPP_GRAPH_URL,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     telegramApiRoot: e.TELEGRAM_API_ROOT?.replace(/\/+$/, ''),
+    whatsappWeb: { executablePath: e.PUPPETEER_EXECUTABLE_PATH, maxSessions: e.WHATSAPP_WEB_MAX_SESSIONS, startTimeoutMs: e.WHATSAPP_WEB_START_TIMEOUT_MS },
   };
 }

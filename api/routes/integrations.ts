@@ -6,8 +6,9 @@ import { currentOwner } from '../state.ts';
 
 const integration = z
   .object({
-    id: z.string(), type: z.enum(['telegram', 'whatsapp', 'calendar']), status: z.enum(['pending', 'connected', 'stopped', 'error']),
+    id: z.string(), type: z.enum(['telegram', 'whatsapp', 'calendar']), status: z.enum(['pending', 'pending_qr', 'connected', 'disconnected', 'stopped', 'error']),
     status_reason: z.string().nullable(), connected_at: z.string().nullable(), username: z.string().optional(), bot_id: z.number().optional(),
+    phone_id: z.string().optional(), display_phone_number: z.string().optional(), mode: z.enum(['cloud', 'web']).optional(),
   })
   .meta({ id: 'Integration' });
 const id = z.object({ id: z.uuid('Not a valid integration id') });

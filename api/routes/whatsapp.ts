@@ -1,7 +1,8 @@
 // WhatsApp Cloud API: connecting a number (owners) and Meta's webhook calls (verification, deliveries).
 import { z } from 'zod';
 import type { IntegrationsService } from '../../core/integrations/integrations-service.ts';
-import { ForbiddenError, InvalidError, UnauthorizedError } from '../../core/errors.ts';
+import QRCode from 'qrcode';
+import { ForbiddenError, UnauthorizedError } from '../../core/errors.ts';
 import type { WhatsAppWebhookReceiver } from '../../core/ports/channel.ts';
 import { route, type AnyRoute } from '../route.ts';
 import { currentOwner } from '../state.ts';
@@ -17,20 +18,46 @@ export function whatsappIntegrationRoutes(deps: WhatsAppRouteDeps): AnyRoute[] {
   return [
     route({
       method: 'post', path: '/integrations/whatsapp', tag: 'integrations', access: 'write',
-      summary: 'Connect a WhatsApp Cloud API number ({phone_id, token, app_secret}); returns webhook_url and verify_token for Meta\'s dashboard',
+      summary: 'Connect a WhatsApp Cloud API number ({phone_id, token, app_secret}; returns webhook_url and verify_token for Meta\'s dashboard) or start a WhatsApp Web session ({mode: "web"}; then scan GET /integrations/{id}/qr)',
       body: z.union([
         z.object({ phone_id: z.string().trim().min(1), token: z.string().trim().min(10).max(1000), app_secret: z.string().trim().min(8).max(200) }),
         z.object({ mode: z.literal('web') }),
       ]),
-      responses: { 201: { description: 'Connected' }, 409: { description: 'Another account connected this number' }, 422: { description: 'Meta rejected the credentials' } },
+      responses: {
+        201: { description: 'Connected (Cloud API), or a WhatsApp Web session starting (status pending, then pending_qr)' },
+        409: { description: 'Another account connected this number, or too many WhatsApp Web sessions' },
+        422: { description: 'Meta rejected the credentials' },
+      },
       handler: async (ctx, { body }) => {
         if ('mode' in body) {
-          throw new InvalidError('WhatsApp Web (QR) sessions are not available yet; connect through the WhatsApp Cloud API with {phone_id, token, app_secret}');
+          const integration = await deps.integrations.connectWhatsAppWeb(currentOwner(ctx.state).id);
+          ctx.status = 201;
+          return { ...integration, qr_url: `/api/integrations/${integration.id}/qr` };
         }
         const base = deps.publicUrl ?? ctx.origin;
         const { integration, created } = await deps.integrations.connectWhatsAppCloud(currentOwner(ctx.state).id, body, base);
         ctx.status = created ? 201 : 200;
         return integration;
+      },
+    }),
+  ];
+}
+
+export function whatsappQrRoutes(deps: Pick<WhatsAppRouteDeps, 'integrations'>): AnyRoute[] {
+  return [
+    route({
+      method: 'get', path: '/integrations/:id/qr', tag: 'integrations', access: 'authenticated',
+      summary: 'The QR code of a WhatsApp Web session waiting for a scan: the QR text and a PNG data URL (409 with the reason otherwise)',
+      params: z.object({ id: z.uuid('Not a valid integration id') }),
+      responses: {
+        200: { description: 'QR code', schema: z.object({ qr: z.string(), png: z.string() }) },
+        404: { description: 'No such integration' },
+        409: { description: 'Not waiting for a scan (starting, connected, stopped, failed), with the reason' },
+      },
+      handler: async (ctx, { params }) => {
+        const { qr } = await deps.integrations.qr(currentOwner(ctx.state).id, params.id);
+        ctx.set('Cache-Control', 'no-store');
+        return { qr, png: await QRCode.toDataURL(qr, { errorCorrectionLevel: 'M', margin: 2, width: 320 }) };
       },
     }),
   ];

@@ -9,14 +9,9 @@ import type { SecretBox } from '../../core/crypto/secret-box.ts';
 import type { JobQueue } from '../../core/ports/job-queue.ts';
 import type { WhatsAppGateway, WhatsAppWebhookReceiver } from '../../core/ports/channel.ts';
 import { loadIntegrationSecrets } from '../../core/integrations/integrations-service.ts';
+import { unsupportedPhrase } from './whatsapp-phrases.ts';
 
 export const WHATSAPP_ANSWER_JOB = 'whatsapp-answer';
-
-const POLITE_UNSUPPORTED: Record<string, string> = {
-  ru: 'Я понимаю текстовые сообщения. Напишите, пожалуйста, вопрос текстом.',
-  uk: 'Я розумію текстові повідомлення. Напишіть, будь ласка, питання текстом.',
-  en: 'I can read text messages. Please type your question.',
-};
 
 interface InboundMessage {
   id: string;
@@ -92,7 +87,7 @@ export function createWhatsAppWebhook(deps: { db: Knex; secretBox: SecretBox; as
       await deps.gateway.markRead(integration.externalRef, token, wamid ?? '').catch((error: unknown) => deps.logger.warn({ err: error, integrationId }, 'could not mark read'));
       if (kind === 'unsupported') {
         const owner = await deps.db('owners').where({ id: integration.ownerId }).first<{ language: string } | undefined>('language');
-        await deps.gateway.sendText(integration.externalRef, token, to, POLITE_UNSUPPORTED[owner?.language ?? 'ru'] ?? POLITE_UNSUPPORTED.en!);
+        await deps.gateway.sendText(integration.externalRef, token, to, unsupportedPhrase(owner?.language));
         return;
       }
       const reply = await deps.assistant.answerIfLatest(integration.ownerId, chatId, messageId);

@@ -21,3 +21,6 @@ export function parseIntegrationEvent(message: string): IntegrationEvent | undef
     return undefined;
   }
 }
+
+/** Where the process running a WhatsApp Web session keeps its current QR code (it changes about every 20 s). */
+export const webSessionQrKey = (integrationId: string) => `whatsapp-web:qr:${integrationId}`;

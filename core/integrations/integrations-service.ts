@@ -7,9 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { ChannelRejectedError, type TelegramGateway, type WhatsAppGateway } from '../ports/channel.ts';
 import { ConflictError, InvalidError, NotFoundError, UnavailableError } from '../errors.ts';
 import { isUniqueViolation } from '../accounts/owners.ts';
-import { publishIntegrationEvent } from './integration-events.ts';
+import { publishIntegrationEvent, webSessionQrKey } from './integration-events.ts';
 
-export type IntegrationStatus = 'pending' | 'connected' | 'stopped' | 'error';
+/** pending_qr and disconnected occur only for WhatsApp Web sessions (waiting for a scan, reconnecting). */
+export type IntegrationStatus = 'pending' | 'pending_qr' | 'connected' | 'disconnected' | 'stopped' | 'error';
+
+/** Each WhatsApp Web session costs a browser on the server: an owner may have this many. */
+export const MAX_WEB_SESSIONS_PER_OWNER = 2;
 
 export interface IntegrationView {
   id: string;
@@ -22,6 +26,8 @@ export interface IntegrationView {
   bot_id?: number;
   phone_id?: string;
   display_phone_number?: string;
+  /** WhatsApp only: the Cloud API or a WhatsApp Web session (QR). */
+  mode?: 'cloud' | 'web';
 }
 
 interface IntegrationRow {
@@ -41,6 +47,7 @@ interface PublicInfo {
   bot_id?: number;
   phone_id?: string;
   display_phone_number?: string;
+  mode?: 'web';
 }
 
 function publicInfo(row: IntegrationRow): PublicInfo {
@@ -59,8 +66,11 @@ export function toIntegrationView(row: IntegrationRow): IntegrationView {
     ...(info.bot_id ? { bot_id: info.bot_id } : {}),
     ...(info.phone_id ? { phone_id: info.phone_id } : {}),
     ...(info.display_phone_number ? { display_phone_number: info.display_phone_number } : {}),
+    ...(row.type === 'whatsapp' ? { mode: info.mode === 'web' ? ('web' as const) : ('cloud' as const) } : {}),
   };
 }
+
+const isWebSession = (row: IntegrationRow) => row.type === 'whatsapp' && publicInfo(row).mode === 'web';
 
 export interface IntegrationsDeps {
   db: Knex;
@@ -164,6 +174,37 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
       };
     },
 
+    /**
+     * Creates a WhatsApp Web session: pending until the process that runs it shows a QR code
+     * (pending_qr), connected once the phone has scanned it.
+     */
+    async connectWhatsAppWeb(ownerId: string): Promise<IntegrationView> {
+      const sessions = await db('integrations').where({ owner_id: ownerId, type: 'whatsapp' }).whereRaw("public_info->>'mode' = 'web'").count<{ n: string | number }[]>({ n: '*' });
+      if (Number(sessions[0]?.n ?? 0) >= MAX_WEB_SESSIONS_PER_OWNER) {
+        throw new ConflictError(`An account can have at most ${MAX_WEB_SESSIONS_PER_OWNER} WhatsApp Web sessions (each one runs a browser on the server); delete one first, or use the WhatsApp Cloud API`);
+      }
+      const [row] = await db('integrations')
+        .insert({ owner_id: ownerId, type: 'whatsapp', status: 'pending', status_reason: 'Starting WhatsApp Web; the QR code appears in a few seconds', public_info: JSON.stringify({ mode: 'web' }) })
+        .returning<IntegrationRow[]>('*');
+      await publishIntegrationEvent(store, { integrationId: row!.id, change: 'connected' });
+      return toIntegrationView(row!);
+    },
+
+    /** The QR code to scan while the session waits for one; a ConflictError saying why otherwise. */
+    async qr(ownerId: string, id: string): Promise<{ qr: string }> {
+      const row = await ownRow(ownerId, id);
+      if (!isWebSession(row)) throw new ConflictError('Only WhatsApp Web sessions have a QR code');
+      const why: Partial<Record<IntegrationStatus, string>> = {
+        pending: 'WhatsApp Web is still starting; the QR code appears within a minute',
+        connected: 'This session is already connected; there is nothing to scan',
+        stopped: 'This session is stopped; start it to get a new QR code',
+      };
+      if (row.status !== 'pending_qr') throw new ConflictError(why[row.status] ?? `No QR code: ${row.status_reason ?? row.status}`);
+      const qr = await store.get(webSessionQrKey(id));
+      if (!qr) throw new ConflictError('The QR code has just expired; a new one appears in a few seconds');
+      return { qr };
+    },
+
     async remove(ownerId: string, id: string): Promise<void> {
       const deleted = await db('integrations').where({ owner_id: ownerId, id }).delete().returning('id');
       if (deleted.length === 0) throw new NotFoundError('Integration not found');
@@ -171,8 +212,10 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
     },
 
     async start(ownerId: string, id: string): Promise<IntegrationView> {
-      await ownRow(ownerId, id);
-      const [row] = await db('integrations').where({ owner_id: ownerId, id }).update({ status: 'connected', status_reason: null, updated_at: new Date() }).returning<IntegrationRow[]>('*');
+      const current = await ownRow(ownerId, id);
+      // A WhatsApp Web session starts over (its saved login, if any, reconnects without a scan).
+      const status = isWebSession(current) ? { status: 'pending', status_reason: 'Starting WhatsApp Web; the QR code appears in a few seconds' } : { status: 'connected', status_reason: null };
+      const [row] = await db('integrations').where({ owner_id: ownerId, id }).update({ ...status, updated_at: new Date() }).returning<IntegrationRow[]>('*');
       await publishIntegrationEvent(store, { integrationId: id, change: 'started' });
       return toIntegrationView(row!);
     },
@@ -187,6 +230,11 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
     /** Checks that the stored token still works; a refused token marks the integration `error`. */
     async test(ownerId: string, id: string): Promise<{ ok: boolean; detail: string; integration: IntegrationView }> {
       const row = await ownRow(ownerId, id);
+      if (isWebSession(row)) {
+        const ok = row.status === 'connected';
+        const number = publicInfo(row).display_phone_number;
+        return { ok, detail: ok ? `WhatsApp Web is connected${number ? ` as ${number}` : ''}` : `WhatsApp Web is ${row.status}: ${row.status_reason ?? 'not connected'}`, integration: toIntegrationView(row) };
+      }
       const token = row.secrets_sealed ? (JSON.parse(secretBox.decrypt(row.secrets_sealed)) as { token: string }).token : undefined;
       if (!token) return { ok: false, detail: 'No token stored', integration: toIntegrationView(row) };
       try {

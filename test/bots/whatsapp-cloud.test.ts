@@ -44,8 +44,8 @@ describe('bots/whatsapp: WhatsApp Cloud API', function () {
     const bad = await t.http.post('/api/integrations/whatsapp/', { token: owner.access, body: { phone_id: PHONE_ID, token: 'EAAwrong-token-0000000000', app_secret: APP_SECRET } });
     expect(bad.status).to.equal(422);
     expect(JSON.stringify(bad.body)).to.match(/rejected/);
-    const web = await t.http.post('/api/integrations/whatsapp/', { token: owner.access, body: { mode: 'web' } });
-    expect(web.status).to.equal(422);
+    const incomplete = await t.http.post('/api/integrations/whatsapp/', { token: owner.access, body: { phone_id: PHONE_ID, token: TOKEN } });
+    expect(incomplete.status).to.equal(422);
     const good = await t.http.post('/api/integrations/whatsapp/', { token: owner.access, body: { phone_id: PHONE_ID, token: TOKEN, app_secret: APP_SECRET } });
     expect(good.status, good.text).to.equal(201);
     integration = good.body;

@@ -1,6 +1,9 @@
 // Builds the real system (compose.ts) for a test, on the run's database and a fresh store, served over
 // real HTTP on 127.0.0.1, with a captured log so tests can check what was logged.
 import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { composeSystem, type System } from '../../compose.ts';
@@ -8,7 +11,8 @@ import { loadConfig } from '../../core/config.ts';
 import type { AccountLimits } from '../../core/accounts/account-service.ts';
 import { createLogger } from '../../infra/logger.ts';
 import { testDatabase } from '../setup.ts';
-import { createTestStore } from './test-store.ts';
+import { createTestStore, type TestStore } from './test-store.ts';
+import type { WebClientFactory } from '../../bots/whatsapp/whatsapp-web-client.ts';
 
 export const TEST_JWT_SECRET = 'test-jwt-secret-that-is-long-enough-0123456789';
 export const TEST_ENCRYPTION_KEY = '0f'.repeat(32);
@@ -33,11 +37,15 @@ export interface TestSystemOptions {
   accountLimits?: AccountLimits;
   /** Bots poll with a 1 s timeout in tests, so stopping one is quick. */
   botPollTimeoutSeconds?: number;
+  /** WhatsApp Web sessions through a fake whatsapp-web.js client, with a quick reconnect backoff. */
+  whatsappWebClientFactory?: WebClientFactory;
+  /** Shares one store between systems (a restart, or two processes); the first system's store by default is its own. */
+  store?: TestStore;
 }
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   const { db } = await testDatabase();
-  const testStore = createTestStore();
+  const testStore = options.store ?? createTestStore();
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -45,8 +53,11 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       done();
     },
   });
+  // Files the system writes (WhatsApp Web session profiles) go to a directory of its own, never the repository.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
+    DATA_DIR: dataDir,
     JWT_SECRET: TEST_JWT_SECRET,
     ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     LOG_LEVEL: 'debug',
@@ -57,7 +68,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...options.env,
   });
-  const system = await composeSystem(config, { logger: createLogger('debug', sink), db, store: testStore.store, accountLimits: options.accountLimits ?? GENEROUS_LIMITS, queuePrefix: testStore.prefix ? `${testStore.prefix}bull` : undefined, botPollTimeoutSeconds: options.botPollTimeoutSeconds ?? 1 });
+  const system = await composeSystem(config, { logger: createLogger('debug', sink), db, store: testStore.store, accountLimits: options.accountLimits ?? GENEROUS_LIMITS, queuePrefix: testStore.prefix ? `${testStore.prefix}bull` : undefined, botPollTimeoutSeconds: options.botPollTimeoutSeconds ?? 1,
+    whatsappWebClientFactory: options.whatsappWebClientFactory, whatsappWebReconnect: { baseMs: 5, maxMs: 50, attempts: 3 } });
   const server = createServer(system.app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -69,7 +81,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     async close() {
       await closeServer(server);
       await system.close();
-      await testStore.dispose();
+      if (!options.store) await testStore.dispose();
+      rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }

@@ -1,0 +1,105 @@
+// The thin edge to whatsapp-web.js: the part of its Client the session runner uses, and the factory
+// that builds a real one (Chromium through puppeteer, auth state through RemoteAuth and our sealed
+// store). Tests drive the runner with a fake client that emits the same events.
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import type { RemoteAuthStore } from './whatsapp-web-session-store.ts';
+
+/** The fields of a whatsapp-web.js Message the runner reads. */
+export interface WebMessage {
+  id: { _serialized: string };
+  /** '79161234567@c.us' for a person, '…@g.us' for a group, 'status@broadcast' for statuses. */
+  from: string;
+  body: string;
+  /** 'chat' for text; 'image', 'ptt' (voice), 'sticker', 'document', … otherwise. */
+  type: string;
+  fromMe: boolean;
+  isStatus?: boolean;
+  /** The sender's WhatsApp profile name, when WhatsApp provides it. */
+  _data?: { notifyName?: string };
+}
+
+/** The part of whatsapp-web.js's Client the runner uses (events as the library emits them). */
+export interface WebClient {
+  on(event: 'qr', listener: (qr: string) => void): unknown;
+  on(event: 'authenticated', listener: () => void): unknown;
+  on(event: 'auth_failure', listener: (message: string) => void): unknown;
+  on(event: 'ready', listener: () => void): unknown;
+  on(event: 'message', listener: (message: WebMessage) => void): unknown;
+  on(event: 'disconnected', listener: (reason: string) => void): unknown;
+  initialize(): Promise<void>;
+  destroy(): Promise<void>;
+  logout(): Promise<void>;
+  sendMessage(chatId: string, text: string): Promise<unknown>;
+  sendSeen(chatId: string): Promise<unknown>;
+  /** Set once ready: the linked phone's own WhatsApp id. */
+  info?: { wid?: { user?: string } };
+}
+
+export interface WebClientOptions {
+  integrationId: string;
+  store: RemoteAuthStore;
+}
+
+export type WebClientFactory = (options: WebClientOptions) => Promise<WebClient>;
+
+/** Thrown before anything starts when the configured browser is not there to run. */
+export class BrowserMissingError extends Error {
+  override name = 'BrowserMissingError';
+}
+
+/** Where RemoteAuth unpacks and packs session profiles (the sealed archive itself lives in the database). */
+export function whatsappWebSessionsDir(dataDir: string): string {
+  return path.resolve(dataDir, 'whatsapp-web', 'sessions');
+}
+
+/** The real client: Chromium headless from `executablePath`, the session backed up through RemoteAuth. */
+export function whatsappWebJsFactory(settings: { executablePath: string; dataDir: string; qrMaxRetries?: number }): WebClientFactory {
+  return async ({ integrationId, store }) => {
+    try {
+      accessSync(settings.executablePath, constants.X_OK);
+    } catch {
+      throw new BrowserMissingError(
+        `Chromium was not found at ${settings.executablePath}. Install Debian's chromium package (apt-get install chromium) or set PUPPETEER_EXECUTABLE_PATH to a Chromium or Chrome binary, then start the integration again.`,
+      );
+    }
+    // Loaded on first use: whatsapp-web.js pulls in puppeteer, which no process needs until a session starts.
+    const { default: wweb } = await import('whatsapp-web.js');
+    const root = path.resolve(settings.dataDir, 'whatsapp-web');
+    const client = new wweb.Client({
+      authStrategy: new wweb.RemoteAuth({ clientId: integrationId, dataPath: whatsappWebSessionsDir(settings.dataDir), store, backupSyncIntervalMs: 5 * 60_000 }),
+      webVersionCache: { type: 'local', path: path.join(root, 'web-cache') },
+      // A QR lasts about 20 s; after this many unscanned ones the session gives up (the owner starts it again).
+      qrMaxRetries: settings.qrMaxRetries ?? 9,
+      puppeteer: {
+        executablePath: settings.executablePath,
+        headless: true,
+        // Puppeteer would otherwise exit the whole process on SIGINT/SIGTERM (code 130) before our
+        // graceful shutdown runs; the session closes its browser itself.
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      },
+    });
+    return client as unknown as WebClient;
+  };
+}
+
+/** A sentence an owner understands for why a session could not start. */
+export function describeStartFailure(error: unknown): string {
+  if (error instanceof BrowserMissingError) return error.message;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/Failed to launch the browser process|spawn .* (ENOENT|EACCES)|Browser was not found|Could not find (Chrome|Chromium)/i.test(message)) {
+    return `Chromium could not be started on this server (${firstLine(message)}). Check PUPPETEER_EXECUTABLE_PATH, then start the integration again.`;
+  }
+  if (/net::ERR_|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|Navigation timeout/i.test(message)) {
+    return `WhatsApp Web (web.whatsapp.com) could not be reached from this server (${firstLine(message)}). Check the server's internet access, then start the integration again.`;
+  }
+  return `WhatsApp Web could not start: ${firstLine(message)}`;
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}

@@ -1,0 +1,268 @@
+// One WhatsApp Web (whatsapp-web.js) session: its QR code, its status (pending → pending_qr →
+// connected → disconnected/error, each with a reason), reconnection with backoff, and customers'
+// messages through the same assistant as every other channel.
+import { rm } from 'node:fs/promises';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Assistant } from '../../core/assistant/assistant.ts';
+import type { KeyValueStore } from '../../core/ports/key-value-store.ts';
+import { ChannelRejectedError } from '../../core/ports/channel.ts';
+import { webSessionQrKey } from '../../core/integrations/integration-events.ts';
+import { describeStartFailure, type WebClient, type WebClientFactory, type WebMessage } from './whatsapp-web-client.ts';
+import type { RemoteAuthStore } from './whatsapp-web-session-store.ts';
+import { unsupportedPhrase } from './whatsapp-phrases.ts';
+
+const QR_TTL_MS = 60_000;
+
+export const SCAN_REASON = 'Scan the QR code with WhatsApp on the business phone: Settings → Linked devices → Link a device';
+
+export interface WhatsAppWebSessionDeps {
+  integrationId: string;
+  ownerId: string;
+  db: Knex;
+  store: KeyValueStore;
+  sessionStore: RemoteAuthStore;
+  assistant: Assistant;
+  logger: Logger;
+  clientFactory: WebClientFactory;
+  /** How long a start may take to show a QR code or reconnect (default 60 s). */
+  startTimeoutMs?: number;
+  /** Reconnect backoff: first wait and ceiling (defaults 2 s and 5 min), and attempts before giving up. */
+  reconnect?: { baseMs?: number; maxMs?: number; attempts?: number };
+  replyDebounceMs?: number;
+  /** The session ended by itself (error): the manager forgets it and frees its lease. */
+  onEnded: () => void;
+  /**
+   * The browser profile RemoteAuth unpacks the login into while the session runs. It is removed once
+   * the browser is closed, so the login rests only sealed in the database.
+   */
+  profileDir?: string;
+}
+
+export interface WhatsAppWebSession {
+  start(): Promise<void>;
+  /** `forget`: the integration was deleted, so the phone is unlinked too (best effort). */
+  stop(options?: { forget?: boolean }): Promise<void>;
+  /** The owner's own message to a customer of this session. */
+  send(to: string, text: string): Promise<void>;
+  /** True once the session failed and closed its browser (it does not start again by itself). */
+  ended(): boolean;
+}
+
+type Status = 'pending' | 'pending_qr' | 'connected' | 'disconnected' | 'error';
+
+const isCustomerChat = (message: WebMessage) =>
+  !message.fromMe && !message.isStatus && message.from.endsWith('@c.us');
+
+export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsAppWebSession {
+  const log = deps.logger.child({ integrationId: deps.integrationId, ownerId: deps.ownerId, component: 'whatsapp-web' });
+  const startTimeoutMs = deps.startTimeoutMs ?? 60_000;
+  const backoff = { baseMs: deps.reconnect?.baseMs ?? 2000, maxMs: deps.reconnect?.maxMs ?? 5 * 60_000, attempts: deps.reconnect?.attempts ?? 8 };
+  let client: WebClient | undefined;
+  let ready = false;
+  let stopping = false;
+  let failures = 0;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let closing: Promise<void> = Promise.resolve();
+  let hasEnded = false;
+  const chats = new Map<string, Promise<void>>();
+  const pending = new Set<Promise<void>>();
+  // What the client's events do to the status runs in the order the events came (a QR code's write
+  // must never land after the "ready" that followed it).
+  let updates: Promise<void> = Promise.resolve();
+  const inOrder = (what: string, work: () => Promise<void>) => {
+    updates = updates.then(work).catch((error: unknown) => log.error({ err: error }, `could not ${what}`));
+  };
+
+  async function setStatus(status: Status, reason: string | null, extra: Record<string, unknown> = {}): Promise<void> {
+    if (stopping) return;
+    await deps.db('integrations').where({ id: deps.integrationId, owner_id: deps.ownerId }).update({ status, status_reason: reason, updated_at: new Date(), ...extra });
+  }
+
+  async function fail(reason: string): Promise<void> {
+    log.warn({ reason }, 'whatsapp web session failed');
+    // The browser is closed first: once the owner sees `error`, nothing of the session still runs.
+    await shutdownClient();
+    hasEnded = true;
+    await setStatus('error', reason).catch((error: unknown) => log.error({ err: error }, 'could not record the failure'));
+    if (!stopping) deps.onEnded();
+  }
+
+  /** Closes the current client; closings run one after another, so a stop waits for one in flight. */
+  function shutdownClient(logout = false): Promise<void> {
+    const current = client;
+    client = undefined;
+    ready = false;
+    closing = closing.then(() => closeClient(current, logout));
+    return closing;
+  }
+
+  async function closeClient(current: WebClient | undefined, logout: boolean): Promise<void> {
+    await deps.store.delete(webSessionQrKey(deps.integrationId)).catch(() => undefined);
+    if (!current) return;
+    // A browser that hangs on close must not hold the process: give it a bounded time.
+    const closed = (logout ? current.logout().catch(() => current.destroy()) : current.destroy()).catch((error: unknown) => log.warn({ err: error }, 'closing the browser failed'));
+    await Promise.race([closed, new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]);
+    if (deps.profileDir) await rm(deps.profileDir, { recursive: true, force: true, maxRetries: 5 }).catch((error: unknown) => log.warn({ err: error }, 'could not remove the browser profile'));
+  }
+
+  function scheduleReconnect(reason: string): void {
+    if (stopping) return;
+    failures += 1;
+    if (failures > backoff.attempts) {
+      void fail(`WhatsApp Web kept disconnecting (${reason}); start the integration again`);
+      return;
+    }
+    const wait = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (failures - 1));
+    log.info({ reason, waitMs: wait, attempt: failures }, 'whatsapp web reconnecting');
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      void connect(true);
+    }, wait);
+  }
+
+  /** Starts a client; resolves once it shows a QR code or is ready, or the session has failed. */
+  async function connect(reconnecting: boolean): Promise<void> {
+    if (stopping) return;
+    let current: WebClient;
+    try {
+      current = await deps.clientFactory({ integrationId: deps.integrationId, store: deps.sessionStore });
+    } catch (error) {
+      return fail(describeStartFailure(error));
+    }
+    client = current;
+    let shown: () => void = () => {};
+    const visible = new Promise<void>((resolve) => (shown = resolve));
+
+    current.on('qr', (qr) => {
+      shown();
+      inOrder('publish the QR code', async () => {
+        if (client !== current) return;
+        await deps.store.set(webSessionQrKey(deps.integrationId), qr, QR_TTL_MS);
+        await setStatus('pending_qr', SCAN_REASON);
+      });
+    });
+    current.on('ready', () => {
+      shown();
+      ready = true;
+      failures = 0;
+      const user = current.info?.wid?.user;
+      inOrder('record the connection', async () => {
+        await deps.store.delete(webSessionQrKey(deps.integrationId));
+        const row = await deps.db('integrations').where({ id: deps.integrationId }).first<{ public_info: unknown } | undefined>('public_info');
+        const info = typeof row?.public_info === 'string' ? (JSON.parse(row.public_info) as object) : (row?.public_info ?? {});
+        await setStatus('connected', null, { connected_at: new Date(), public_info: JSON.stringify({ ...info, mode: 'web', ...(user ? { display_phone_number: `+${user}` } : {}) }) });
+        log.info('whatsapp web session connected');
+      });
+    });
+    current.on('auth_failure', (message) => {
+      inOrder('handle the auth failure', async () => {
+        await deps.sessionStore.delete({ session: `RemoteAuth-${deps.integrationId}` });
+        await fail(`WhatsApp refused the saved login (${message}); start the integration again and scan a new QR code`);
+      });
+    });
+    current.on('disconnected', (reason) => {
+      if (stopping || client !== current) return;
+      inOrder('handle the disconnect', async () => {
+        if (/max qrcode retries/i.test(reason)) {
+          return fail('The QR code was not scanned in time; start the integration again to get a new one');
+        }
+        if (reason === 'LOGOUT') await deps.sessionStore.delete({ session: `RemoteAuth-${deps.integrationId}` });
+        await setStatus('disconnected', reason === 'LOGOUT'
+          ? 'Logged out from the phone; a new QR code is being prepared'
+          : `WhatsApp Web disconnected (${reason}); reconnecting`);
+        await shutdownClient();
+        scheduleReconnect(reason);
+      });
+    });
+    current.on('message', (message) => {
+      if (!isCustomerChat(message)) return;
+      const previous = chats.get(message.from) ?? Promise.resolve();
+      const next = previous.then(() => handleMessage(message)).catch((error: unknown) => log.error({ err: error }, 'whatsapp web message failed'));
+      chats.set(message.from, next);
+      void next.finally(() => {
+        if (chats.get(message.from) === next) chats.delete(message.from);
+      });
+    });
+
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), startTimeoutMs)));
+    const started = current.initialize();
+    try {
+      const outcome = await Promise.race([visible.then(() => 'shown' as const), started.then(() => visible).then(() => 'shown' as const), deadline]);
+      if (outcome === 'shown') {
+        // A start that fails after the QR appeared still ends (or retries) the session.
+        started.catch((error: unknown) => {
+          if (stopping || client !== current) return;
+          void shutdownClient().then(() => scheduleReconnect(describeStartFailure(error)));
+        });
+      } else {
+        const reason = `WhatsApp Web showed no QR code within ${Math.round(startTimeoutMs / 1000)} s (web.whatsapp.com may be unreachable from this server); start the integration again`;
+        if (reconnecting) {
+          await shutdownClient();
+          scheduleReconnect('no answer from WhatsApp Web');
+        } else await fail(reason);
+      }
+    } catch (error) {
+      if (stopping || client !== current) return;
+      if (reconnecting && failures <= backoff.attempts) {
+        await shutdownClient();
+        scheduleReconnect(describeStartFailure(error));
+      } else await fail(describeStartFailure(error));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function handleMessage(message: WebMessage): Promise<void> {
+    const current = client;
+    if (!current) return;
+    const isText = message.type === 'chat' && message.body.trim() !== '';
+    const received = await deps.assistant.receive({
+      ownerId: deps.ownerId,
+      channel: 'whatsapp',
+      chatRef: `${deps.integrationId}:${message.from}`,
+      integrationId: deps.integrationId,
+      customer: { name: message._data?.notifyName, username: message.from.replace(/@c\.us$/, '') },
+      text: isText ? message.body : `[${message.type}]`,
+      externalId: message.id._serialized,
+    });
+    if (received.kind !== 'stored') return;
+    void current.sendSeen(message.from).catch(() => undefined);
+    if (!isText) {
+      const owner = await deps.db('owners').where({ id: deps.ownerId }).first<{ language: string } | undefined>('language');
+      await current.sendMessage(message.from, unsupportedPhrase(owner?.language));
+      return;
+    }
+    const answer = async () => {
+      const reply = await deps.assistant.answerIfLatest(deps.ownerId, received.chatId, received.messageId);
+      if (reply && client) await client.sendMessage(message.from, reply.response);
+    };
+    const debounceMs = deps.replyDebounceMs ?? 0;
+    if (debounceMs === 0) return answer();
+    // Not awaited: the chat's next message is stored while this one waits for its quiet period.
+    const task = new Promise<void>((resolve) => setTimeout(resolve, debounceMs))
+      .then(answer)
+      .catch((error: unknown) => log.error({ err: error }, 'whatsapp web answer failed'))
+      .finally(() => pending.delete(task));
+    pending.add(task);
+  }
+
+  return {
+    async start() {
+      await setStatus('pending', 'Starting WhatsApp Web; the QR code appears in a few seconds');
+      await connect(false);
+    },
+    async stop(options = {}) {
+      stopping = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      await Promise.all([...pending, ...chats.values()]);
+      await shutdownClient(options.forget === true);
+    },
+    ended: () => hasEnded,
+    async send(to, text) {
+      if (!client || !ready) throw new ChannelRejectedError('the WhatsApp Web session of this chat is not connected right now; check the integration', 409);
+      await client.sendMessage(to, text);
+    },
+  };
+}

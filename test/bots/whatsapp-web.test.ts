@@ -1,0 +1,243 @@
+// WhatsApp Web sessions (whatsapp-web.js): QR, status, answers, owner replies, reconnects, restarts,
+// failures. The product runs for real over HTTP; only the whatsapp-web.js Client is a fake that emits
+// the library's events.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { startTestSystem, type TestSystem } from '../support/test-system.ts';
+import { createTestStore, type TestStore } from '../support/test-store.ts';
+import { registerOwner, type RegisteredOwner } from '../support/owners.ts';
+import { trainAndWait, uploadFixture } from '../support/knowledge.ts';
+import { eventually } from '../support/eventually.ts';
+import { fakeWebClients, type FakeWebClient, type FakeWebClients } from '../fakes/whatsapp-web-client.ts';
+import { BrowserMissingError } from '../../bots/whatsapp/whatsapp-web-client.ts';
+import { createSessionStore } from '../../bots/whatsapp/whatsapp-web-session-store.ts';
+
+const CUSTOMER = '79160000001@c.us';
+
+interface Integration {
+  id: string;
+  status: string;
+  status_reason: string | null;
+  display_phone_number?: string;
+  mode?: string;
+}
+
+describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
+  this.timeout(60_000);
+  let fakes: FakeWebClients;
+  let store: TestStore;
+  let t: TestSystem;
+  let owner: RegisteredOwner;
+
+  const integrationOf = async (id: string, who = owner): Promise<Integration | undefined> =>
+    ((await t.http.get('/api/integrations', { token: who.access })).body as Integration[]).find((item) => item.id === id);
+  const statusBecomes = (id: string, status: string, timeoutMs = 10_000) =>
+    eventually(async () => {
+      const integration = await integrationOf(id);
+      return integration?.status === status ? integration : undefined;
+    }, timeoutMs, `status ${status}`);
+  const connectWeb = async (who = owner) => {
+    const response = await t.http.post('/api/integrations/whatsapp/', { token: who.access, body: { mode: 'web' } });
+    expect(response.status, response.text).to.equal(201);
+    return response.body as Integration & { qr_url: string };
+  };
+
+  before(async () => {
+    fakes = fakeWebClients();
+    store = createTestStore();
+    t = await startTestSystem({ whatsappWebClientFactory: fakes.factory, store, env: { WHATSAPP_WEB_START_TIMEOUT_MS: '1000' } });
+    owner = await registerOwner(t.http);
+    await uploadFixture(t.http, owner.access, 'price-list.xlsx');
+    await trainAndWait(t.http, owner.access);
+  });
+  after(async () => {
+    await t.close();
+    await store.dispose();
+  });
+
+  describe('a session the phone scans', () => {
+    let integration: Integration & { qr_url: string };
+    let client: FakeWebClient;
+
+    it('starts pending, shows a scannable QR code while pending_qr, and connects when the phone scans it', async () => {
+      integration = await connectWeb();
+      expect(integration).to.include({ type: 'whatsapp', mode: 'web', status: 'pending' });
+      expect(integration.qr_url).to.equal(`/api/integrations/${integration.id}/qr`);
+
+      client = await fakes.next(integration.id);
+      const waiting = await statusBecomes(integration.id, 'pending_qr');
+      expect(waiting.status_reason).to.match(/Linked devices/);
+      const qr = await t.http.get(integration.qr_url, { token: owner.access });
+      expect(qr.status, qr.text).to.equal(200);
+      expect(qr.body.qr).to.match(/^2@fake-qr-/);
+      const png = Buffer.from(String(qr.body.png).replace(/^data:image\/png;base64,/, ''), 'base64');
+      expect(png.subarray(1, 4).toString('latin1'), 'a PNG image').to.equal('PNG');
+
+      client.becomeReady('79161234567');
+      const connected = await statusBecomes(integration.id, 'connected');
+      expect(connected).to.include({ display_phone_number: '+79161234567', status_reason: null });
+      const after = await t.http.get(integration.qr_url, { token: owner.access });
+      expect(after.status).to.equal(409);
+      expect(after.body.detail).to.match(/already connected/);
+    });
+
+    it('keeps the session to its owner: another owner can neither see its QR code nor remove it', async () => {
+      const other = await registerOwner(t.http);
+      expect((await t.http.get(integration.qr_url, { token: other.access })).status).to.equal(404);
+      expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: other.access })).status).to.equal(404);
+      expect((await t.http.post(`/api/integrations/${integration.id}/stop`, { token: other.access })).status).to.equal(404);
+      expect(await integrationOf(integration.id, other)).to.equal(undefined);
+      expect((await integrationOf(integration.id))?.status).to.equal('connected');
+    });
+
+    it('answers customers from the owner\'s documents once per message, politely declines voice, and ignores groups and statuses', async () => {
+      const question = client.customerWrites(CUSTOMER, 'Сколько стоит маникюр с покрытием?');
+      const [answer] = await client.waitForSent(1);
+      expect(answer).to.deep.include({ chatId: CUSTOMER });
+      expect(answer!.text).to.include('1500');
+      expect(client.seen).to.include(CUSTOMER);
+
+      client.emit('message', question); // redelivered: stored once, answered once
+      client.customerWrites('120363000000000001@g.us', 'Всем привет');
+      client.customerWrites('status@broadcast', 'моя история', { isStatus: true });
+      client.customerWrites(CUSTOMER, '', { type: 'ptt' });
+      const sent = await client.waitForSent(2);
+      expect(sent).to.have.length(2);
+      expect(sent[1]).to.deep.equal({ chatId: CUSTOMER, text: 'Я понимаю текстовые сообщения. Напишите, пожалуйста, вопрос текстом.' });
+      expect(sent.filter((message) => message.text.includes('1500'))).to.have.length(1);
+      expect(sent.map((message) => message.chatId)).to.deep.equal([CUSTOMER, CUSTOMER]);
+    });
+
+    it('shows the chat in history as whatsapp, and the owner\'s reply leaves through the session', async () => {
+      const chats = (await t.http.get('/api/agent/history/', { token: owner.access })).body.items as { id: string; channel: string; customer_name: string }[];
+      const chat = chats.find((item) => item.channel === 'whatsapp');
+      expect(chat).to.include({ channel: 'whatsapp', customer_name: 'Мария' });
+      const reply = await t.http.post(`/api/agent/history/${chat!.id}/messages`, { token: owner.access, body: { text: 'Мария, ждём вас в субботу!' } });
+      expect(reply.status, reply.text).to.equal(201);
+      expect(client.sent.at(-1)).to.deep.equal({ chatId: CUSTOMER, text: 'Мария, ждём вас в субботу!' });
+    });
+
+    it('reconnects by itself after a disconnect, and asks for a new scan after a logout from the phone', async () => {
+      fakes.behaviour = { initialize: (next) => next.becomeReady('79161234567') }; // the saved login comes back
+      client.emit('disconnected', 'NAVIGATION');
+      const reconnected = await fakes.next(integration.id, client);
+      expect(client.destroyed).to.equal(true);
+      await statusBecomes(integration.id, 'connected');
+
+      const sessionsDir = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-wa-'));
+      try {
+        const sessions = createSessionStore({ db: t.system.db.knex, secretBox: t.system.secretBox, integrationId: integration.id, ownerId: owner.id, dataPath: sessionsDir });
+        writeFileSync(path.join(sessionsDir, `RemoteAuth-${integration.id}.zip`), 'PK saved login');
+        await sessions.save({ session: `RemoteAuth-${integration.id}` });
+        fakes.behaviour = { initialize: (next) => void next.emit('qr', '2@after-logout') };
+        reconnected.emit('disconnected', 'LOGOUT');
+        const fresh = await fakes.next(integration.id, reconnected);
+        await statusBecomes(integration.id, 'pending_qr');
+        expect(await sessions.sessionExists({ session: `RemoteAuth-${integration.id}` }), 'the logged-out login is forgotten').to.equal(false);
+        expect(fresh.restoredSession).to.equal(false);
+        expect((await t.http.get(integration.qr_url, { token: owner.access })).body.qr).to.equal('2@after-logout');
+        fresh.becomeReady('79161234567');
+        await statusBecomes(integration.id, 'connected');
+      } finally {
+        rmSync(sessionsDir, { recursive: true, force: true });
+      }
+    });
+
+    it('comes back after a restart from the saved login, without a new scan', async () => {
+      const sessionsDir = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-wa-'));
+      const before = fakes.all.at(-1)!;
+      try {
+        const sessions = createSessionStore({ db: t.system.db.knex, secretBox: t.system.secretBox, integrationId: integration.id, ownerId: owner.id, dataPath: sessionsDir });
+        writeFileSync(path.join(sessionsDir, `RemoteAuth-${integration.id}.zip`), 'PK saved login');
+        await sessions.save({ session: `RemoteAuth-${integration.id}` });
+      } finally {
+        rmSync(sessionsDir, { recursive: true, force: true });
+      }
+      await t.close();
+      expect(before.destroyed, 'shutdown closes the browser').to.equal(true);
+      expect(before.loggedOut, 'shutdown keeps the phone linked').to.equal(false);
+
+      // The restarted process finds a saved login: the real client then reconnects with no QR code.
+      fakes.behaviour = { initialize: (next) => (next.restoredSession ? next.becomeReady('79161234567') : void next.emit('qr', '2@unexpected')) };
+      t = await startTestSystem({ whatsappWebClientFactory: fakes.factory, store, env: { WHATSAPP_WEB_START_TIMEOUT_MS: '1000' } });
+      const restarted = await fakes.next(integration.id, before);
+      await statusBecomes(integration.id, 'connected');
+      expect(restarted.restoredSession).to.equal(true);
+      client = restarted;
+    });
+
+    it('stops and starts again on the owner\'s word, and removing it unlinks the phone and forgets the login', async () => {
+      expect((await t.http.post(`/api/integrations/${integration.id}/stop`, { token: owner.access })).body.status).to.equal('stopped');
+      await eventually(async () => client.destroyed, 10_000, 'the browser to close');
+      expect(client.loggedOut).to.equal(false);
+      expect((await t.http.get(integration.qr_url, { token: owner.access })).body.detail).to.match(/stopped/);
+
+      fakes.behaviour = { initialize: (next) => void next.emit('qr', '2@again') };
+      expect((await t.http.post(`/api/integrations/${integration.id}/start`, { token: owner.access })).body.status).to.equal('pending');
+      const again = await fakes.next(integration.id, client);
+      await statusBecomes(integration.id, 'pending_qr');
+      again.becomeReady();
+      await statusBecomes(integration.id, 'connected');
+
+      expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: owner.access })).status).to.equal(204);
+      await eventually(async () => again.loggedOut, 10_000, 'the phone to be unlinked');
+      expect(await t.system.db.knex('whatsapp_web_sessions').where({ integration_id: integration.id }).first()).to.equal(undefined);
+      expect((await t.http.get(integration.qr_url, { token: owner.access })).status).to.equal(404);
+    });
+  });
+
+  describe('sessions that cannot start', () => {
+    const failsWith = async (behaviour: FakeWebClients['behaviour'], reason: RegExp) => {
+      fakes.behaviour = behaviour;
+      const integration = await connectWeb();
+      const failed = await statusBecomes(integration.id, 'error');
+      expect(failed.status_reason).to.match(reason);
+      expect((await t.http.get('/health')).status, 'the server keeps serving').to.equal(200);
+      const qr = await t.http.get(`/api/integrations/${integration.id}/qr`, { token: owner.access });
+      expect(qr.status).to.equal(409);
+      expect(qr.body.detail).to.match(reason);
+      expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: owner.access })).status).to.equal(204);
+      return integration;
+    };
+
+    it('a missing browser ends in error with a reason a person understands', async () => {
+      await failsWith({ factoryError: new BrowserMissingError('Chromium was not found at /opt/none/chromium. Install Debian\'s chromium package') }, /Chromium was not found at \/opt\/none\/chromium/);
+    });
+
+    it('a browser that cannot reach WhatsApp Web ends in error', async () => {
+      await failsWith({ initialize: () => Promise.reject(new Error('net::ERR_NAME_NOT_RESOLVED at https://web.whatsapp.com/')) }, /could not be reached from this server/);
+    });
+
+    it('a start that shows no QR code in time ends in error and closes the browser', async () => {
+      const integration = await failsWith({ initialize: () => new Promise<void>(() => {}) }, /no QR code within 1 s/);
+      expect(fakes.all.filter((client) => client.options.integrationId === integration.id).every((client) => client.destroyed)).to.equal(true);
+    });
+
+    it('a QR code nobody scans ends in error, and starting again brings a new one', async () => {
+      fakes.behaviour = { initialize: (client) => void client.emit('qr', '2@first') };
+      const integration = await connectWeb();
+      const client = await fakes.next(integration.id);
+      await statusBecomes(integration.id, 'pending_qr');
+      client.emit('disconnected', 'Max qrcode retries reached');
+      expect((await statusBecomes(integration.id, 'error')).status_reason).to.match(/not scanned in time/);
+      await t.http.post(`/api/integrations/${integration.id}/start`, { token: owner.access });
+      await fakes.next(integration.id, client);
+      await statusBecomes(integration.id, 'pending_qr');
+      await t.http.delete(`/api/integrations/${integration.id}`, { token: owner.access });
+    });
+
+    it('an owner may run two sessions at most (each is a browser on the server)', async () => {
+      fakes.behaviour = { initialize: (client) => void client.emit('qr', '2@limit') };
+      const other = await registerOwner(t.http);
+      const first = await connectWeb(other);
+      const second = await connectWeb(other);
+      const third = await t.http.post('/api/integrations/whatsapp/', { token: other.access, body: { mode: 'web' } });
+      expect(third.status).to.equal(409);
+      expect(third.body.detail).to.match(/at most 2 WhatsApp Web sessions/);
+      expect((await t.http.post('/api/integrations/whatsapp/', { token: other.access, body: { mode: 'qr' } })).status).to.equal(422);
+      for (const integration of [first, second]) expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: other.access })).status).to.equal(204);
+    });
+  });
+});

@@ -13,12 +13,9 @@ import { INTEGRATIONS_CHANNEL, parseIntegrationEvent } from '../core/integration
 import { markIntegrationError } from '../core/integrations/integrations-service.ts';
 import { createTelegramRunner, type TelegramRunner } from './telegram/telegram-runner.ts';
 import type { WebClientFactory } from './whatsapp/whatsapp-web-client.ts';
-import { createWhatsAppWebSession, type WhatsAppWebSession } from './whatsapp/whatsapp-web-session.ts';
+import { createWhatsAppWebSession, WEB_SESSION_LIVE_STATUSES, type WhatsAppWebSession } from './whatsapp/whatsapp-web-session.ts';
 import { createSessionStore } from './whatsapp/whatsapp-web-session-store.ts';
 import type { WhatsAppWebRelay } from './whatsapp/whatsapp-web-relay.ts';
-
-/** Statuses in which a WhatsApp Web session should be running (starting, waiting for a scan, reconnecting). */
-export const WEB_SESSION_LIVE_STATUSES = ['pending', 'pending_qr', 'connected', 'disconnected'];
 
 export interface WhatsAppWebSettings {
   clientFactory: WebClientFactory;
@@ -84,6 +81,7 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
   let unserve: (() => Promise<void>) | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let reservedWebSlots = 0;
   // Reconciliations of one integration run one after another, never interleaved.
   const queues = new Map<string, Promise<void>>();
   const leaseKey = (kind: Kind, id: string) => `lease:${kind}:${id}`;
@@ -156,12 +154,23 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
   async function startWebSession(row: IntegrationRow, lease: string): Promise<void> {
     const web = deps.whatsappWeb;
     if (!web) return;
-    const sessions = [...runners.values()].filter((running) => running.kind === 'whatsapp-web').length;
+    const sessions = [...runners.values()].filter((running) => running.kind === 'whatsapp-web').length + reservedWebSlots;
     if (sessions >= web.maxSessions) {
       log.warn({ integrationId: row.id, sessions }, 'WhatsApp Web session limit of this process reached; leaving it to another process');
       return;
     }
-    if (!(await deps.store.acquireLease(lease, holder, leaseMs))) return;
+    // The slot is taken before the lease is awaited, so parallel reconciliations cannot overshoot the limit.
+    reservedWebSlots += 1;
+    let leased: boolean;
+    try {
+      leased = await deps.store.acquireLease(lease, holder, leaseMs);
+    } finally {
+      reservedWebSlots -= 1;
+    }
+    if (!leased || stopped) {
+      if (leased) await deps.store.releaseLease(lease, holder);
+      return;
+    }
     const runner = createWhatsAppWebSession({
       integrationId: row.id,
       ownerId: row.owner_id,

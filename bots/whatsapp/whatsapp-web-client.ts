@@ -67,7 +67,7 @@ export function whatsappWebJsFactory(settings: { executablePath: string; dataDir
     const { default: wweb } = await import('whatsapp-web.js');
     const root = path.resolve(settings.dataDir, 'whatsapp-web');
     const client = new wweb.Client({
-      authStrategy: new wweb.RemoteAuth({ clientId: integrationId, dataPath: whatsappWebSessionsDir(settings.dataDir), store, backupSyncIntervalMs: 5 * 60_000 }),
+      authStrategy: new (closableRemoteAuth(wweb.RemoteAuth))({ clientId: integrationId, dataPath: whatsappWebSessionsDir(settings.dataDir), store, backupSyncIntervalMs: 5 * 60_000 }),
       webVersionCache: { type: 'local', path: path.join(root, 'web-cache') },
       // A QR lasts about 20 s; after this many unscanned ones the session gives up (the owner starts it again).
       qrMaxRetries: settings.qrMaxRetries ?? 9,
@@ -84,6 +84,47 @@ export function whatsappWebJsFactory(settings: { executablePath: string; dataDir
     });
     return client as unknown as WebClient;
   };
+}
+
+type RemoteAuthClass = typeof import('whatsapp-web.js').RemoteAuth;
+
+/**
+ * RemoteAuth waits a minute after the first login before its first backup, then starts a 5-minute
+ * backup timer, and its destroy() cannot stop a wait in progress: a client closed during that minute
+ * would still start the timer afterwards, keeping the old client alive and saving a stale profile.
+ * This subclass ends the wait when destroyed and clears a timer started after it.
+ */
+function closableRemoteAuth(Base: RemoteAuthClass): RemoteAuthClass {
+  // The typings declare these methods as properties, which a subclass cannot override; the runtime has methods.
+  const Loose = Base as unknown as new (options: object) => { afterAuthReady(): Promise<void>; destroy(): Promise<void> };
+  class ClosableRemoteAuth extends Loose {
+    private destroyed = false;
+    private wake: (() => void) | undefined;
+
+    async delay(ms: number): Promise<void> {
+      if (this.destroyed) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+
+    override async afterAuthReady(): Promise<void> {
+      if (this.destroyed) return;
+      await super.afterAuthReady();
+      if (this.destroyed) clearInterval((this as unknown as { backupSync?: NodeJS.Timeout }).backupSync);
+    }
+
+    override async destroy(): Promise<void> {
+      this.destroyed = true;
+      this.wake?.();
+      await super.destroy();
+    }
+  }
+  return ClosableRemoteAuth as unknown as RemoteAuthClass;
 }
 
 /** A sentence an owner understands for why a session could not start. */

@@ -46,7 +46,7 @@ export function createWhatsAppWebRelay(store: KeyValueStore, options: { timeoutM
       try {
         await store.publish(REQUESTS, JSON.stringify({ requestId, integrationId, to, text } satisfies SendRequest));
         const timedOut = new Promise<SendOutcome>((resolve) => {
-          timer = setTimeout(() => resolve({ ok: false, message: 'no running WhatsApp Web session answered; start the integration and try again', status: 409 }), timeoutMs);
+          timer = setTimeout(() => resolve({ ok: false, message: 'no running WhatsApp Web session answered; start the integration and try again', status: 503 }), timeoutMs);
         });
         const outcome = await Promise.race([answered, timedOut]);
         if (!outcome.ok) throw new ChannelRejectedError(outcome.message ?? 'WhatsApp Web could not send the message', outcome.status ?? 502);

@@ -14,6 +14,14 @@ import { unsupportedPhrase } from './whatsapp-phrases.ts';
 
 const QR_TTL_MS = 60_000;
 
+const DISCONNECT_REASONS: Record<string, string> = {
+  CONFLICT: 'WhatsApp Web was opened on another computer',
+  UNPAIRED: 'The phone unlinked this device',
+  TOS_BLOCK: 'WhatsApp blocked this number for automation',
+  SMB_TOS_BLOCK: 'WhatsApp blocked this number for automation',
+  DEPRECATED_VERSION: 'WhatsApp no longer accepts this WhatsApp Web version; update whatsapp-web.js',
+};
+
 export const SCAN_REASON = 'Scan the QR code with WhatsApp on the business phone: Settings → Linked devices → Link a device';
 
 export interface WhatsAppWebSessionDeps {
@@ -51,6 +59,9 @@ export interface WhatsAppWebSession {
 
 type Status = 'pending' | 'pending_qr' | 'connected' | 'disconnected' | 'error';
 
+/** Statuses in which a session should be running (starting, waiting for a scan, connected, reconnecting). */
+export const WEB_SESSION_LIVE_STATUSES = ['pending', 'pending_qr', 'connected', 'disconnected'];
+
 const isCustomerChat = (message: WebMessage) =>
   !message.fromMe && !message.isStatus && message.from.endsWith('@c.us');
 
@@ -76,7 +87,8 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
 
   async function setStatus(status: Status, reason: string | null, extra: Record<string, unknown> = {}): Promise<void> {
     if (stopping) return;
-    await deps.db('integrations').where({ id: deps.integrationId, owner_id: deps.ownerId }).update({ status, status_reason: reason, updated_at: new Date(), ...extra });
+    // Only over a live status: the owner's stop (or a delete) written meanwhile must win.
+    await deps.db('integrations').where({ id: deps.integrationId, owner_id: deps.ownerId }).whereIn('status', WEB_SESSION_LIVE_STATUSES).update({ status, status_reason: reason, updated_at: new Date(), ...extra });
   }
 
   async function fail(reason: string): Promise<void> {
@@ -102,7 +114,7 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
     if (!current) return;
     // A browser that hangs on close must not hold the process: give it a bounded time.
     const closed = (logout ? current.logout().catch(() => current.destroy()) : current.destroy()).catch((error: unknown) => log.warn({ err: error }, 'closing the browser failed'));
-    await Promise.race([closed, new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]);
+    await Promise.race([closed, new Promise<void>((resolve) => setTimeout(resolve, 5000).unref())]);
     if (deps.profileDir) await rm(deps.profileDir, { recursive: true, force: true, maxRetries: 5 }).catch((error: unknown) => log.warn({ err: error }, 'could not remove the browser profile'));
   }
 
@@ -121,6 +133,11 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
     }, wait);
   }
 
+  /** A client this session no longer wants (stopped or replaced while starting): close it, bounded. */
+  async function abandon(current: WebClient): Promise<void> {
+    await Promise.race([current.destroy().catch(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 5000).unref())]);
+  }
+
   /** Starts a client; resolves once it shows a QR code or is ready, or the session has failed. */
   async function connect(reconnecting: boolean): Promise<void> {
     if (stopping) return;
@@ -130,6 +147,8 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
     } catch (error) {
       return fail(describeStartFailure(error));
     }
+    // Stopped while the library was loading: this client must never launch a browser.
+    if (stopping) return abandon(current);
     client = current;
     let shown: () => void = () => {};
     const visible = new Promise<void>((resolve) => (shown = resolve));
@@ -167,12 +186,19 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
         if (/max qrcode retries/i.test(reason)) {
           return fail('The QR code was not scanned in time; start the integration again to get a new one');
         }
-        if (reason === 'LOGOUT') await deps.sessionStore.delete({ session: `RemoteAuth-${deps.integrationId}` });
-        await setStatus('disconnected', reason === 'LOGOUT'
-          ? 'Logged out from the phone; a new QR code is being prepared'
-          : `WhatsApp Web disconnected (${reason}); reconnecting`);
-        await shutdownClient();
-        scheduleReconnect(reason);
+        if (reason === 'LOGOUT') {
+          // whatsapp-web.js has dropped the saved login and shows a new QR code on this same client.
+          await setStatus('disconnected', 'Logged out from the phone; scan the new QR code to link it again');
+          return;
+        }
+        // Any other state (CONFLICT, UNPAIRED, …): whatsapp-web.js has dropped the saved login and closes
+        // itself. A new client starts with backoff and shows a new QR code.
+        try {
+          await setStatus('disconnected', `${DISCONNECT_REASONS[reason] ?? `WhatsApp Web disconnected (${reason})`}; a new QR code is being prepared`);
+        } finally {
+          await shutdownClient();
+          scheduleReconnect(reason);
+        }
       });
     });
     current.on('message', (message) => {
@@ -188,6 +214,11 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), startTimeoutMs)));
     const started = current.initialize();
+    // A browser that finished launching after a stop (destroy() before the launch closes nothing) is closed now.
+    const abandonIfUnwanted = () => {
+      if (stopping || client !== current) void abandon(current);
+    };
+    started.then(abandonIfUnwanted, abandonIfUnwanted);
     try {
       const outcome = await Promise.race([visible.then(() => 'shown' as const), started.then(() => visible).then(() => 'shown' as const), deadline]);
       if (outcome === 'shown') {

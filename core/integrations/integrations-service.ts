@@ -213,7 +213,9 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
 
     async start(ownerId: string, id: string): Promise<IntegrationView> {
       const current = await ownRow(ownerId, id);
-      // A WhatsApp Web session starts over (its saved login, if any, reconnects without a scan).
+      // A WhatsApp Web session that is already running is left as it is.
+      if (isWebSession(current) && current.status !== 'stopped' && current.status !== 'error') return toIntegrationView(current);
+      // A stopped or failed one starts over (its saved login, if any, reconnects without a scan).
       const status = isWebSession(current) ? { status: 'pending', status_reason: 'Starting WhatsApp Web; the QR code appears in a few seconds' } : { status: 'connected', status_reason: null };
       const [row] = await db('integrations').where({ owner_id: ownerId, id }).update({ ...status, updated_at: new Date() }).returning<IntegrationRow[]>('*');
       await publishIntegrationEvent(store, { integrationId: id, change: 'started' });

@@ -119,30 +119,46 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
       expect(client.sent.at(-1)).to.deep.equal({ chatId: CUSTOMER, text: 'Мария, ждём вас в субботу!' });
     });
 
-    it('reconnects by itself after a disconnect, and asks for a new scan after a logout from the phone', async () => {
-      fakes.behaviour = { initialize: (next) => next.becomeReady('79161234567') }; // the saved login comes back
-      client.emit('disconnected', 'NAVIGATION');
-      const reconnected = await fakes.next(integration.id, client);
-      expect(client.destroyed).to.equal(true);
-      await statusBecomes(integration.id, 'connected');
-
+    it('after WhatsApp drops the session (opened elsewhere, logged out on the phone) asks for a new scan', async () => {
+      const session = `RemoteAuth-${integration.id}`;
       const sessionsDir = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-wa-'));
       try {
         const sessions = createSessionStore({ db: t.system.db.knex, secretBox: t.system.secretBox, integrationId: integration.id, ownerId: owner.id, dataPath: sessionsDir });
-        writeFileSync(path.join(sessionsDir, `RemoteAuth-${integration.id}.zip`), 'PK saved login');
-        await sessions.save({ session: `RemoteAuth-${integration.id}` });
-        fakes.behaviour = { initialize: (next) => void next.emit('qr', '2@after-logout') };
-        reconnected.emit('disconnected', 'LOGOUT');
-        const fresh = await fakes.next(integration.id, reconnected);
-        await statusBecomes(integration.id, 'pending_qr');
-        expect(await sessions.sessionExists({ session: `RemoteAuth-${integration.id}` }), 'the logged-out login is forgotten').to.equal(false);
-        expect(fresh.restoredSession).to.equal(false);
-        expect((await t.http.get(integration.qr_url, { token: owner.access })).body.qr).to.equal('2@after-logout');
+        const saveLogin = async () => {
+          writeFileSync(path.join(sessionsDir, `${session}.zip`), 'PK saved login');
+          await sessions.save({ session });
+        };
+
+        // CONFLICT: the library drops the login and closes; a new client starts and shows a QR code.
+        await saveLogin();
+        fakes.behaviour = { initialize: (next) => void next.emit('qr', '2@after-conflict') };
+        await client.libraryDisconnects('CONFLICT');
+        const fresh = await fakes.next(integration.id, client);
+        expect((await statusBecomes(integration.id, 'pending_qr')).status_reason).to.match(/Linked devices/);
+        expect(fresh.restoredSession, 'the dropped login is not restored').to.equal(false);
+        expect((await t.http.get(integration.qr_url, { token: owner.access })).body.qr).to.equal('2@after-conflict');
         fresh.becomeReady('79161234567');
         await statusBecomes(integration.id, 'connected');
+
+        // LOGOUT: the same client shows a new QR code, and the scan connects it again.
+        await saveLogin();
+        await fresh.libraryDisconnects('LOGOUT', '2@after-logout');
+        await statusBecomes(integration.id, 'pending_qr');
+        expect((await t.http.get(integration.qr_url, { token: owner.access })).body.qr).to.equal('2@after-logout');
+        expect(fresh.destroyed, 'the client that shows the new QR code stays open').to.equal(false);
+        expect(await sessions.sessionExists({ session })).to.equal(false);
+        fresh.becomeReady('79161234567');
+        await statusBecomes(integration.id, 'connected');
+        client = fresh;
       } finally {
         rmSync(sessionsDir, { recursive: true, force: true });
       }
+    });
+
+    it('starting a session that already runs changes nothing', async () => {
+      const again = await t.http.post(`/api/integrations/${integration.id}/start`, { token: owner.access });
+      expect(again.body.status).to.equal('connected');
+      expect(fakes.all.filter((item) => item.options.integrationId === integration.id && !item.destroyed)).to.deep.equal([client]);
     });
 
     it('comes back after a restart from the saved login, without a new scan', async () => {
@@ -213,6 +229,21 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
     it('a start that shows no QR code in time ends in error and closes the browser', async () => {
       const integration = await failsWith({ initialize: () => new Promise<void>(() => {}) }, /no QR code within 1 s/);
       expect(fakes.all.filter((client) => client.options.integrationId === integration.id).every((client) => client.destroyed)).to.equal(true);
+    });
+
+    it('a stop while the browser is still starting wins: late events do not revive it, and the browser is closed', async () => {
+      let release: () => void = () => {};
+      fakes.behaviour = { initialize: () => new Promise<void>((resolve) => (release = resolve)) };
+      const integration = await connectWeb();
+      const client = await fakes.next(integration.id);
+      expect((await t.http.post(`/api/integrations/${integration.id}/stop`, { token: owner.access })).body.status).to.equal('stopped');
+      await eventually(async () => client.destroyed, 10_000, 'the browser to close');
+      client.emit('qr', '2@late');
+      client.becomeReady();
+      release();
+      expect((await integrationOf(integration.id))?.status).to.equal('stopped');
+      expect((await t.http.get(`/api/integrations/${integration.id}/qr`, { token: owner.access })).body.detail).to.match(/stopped/);
+      await t.http.delete(`/api/integrations/${integration.id}`, { token: owner.access });
     });
 
     it('a QR code nobody scans ends in error, and starting again brings a new one', async () => {

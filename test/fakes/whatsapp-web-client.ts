@@ -52,6 +52,18 @@ export class FakeWebClient extends EventEmitter {
     this.emit('ready');
   }
 
+  /**
+   * What whatsapp-web.js does when WhatsApp drops the session: RemoteAuth deletes the saved login, then
+   * 'disconnected' is emitted; after a LOGOUT the same client shows a new QR code, after any other
+   * state (CONFLICT, UNPAIRED, …) it closes itself.
+   */
+  async libraryDisconnects(state: string, nextQr = '2@after-logout'): Promise<void> {
+    await this.options.store.delete({ session: `RemoteAuth-${this.options.integrationId}` });
+    this.emit('disconnected', state);
+    if (state === 'LOGOUT') this.emit('qr', nextQr);
+    else this.destroyed = true;
+  }
+
   customerWrites(from: string, body: string, options: Partial<WebMessage> = {}): WebMessage {
     const message: WebMessage = { id: { _serialized: `false_${from}_${Math.random().toString(16).slice(2)}` }, from, body, type: 'chat', fromMe: false, isStatus: false, _data: { notifyName: 'Мария' }, ...options };
     this.emit('message', message);

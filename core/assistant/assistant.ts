@@ -126,14 +126,19 @@ export function createAssistant(deps: AssistantDeps) {
    * of them (otherwise a later message will answer, and undefined is returned) and the chat is not paused.
    */
   async function answerIfLatest(ownerId: string, chatId: string, latestMessageId: string, photo?: IncomingMessage['photo']): Promise<Reply | undefined> {
-    const chat = await db('chats').where({ owner_id: ownerId, id: chatId }).first<{ bot_paused: boolean } | undefined>('bot_paused');
-    if (!chat || chat.bot_paused) return undefined;
-    const burst = await pendingBurst(ownerId, chatId);
+    // The chat's pause switch and the owner's settings in one round trip.
+    const [owner, burst] = await Promise.all([
+      db('chats')
+        .join('owners', 'owners.id', 'chats.owner_id')
+        .where({ 'chats.owner_id': ownerId, 'chats.id': chatId })
+        .first<{ bot_paused: boolean; prompt: string | null; salon_name: string; language: Language } | undefined>('chats.bot_paused', 'owners.prompt', 'owners.salon_name', 'owners.language'),
+      pendingBurst(ownerId, chatId),
+    ]);
+    if (!owner || owner.bot_paused) return undefined;
     if (burst.length === 0 || burst[burst.length - 1]!.id !== latestMessageId) return undefined;
     // Placeholders for media ([photo], [audio]) carry no words to search for.
     const question = burst.map((pending) => pending.text).filter((text) => !/^\[[a-z_]+\]$/.test(text)).join('\n');
 
-    const owner = await db('owners').where({ id: ownerId }).first<{ prompt: string | null; salon_name: string; language: Language }>('prompt', 'salon_name', 'language');
     const language = detectLanguage(question, owner?.language ?? 'ru');
     let hits = question.trim() ? await deps.retriever.retrieve(ownerId, question, PASSAGES) : [];
     // Several messages together can drown the question in small talk: then the newest one alone.

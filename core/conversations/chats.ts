@@ -46,32 +46,42 @@ export async function addMessage(
   chatId: string,
   message: { sender: Sender; text: string; externalId?: string; sources?: unknown[]; promptTokens?: number; completionTokens?: number; replyToId?: string },
 ): Promise<StoredMessage | undefined> {
-  return db.transaction(async (trx) => {
-    const [row] = await trx('messages')
-      .insert({
-        owner_id: ownerId,
-        chat_id: chatId,
-        sender: message.sender,
-        text: message.text,
-        external_id: message.externalId ?? null,
-        sources: JSON.stringify(message.sources ?? []),
-        prompt_tokens: message.promptTokens ?? 0,
-        completion_tokens: message.completionTokens ?? 0,
-        reply_to_id: message.replyToId ?? null,
-      })
-      .onConflict(['chat_id', 'external_id'])
-      .ignore()
-      .returning<{ id: string | number; text: string; sender: Sender; created_at: Date }[]>(['id', 'text', 'sender', 'created_at']);
-    if (!row) return undefined;
-    await trx('chats')
-      .where({ owner_id: ownerId, id: chatId })
-      .update({
-        last_message: message.text.slice(0, 500),
-        last_message_at: row.created_at,
-        ...(message.sender === 'customer' ? { unread: trx.raw('unread + 1') } : {}),
-      });
-    return { ...row, id: String(row.id) };
-  });
+  // One statement (one round trip, atomic): store the message unless it is a redelivery, and only then
+  // move the chat's last message and unread count.
+  const rows = await db
+    .with('inserted', (query) =>
+      query
+        .from('messages')
+        .insert({
+          owner_id: ownerId,
+          chat_id: chatId,
+          sender: message.sender,
+          text: message.text,
+          external_id: message.externalId ?? null,
+          sources: JSON.stringify(message.sources ?? []),
+          prompt_tokens: message.promptTokens ?? 0,
+          completion_tokens: message.completionTokens ?? 0,
+          reply_to_id: message.replyToId ?? null,
+        })
+        .onConflict(['chat_id', 'external_id'])
+        .ignore()
+        .returning(['id', 'text', 'sender', 'created_at']),
+    )
+    .with('touched', (query) =>
+      query
+        .from('chats')
+        .where({ owner_id: ownerId, id: chatId })
+        .whereExists((exists) => exists.select(db.raw('1')).from('inserted'))
+        .update({
+          last_message: message.text.slice(0, 500),
+          last_message_at: db.raw('(select created_at from inserted)'),
+          ...(message.sender === 'customer' ? { unread: db.raw('unread + 1') } : {}),
+        }),
+    )
+    .from('inserted')
+    .select<{ id: string | number; text: string; sender: Sender; created_at: Date }[]>('id', 'text', 'sender', 'created_at');
+  const row = rows[0];
+  return row ? { ...row, id: String(row.id) } : undefined;
 }
 
 /** The latest messages of a chat, oldest first, for the model's context. */

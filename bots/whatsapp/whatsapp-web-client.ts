@@ -82,6 +82,21 @@ export function whatsappWebJsFactory(settings: { executablePath: string; dataDir
         args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       },
     });
+    // whatsapp-web.js says nothing when its browser dies (a crash, the OOM killer): report it as a
+    // disconnect, so the session reconnects (the saved login is still there, so without a scan).
+    let closing = false;
+    const initialize = client.initialize.bind(client);
+    const destroy = client.destroy.bind(client);
+    client.initialize = async () => {
+      await initialize();
+      client.pupBrowser?.once('disconnected', () => {
+        if (!closing) client.emit('disconnected', 'BROWSER_CLOSED');
+      });
+    };
+    client.destroy = async () => {
+      closing = true;
+      await destroy();
+    };
     return client as unknown as WebClient;
   };
 }

@@ -15,6 +15,7 @@ import { unsupportedPhrase } from './whatsapp-phrases.ts';
 const QR_TTL_MS = 60_000;
 
 const DISCONNECT_REASONS: Record<string, string> = {
+  BROWSER_CLOSED: 'The browser of this session stopped',
   CONFLICT: 'WhatsApp Web was opened on another computer',
   UNPAIRED: 'The phone unlinked this device',
   TOS_BLOCK: 'WhatsApp blocked this number for automation',
@@ -192,9 +193,10 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
           return;
         }
         // Any other state (CONFLICT, UNPAIRED, …): whatsapp-web.js has dropped the saved login and closes
-        // itself. A new client starts with backoff and shows a new QR code.
+        // itself, so the new client (started with backoff) shows a new QR code. Only after a browser
+        // crash is the login still there, and the new client reconnects without a scan.
         try {
-          await setStatus('disconnected', `${DISCONNECT_REASONS[reason] ?? `WhatsApp Web disconnected (${reason})`}; a new QR code is being prepared`);
+          await setStatus('disconnected', `${DISCONNECT_REASONS[reason] ?? `WhatsApp Web disconnected (${reason})`}; ${reason === 'BROWSER_CLOSED' ? 'reconnecting' : 'a new QR code is being prepared'}`);
         } finally {
           await shutdownClient();
           scheduleReconnect(reason);

@@ -161,6 +161,23 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
       expect(fakes.all.filter((item) => item.options.integrationId === integration.id && !item.destroyed)).to.deep.equal([client]);
     });
 
+    it('reconnects by itself, without a scan, when its browser dies', async () => {
+      fakes.behaviour = { initialize: (next) => (next.restoredSession ? next.becomeReady('79161234567') : void next.emit('qr', '2@unexpected')) };
+      const sessionsDir = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-wa-'));
+      try {
+        const sessions = createSessionStore({ db: t.system.db.knex, secretBox: t.system.secretBox, integrationId: integration.id, ownerId: owner.id, dataPath: sessionsDir });
+        writeFileSync(path.join(sessionsDir, `RemoteAuth-${integration.id}.zip`), 'PK saved login');
+        await sessions.save({ session: `RemoteAuth-${integration.id}` });
+      } finally {
+        rmSync(sessionsDir, { recursive: true, force: true });
+      }
+      client.emit('disconnected', 'BROWSER_CLOSED'); // what the adapter reports when Chromium exits
+      const revived = await fakes.next(integration.id, client);
+      await statusBecomes(integration.id, 'connected');
+      expect(revived.restoredSession).to.equal(true);
+      client = revived;
+    });
+
     it('comes back after a restart from the saved login, without a new scan', async () => {
       const sessionsDir = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-wa-'));
       const before = fakes.all.at(-1)!;

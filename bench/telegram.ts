@@ -3,9 +3,10 @@
 // same run, a bare grammY echo bot that waits the same model latency, as the baseline.
 // Reports messages per second and the pipeline's own time per message (end to end minus the model).
 //
-// Run: npm run bench:telegram [-- --bots 10 --customers 20 --messages 5 --model-ms 200 --debounce-ms 0,1000 --timeout-s 300 --profile]
+// Run: npm run bench:telegram [-- --bots 10 --customers 20 --messages 5 --model-ms 200 --debounce-ms 0,1000 --timeout-s 300 --profile --cpu-profile DIR]
 // The product runs once per REPLY_DEBOUNCE_MS given (default: 0 and the product's default): the quiet period
-// is a deliberate wait, taken off the own time like the model's; --profile adds per-query database timings.
+// is a deliberate wait, taken off the own time like the model's; --profile adds per-query database timings;
+// --cpu-profile DIR writes a V8 CPU profile of the main thread during each measured load (open it in Chrome DevTools).
 // PostgreSQL / Redis when DATABASE_URL / REDIS_URL are set (a temporary database and key prefix, removed
 // at the end), embedded PGlite (in a temporary DATA_DIR) and the in-process store otherwise.
 //
@@ -212,6 +213,7 @@ interface Options {
   modelMs: number;
   timeoutS: number;
   profile: boolean;
+  cpuProfileDir?: string;
 }
 
 interface Row {
@@ -291,6 +293,7 @@ function parseOptions(defaultDebounceMs: number): Options {
       'timeout-s': { type: 'string', default: '300' },
       'debounce-ms': { type: 'string' },
       profile: { type: 'boolean', default: false },
+      'cpu-profile': { type: 'string' },
     },
     strict: true,
   });
@@ -310,6 +313,7 @@ function parseOptions(defaultDebounceMs: number): Options {
     modelMs: positive('model-ms', values['model-ms'], 0),
     timeoutS: positive('timeout-s', values['timeout-s']),
     profile: values.profile,
+    cpuProfileDir: values['cpu-profile'],
   };
 }
 
@@ -333,6 +337,27 @@ function loopMonitor(): { stop(): { p50: number; p99: number; max: number } } {
     stop() {
       histogram.disable();
       return { p50: late(histogram.percentile(50)), p99: late(histogram.percentile(99)), max: late(histogram.max) };
+    },
+  };
+}
+
+/** A V8 CPU profile of this thread, from now until stop (written as DIR/bench-telegram-NAME.cpuprofile). */
+async function cpuProfiler(): Promise<{ stop(dir: string, name: string): Promise<string> }> {
+  const { Session } = await import('node:inspector/promises');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const path = await import('node:path');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(dir, name) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `bench-telegram-${name}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      return file;
     },
   };
 }
@@ -378,9 +403,11 @@ async function runEcho(world: WorldClient, o: Options, progress: (phase: string)
     await world.call({ method: 'waitPolling', tokens });
     progress('echo: load');
     await warmUp(world, 'echo', tokens, o);
+    const cpu = o.cpuProfileDir ? await cpuProfiler() : undefined;
     const monitor = loopMonitor();
     const result = await measuredLoad(world, 'echo', tokens, o);
     const loop = monitor.stop();
+    if (cpu) console.error(`[bench:telegram] CPU profile: ${await cpu.stop(o.cpuProfileDir!, 'echo')}`);
     for (const record of result.records) {
       record.modelMs = spans.get(record.marker);
       record.modelCalls = record.modelMs === undefined ? 0 : 1;
@@ -576,9 +603,11 @@ async function runProduct(world: WorldClient, o: Options, debounceMs: number, pr
   progress(`frontdesk debounce ${debounceMs} ms: load`);
   await warmUp(world, `frontdesk${debounceMs}`, tokens, o);
   const profiler = o.profile ? queryProfiler(system.db.knex) : undefined;
+  const cpu = o.cpuProfileDir ? await cpuProfiler() : undefined;
   const monitor = loopMonitor();
   const result = await measuredLoad(world, `frontdesk${debounceMs}`, tokens, o);
   const loop = monitor.stop();
+  if (cpu) console.error(`[bench:telegram] CPU profile: ${await cpu.stop(o.cpuProfileDir!, `frontdesk-${debounceMs}`)}`);
   const profile = profiler?.stop(Math.max(1, result.records.length));
   const row: Row = { scenario: 'frontdesk (RAG pipeline)', database: system.db.kind, store: system.store.kind, debounceMs, result, loop };
   if (profile || warnings.length > 0) row.profile = [...(profile ?? []), ...warnings.map((line) => `log: ${line}`)];

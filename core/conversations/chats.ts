@@ -1,18 +1,9 @@
 // Chats and their messages. Every function takes the owner id first and filters by it.
 import type { Knex } from 'knex';
+import { preparedRaw } from '../prepared-statement.ts';
 
 export type Channel = 'telegram' | 'whatsapp' | 'web' | 'test';
 export type Sender = 'customer' | 'ai' | 'owner';
-
-export interface ChatRow {
-  id: string;
-  owner_id: string;
-  channel: Channel;
-  external_id: string;
-  customer_name: string | null;
-  bot_paused: boolean;
-  needs_attention: boolean;
-}
 
 export interface StoredMessage {
   id: string;
@@ -26,14 +17,76 @@ export interface Customer {
   username?: string;
 }
 
-/** The chat for this customer on this channel, created on first contact. */
-export async function findOrCreateChat(db: Knex, ownerId: string, channel: Channel, externalId: string, customer: Customer, integrationId?: string): Promise<ChatRow> {
-  const [row] = await db('chats')
-    .insert({ owner_id: ownerId, channel, external_id: externalId, integration_id: integrationId ?? null, customer_name: customer.name ?? null, customer_username: customer.username ?? null })
-    .onConflict(['owner_id', 'channel', 'external_id'])
-    .merge({ integration_id: db.raw('coalesce(excluded.integration_id, chats.integration_id)'), customer_name: db.raw('coalesce(excluded.customer_name, chats.customer_name)'), customer_username: db.raw('coalesce(excluded.customer_username, chats.customer_username)') })
-    .returning<ChatRow[]>(['id', 'owner_id', 'channel', 'external_id', 'customer_name', 'bot_paused', 'needs_attention']);
-  return row!;
+export interface ReceivedMessage {
+  chatId: string;
+  botPaused: boolean;
+  /** Undefined when a message with the same external id was already stored in this chat (a redelivery). */
+  message?: StoredMessage;
+}
+
+/**
+ * Stores a customer's message in the chat for this customer on this channel, creating the chat on
+ * first contact, in one statement (one round trip, atomic): the chat row is written once, with the
+ * customer's latest name and, unless the message is a redelivery, its last message and unread count.
+ */
+export async function receiveCustomerMessage(
+  db: Knex,
+  ownerId: string,
+  chat: { channel: Channel; externalId: string; customer: Customer; integrationId?: string },
+  message: { text: string; externalId?: string },
+): Promise<ReceivedMessage> {
+  const preview = message.text.slice(0, 500);
+  const name = chat.customer.name ?? null;
+  const username = chat.customer.username ?? null;
+  const integrationId = chat.integrationId ?? null;
+  const sql = `
+    with existing as (
+      select id, bot_paused from chats where owner_id = ? and channel = ? and external_id = ?
+    ), created as (
+      insert into chats (owner_id, channel, external_id, integration_id, customer_name, customer_username, unread, last_message, last_message_at)
+      select ?::uuid, ?::text, ?::text, ?::uuid, ?::text, ?::text, 1, ?::text, now() where not exists (select 1 from existing)
+      on conflict (owner_id, channel, external_id) do nothing
+      returning id, bot_paused
+    ), chat as (
+      select id, bot_paused from existing union all select id, bot_paused from created
+    ), inserted as (
+      insert into messages (owner_id, chat_id, sender, text, external_id)
+      select ?::uuid, chat.id, 'customer', ?::text, ?::text from chat
+      on conflict (chat_id, external_id) do nothing
+      returning id, chat_id, text, created_at
+    ), touched as (
+      update chats set
+        integration_id = coalesce(?::uuid, chats.integration_id),
+        customer_name = coalesce(?::text, chats.customer_name),
+        customer_username = coalesce(?::text, chats.customer_username),
+        last_message = case when inserted.id is null then chats.last_message else ?::text end,
+        last_message_at = coalesce(inserted.created_at, chats.last_message_at),
+        unread = chats.unread + case when inserted.id is null then 0 else 1 end
+      from existing left join inserted on inserted.chat_id = existing.id
+      where chats.owner_id = ? and chats.id = existing.id
+    )
+    select chat.id as chat_id, chat.bot_paused, inserted.id as message_id, inserted.text, inserted.created_at
+      from chat left join inserted on inserted.chat_id = chat.id`;
+  const bindings = [
+    ownerId, chat.channel, chat.externalId,
+    ownerId, chat.channel, chat.externalId, integrationId, name, username, preview,
+    ownerId, message.text, message.externalId ?? null,
+    integrationId, name, username, preview,
+    ownerId,
+  ];
+  // Two first messages of a new customer at once: the one whose chat insert lost the race sees no chat
+  // in its snapshot and stores nothing; a second attempt finds the chat the other one created.
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const result = await preparedRaw(db, sql, bindings);
+    const row = result.rows[0] as { chat_id: string; bot_paused: boolean; message_id: string | number | null; text: string | null; created_at: Date | null } | undefined;
+    if (!row) continue;
+    return {
+      chatId: row.chat_id,
+      botPaused: row.bot_paused,
+      ...(row.message_id === null ? {} : { message: { id: String(row.message_id), text: row.text ?? message.text, sender: 'customer' as const, created_at: row.created_at ?? new Date() } }),
+    };
+  }
+  throw new Error('the chat could not be created or found');
 }
 
 /**
@@ -82,18 +135,4 @@ export async function addMessage(
     .select<{ id: string | number; text: string; sender: Sender; created_at: Date }[]>('id', 'text', 'sender', 'created_at');
   const row = rows[0];
   return row ? { ...row, id: String(row.id) } : undefined;
-}
-
-/** The latest messages of a chat, oldest first, for the model's context. */
-export async function recentMessages(db: Knex, ownerId: string, chatId: string, limit: number): Promise<StoredMessage[]> {
-  const rows = await db('messages')
-    .where({ owner_id: ownerId, chat_id: chatId })
-    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
-    .limit(limit)
-    .select<{ id: string | number; text: string; sender: Sender; created_at: Date }[]>('id', 'text', 'sender', 'created_at');
-  return rows.reverse().map((row) => ({ ...row, id: String(row.id) }));
-}
-
-export async function flagNeedsAttention(db: Knex, ownerId: string, chatId: string): Promise<void> {
-  await db('chats').where({ owner_id: ownerId, id: chatId }).update({ needs_attention: true });
 }

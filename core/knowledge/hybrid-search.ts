@@ -3,8 +3,8 @@
 // which for passages of a few hundred tokens ranks as well as counting repeats and is far cheaper.
 // Candidates come from the rarest words first, so a common word never makes a query scan everything.
 import type { Knex } from 'knex';
-import { queryTermGroups, type TermGroup } from './query-terms.ts';
-import { loadTermStats } from './term-stats.ts';
+import { queryTermGroupsWithStats, type TermGroup } from './query-terms.ts';
+import { preparedRaw } from '../prepared-statement.ts';
 
 export interface SearchHit {
   chunkId: string;
@@ -12,6 +12,8 @@ export interface SearchHit {
   position: number;
   text: string;
   headingPath: string[];
+  /** The name of the file the chunk comes from. */
+  fileName: string;
   score: number;
   /** Share of the question's weight (IDF over its words) this chunk matches, 0..1: the relevance floor's basis. */
   coverage: number;
@@ -39,9 +41,8 @@ function groupQuery(group: TermGroup, withPrefixes: boolean): string {
 export async function searchChunks(db: Knex, ownerId: string, query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
   const limit = options.limit ?? 5;
   const minCoverage = options.minCoverage ?? 0.2;
-  const groups = await queryTermGroups(db, query);
+  const { groups, stats } = await queryTermGroupsWithStats(db, ownerId, query);
   if (groups.length === 0) return [];
-  const stats = await loadTermStats(db, ownerId, [...new Set(groups.flatMap((group) => group.lexemes))]);
   const n = Math.max(stats.chunkCount, 1);
   // A group's document frequency: its most frequent variant (a lower bound of the union, close enough).
   const weighted = groups.map((group) => {
@@ -66,36 +67,31 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     selective.length > 0 ? selective.map((group) => `(${group.selectQuery})`).join(' | ') : weighted.map((group) => `(${group.selectQuery})`).join(' & ');
   const candidateLimit = selective.length > 0 ? CANDIDATE_BUDGET * 2 : COMMON_ONLY_LIMIT;
 
-  const result = await db.raw(
-    `select id, length(tsv) as dl, array[${weighted.map(() => 'tsv @@ ?::tsquery').join(', ')}] as matched
-       from chunks where owner_id = ? and tsv @@ ?::tsquery limit ${candidateLimit}`,
-    [...weighted.map((group) => group.query), ownerId, candidateQuery],
+  // Scored, filtered and cut in the database (one round trip, only the hits travel): BM25 where a group
+  // either matches or not, so a chunk's score is the IDF of its matched groups times its length norm.
+  const matchedIdf = weighted.map(() => '(case when tsv @@ ?::tsquery then ?::float8 else 0 end)').join(' + ');
+  const result = await preparedRaw(
+    db,
+    `select c.id, c.file_id, f.name as file_name, c.position, c.text, c.heading_path, top.score, top.matched_idf
+       from (select id, matched_idf, matched_idf * ${K1 + 1} / (1 + ${K1} * (1 - ${B} + ${B} * dl / ?::float8)) as score
+               from (select id, length(tsv)::float8 as dl, ${matchedIdf} as matched_idf
+                       from chunks where owner_id = ? and tsv @@ ?::tsquery limit ${candidateLimit}) candidates
+              where (case when ?::float8 > 0 then matched_idf / ?::float8 else 0 end) >= ?::float8
+              order by score desc, id
+              limit ?) top
+       join chunks c on c.id = top.id
+       join files f on f.id = c.file_id and f.owner_id = c.owner_id
+      order by top.score desc, top.id`,
+    [stats.avgLength > 0 ? stats.avgLength : 1, ...weighted.flatMap((group) => [group.query, group.idf]), ownerId, candidateQuery, totalIdf, totalIdf, minCoverage, limit],
   );
-  const scored = (result.rows as { id: string | number; dl: number; matched: boolean[] }[])
-    .map((row) => {
-      let score = 0;
-      let matchedIdf = 0;
-      const norm = K1 * (1 - B + (B * Number(row.dl)) / stats.avgLength);
-      row.matched.forEach((isMatch, index) => {
-        if (!isMatch) return;
-        const idf = weighted[index]!.idf;
-        score += (idf * (K1 + 1)) / (1 + norm);
-        matchedIdf += idf;
-      });
-      return { id: String(row.id), score, coverage: totalIdf > 0 ? matchedIdf / totalIdf : 0 };
-    })
-    .filter((hit) => hit.coverage >= minCoverage)
-    .sort((a, b) => b.score - a.score || Number(a.id) - Number(b.id))
-    .slice(0, limit);
-  if (scored.length === 0) return [];
-
-  const rows = await db('chunks')
-    .where({ owner_id: ownerId })
-    .whereIn('id', scored.map((hit) => hit.id))
-    .select<{ id: string | number; file_id: string; position: number; text: string; heading_path: string[] }[]>('id', 'file_id', 'position', 'text', 'heading_path');
-  const byId = new Map(rows.map((row) => [String(row.id), row]));
-  return scored.flatMap((hit) => {
-    const row = byId.get(hit.id);
-    return row ? [{ chunkId: hit.id, fileId: row.file_id, position: row.position, text: row.text, headingPath: row.heading_path, score: hit.score, coverage: hit.coverage }] : [];
-  });
+  return (result.rows as { id: string | number; file_id: string; file_name: string; position: number; text: string; heading_path: string[]; score: number; matched_idf: number }[]).map((row) => ({
+    chunkId: String(row.id),
+    fileId: row.file_id,
+    fileName: row.file_name,
+    position: row.position,
+    text: row.text,
+    headingPath: row.heading_path,
+    score: Number(row.score),
+    coverage: totalIdf > 0 ? Number(row.matched_idf) / totalIdf : 0,
+  }));
 }

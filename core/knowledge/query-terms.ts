@@ -1,7 +1,9 @@
 // Turns a customer's question into weighted search terms: one group per meaningful word, holding its
 // stem, its exact form and the words customers use interchangeably for it ("сколько стоит" ↔ "цена").
 import type { Knex } from 'knex';
+import { EMPTY_STATS, loadTermStats, parseTermStats, termStatsColumns, type TermStats, type TermStatsRow } from './term-stats.ts';
 import { EXACT_CONFIG, normalizeSearchText, STEMMED_CONFIG } from './text-search-config.ts';
+import { preparedRaw } from '../prepared-statement.ts';
 
 export interface TermGroup {
   word: string;
@@ -59,16 +61,36 @@ function synonymLexemes(db: Knex): Promise<Map<string, string[]>> {
   return cached;
 }
 
-async function wordGroups(db: Knex, text: string): Promise<TermGroup[]> {
-  const result = await db.raw(
-    `select word.lexeme as word,
+interface WordRow {
+  word: string;
+  stems: string[];
+}
+
+/** The words of a text (simple config) with their stems, in the tsvector's order: `?` is the text. */
+const WORDS_SQL = `select word.lexeme as word,
             array(select stem.lexeme from unnest(to_tsvector('${STEMMED_CONFIG}', word.lexeme)) stem) as stems
-       from unnest(to_tsvector('${EXACT_CONFIG}', ?)) word`,
-    [normalizeSearchText(text)],
-  );
-  return (result.rows as { word: string; stems: string[] }[])
+       from unnest(to_tsvector('${EXACT_CONFIG}', ?)) with ordinality word
+      order by word.ordinality`;
+
+function groupsOf(rows: WordRow[]): TermGroup[] {
+  return rows
     .filter((row) => row.stems.length > 0) // no stem: a stop word ("и", "the")
     .map((row) => ({ word: row.word, lexemes: [...new Set([row.word, ...row.stems])], prefixes: stemPrefixes(row.stems) }));
+}
+
+async function wordGroups(db: Knex, text: string): Promise<TermGroup[]> {
+  const result = await db.raw(WORDS_SQL, [normalizeSearchText(text)]);
+  return groupsOf(result.rows as WordRow[]);
+}
+
+function questionGroups(rows: WordRow[], synonyms: Map<string, string[]>): TermGroup[] {
+  return groupsOf(rows)
+    .filter((group) => !QUESTION_WORDS.has(group.word))
+    .map((group) => {
+      const expansion = group.lexemes.map((lexeme) => synonyms.get(lexeme)).find((found) => found !== undefined);
+      // Synonym sets are complete word lists: no prefix guessing for them ("цен:*" would match "ценный").
+      return expansion ? { word: group.word, lexemes: [...new Set([...group.lexemes, ...expansion])], prefixes: [] } : group;
+    });
 }
 
 // Term groups depend only on the text, and one answer needs them twice (search, then picking the
@@ -76,25 +98,50 @@ async function wordGroups(db: Knex, text: string): Promise<TermGroup[]> {
 const GROUP_CACHE_SIZE = 500;
 const groupCache = new WeakMap<Knex, Map<string, Promise<TermGroup[]>>>();
 
-export function queryTermGroups(db: Knex, query: string): Promise<TermGroup[]> {
+function remember(db: Knex, query: string, groups: Promise<TermGroup[]>): void {
   let cache = groupCache.get(db);
   if (!cache) groupCache.set(db, (cache = new Map()));
-  const cached = cache.get(query);
-  if (cached) return cached;
-  const computed = computeTermGroups(db, query);
-  cache.set(query, computed);
-  computed.catch(() => cache.delete(query));
+  cache.set(query, groups);
+  groups.catch(() => cache.delete(query));
   // A Map iterates in insertion order: the first key is the oldest.
   if (cache.size > GROUP_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+}
+
+export function queryTermGroups(db: Knex, query: string): Promise<TermGroup[]> {
+  const cached = groupCache.get(db)?.get(query);
+  if (cached) return cached;
+  const computed = computeTermGroups(db, query);
+  remember(db, query, computed);
   return computed;
 }
 
 async function computeTermGroups(db: Knex, query: string): Promise<TermGroup[]> {
   const synonyms = await synonymLexemes(db);
-  const groups = (await wordGroups(db, query)).filter((group) => !QUESTION_WORDS.has(group.word));
-  return groups.map((group) => {
-    const expansion = group.lexemes.map((lexeme) => synonyms.get(lexeme)).find((found) => found !== undefined);
-    // Synonym sets are complete word lists: no prefix guessing for them ("цен:*" would match "ценный").
-    return expansion ? { word: group.word, lexemes: [...new Set([...group.lexemes, ...expansion])], prefixes: [] } : group;
-  });
+  const result = await preparedRaw(db, WORDS_SQL, [normalizeSearchText(query)]);
+  return questionGroups(result.rows as WordRow[], synonyms);
+}
+
+/**
+ * A question's term groups together with the owner's statistics for their lexemes. When the question's
+ * groups are not remembered yet, both come from one statement (the statistics then cover every word and
+ * stem of the text and every synonym, a superset of the groups' lexemes).
+ */
+export async function queryTermGroupsWithStats(db: Knex, ownerId: string, query: string): Promise<{ groups: TermGroup[]; stats: TermStats }> {
+  const cached = groupCache.get(db)?.get(query);
+  if (cached) {
+    const groups = await cached;
+    return { groups, stats: groups.length > 0 ? await loadTermStats(db, ownerId, [...new Set(groups.flatMap((group) => group.lexemes))]) : EMPTY_STATS };
+  }
+  const synonyms = await synonymLexemes(db);
+  const result = await preparedRaw(
+    db,
+    `with words as (${WORDS_SQL})
+     select (select coalesce(json_agg(json_build_object('word', w.word, 'stems', w.stems)), '[]'::json) from words w) as words,
+            ${termStatsColumns('array(select w.word from words w union select unnest(w.stems) from words w) || ?::text[]')}`,
+    [normalizeSearchText(query), ownerId, [...new Set([...synonyms.values()].flat())], ownerId],
+  );
+  const row = result.rows[0] as TermStatsRow & { words: WordRow[] };
+  const groups = questionGroups(row.words, synonyms);
+  remember(db, query, Promise.resolve(groups));
+  return { groups, stats: parseTermStats(row) };
 }

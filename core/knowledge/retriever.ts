@@ -52,13 +52,18 @@ export function createRetriever(options: RetrieverOptions) {
       const missing = semantic.map((hit) => hit.chunkId).filter((id) => !byId.has(id));
       if (missing.length > 0) {
         const rows = await db('chunks')
-          .where({ owner_id: ownerId })
-          .whereIn('id', missing)
-          .select<{ id: string | number; file_id: string; position: number; text: string; heading_path: string[] }[]>('id', 'file_id', 'position', 'text', 'heading_path');
+          .join('files', function () {
+            this.on('files.id', '=', 'chunks.file_id').andOn('files.owner_id', '=', 'chunks.owner_id');
+          })
+          .where({ 'chunks.owner_id': ownerId })
+          .whereIn('chunks.id', missing)
+          .select<{ id: string | number; file_id: string; file_name: string; position: number; text: string; heading_path: string[] }[]>(
+            'chunks.id', 'chunks.file_id', 'files.name as file_name', 'chunks.position', 'chunks.text', 'chunks.heading_path',
+          );
         const similarity = new Map(semantic.map((hit) => [hit.chunkId, hit.similarity]));
         for (const row of rows) {
           const id = String(row.id);
-          byId.set(id, { chunkId: id, fileId: row.file_id, position: row.position, text: row.text, headingPath: row.heading_path, score: 0, coverage: similarity.get(id) ?? 0 });
+          byId.set(id, { chunkId: id, fileId: row.file_id, fileName: row.file_name, position: row.position, text: row.text, headingPath: row.heading_path, score: 0, coverage: similarity.get(id) ?? 0 });
         }
       }
       return [...fused.entries()]

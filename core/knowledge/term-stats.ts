@@ -2,6 +2,7 @@
 // after training and after a delete; a chunk indexed since the last refresh still matches, its words
 // simply count as rare until then.
 import type { Knex } from 'knex';
+import { preparedRaw } from '../prepared-statement.ts';
 
 export async function refreshTermStats(db: Knex, ownerId: string): Promise<void> {
   await db.transaction(async (trx) => {
@@ -27,14 +28,35 @@ export interface TermStats {
   df: Map<string, number>;
 }
 
-export async function loadTermStats(db: Knex, ownerId: string, lexemes: string[]): Promise<TermStats> {
-  const [index, terms] = await Promise.all([
-    db('owner_index_stats').where({ owner_id: ownerId }).first<{ chunk_count: number; avg_length: number } | undefined>('chunk_count', 'avg_length'),
-    db('owner_term_stats').where({ owner_id: ownerId }).whereIn('lexeme', lexemes).select<{ lexeme: string; df: number }[]>('lexeme', 'df'),
-  ]);
+export const EMPTY_STATS: TermStats = { chunkCount: 0, avgLength: 1, df: new Map() };
+
+export interface TermStatsRow {
+  chunk_count: number | string | null;
+  avg_length: number | string | null;
+  df: Record<string, number | string> | null;
+}
+
+/**
+ * Select-list and FROM for the owner's index size and the document frequency of the lexemes in
+ * `lexemes` (an SQL expression of type text[] that may hold `?` placeholders). Bindings, in order:
+ * the owner id, the placeholders of `lexemes`, the owner id.
+ */
+export function termStatsColumns(lexemes: string): string {
+  return `(select coalesce(json_object_agg(t.lexeme, t.df), '{}'::json) from owner_term_stats t where t.owner_id = ? and t.lexeme = any(${lexemes})) as df,
+          s.chunk_count, s.avg_length
+     from (select 1) one left join owner_index_stats s on s.owner_id = ?`;
+}
+
+export function parseTermStats(row: TermStatsRow | undefined): TermStats {
   return {
-    chunkCount: Number(index?.chunk_count ?? 0),
-    avgLength: Number(index?.avg_length ?? 1),
-    df: new Map(terms.map((row) => [row.lexeme, Number(row.df)])),
+    chunkCount: Number(row?.chunk_count ?? 0),
+    avgLength: Number(row?.avg_length ?? 1),
+    df: new Map(Object.entries(row?.df ?? {}).map(([lexeme, df]) => [lexeme, Number(df)])),
   };
+}
+
+/** The owner's index size and the document frequency of the given lexemes, in one round trip. */
+export async function loadTermStats(db: Knex, ownerId: string, lexemes: string[]): Promise<TermStats> {
+  const result = await preparedRaw(db, `select ${termStatsColumns('?::text[]')}`, [ownerId, lexemes, ownerId]);
+  return parseTermStats(result.rows[0] as TermStatsRow | undefined);
 }

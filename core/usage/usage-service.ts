@@ -9,6 +9,16 @@ export interface UsageTotals {
   cost_usd: number;
 }
 
+/** One usage_events row: what a model or embedding call cost an owner. */
+export interface UsageRow {
+  owner_id: string;
+  kind: 'chat' | 'embedding';
+  model: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number;
+}
+
 export type UsageService = ReturnType<typeof createUsageService>;
 
 export function createUsageService({ db, priceOverrides }: { db: Knex; priceOverrides?: PriceOverrides }) {
@@ -30,16 +40,16 @@ export function createUsageService({ db, priceOverrides }: { db: Knex; priceOver
     };
   }
 
+  function row(ownerId: string, kind: UsageRow['kind'], model: string, promptTokens: number, completionTokens: number): UsageRow {
+    return { owner_id: ownerId, kind, model, prompt_tokens: promptTokens, completion_tokens: completionTokens, cost_usd: costUsd(model, promptTokens, completionTokens, priceOverrides) };
+  }
+
   return {
-    async record(ownerId: string, kind: 'chat' | 'embedding', model: string, promptTokens: number, completionTokens: number): Promise<void> {
-      await db('usage_events').insert({
-        owner_id: ownerId,
-        kind,
-        model,
-        prompt_tokens: promptTokens,
-        completion_tokens: completionTokens,
-        cost_usd: costUsd(model, promptTokens, completionTokens, priceOverrides),
-      });
+    /** The row a call would record, for callers that store it together with other writes (one statement). */
+    row,
+
+    async record(ownerId: string, kind: UsageRow['kind'], model: string, promptTokens: number, completionTokens: number): Promise<void> {
+      await db('usage_events').insert(row(ownerId, kind, model, promptTokens, completionTokens));
     },
 
     /** Day and month boundaries are UTC. */

@@ -47,8 +47,11 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
   // A group's document frequency: its most frequent variant (a lower bound of the union, close enough).
   const weighted = groups.map((group) => {
     const df = Math.max(0, ...group.lexemes.map((lexeme) => stats.df.get(lexeme) ?? 0));
+    // Only the forms this owner's index holds can match (the statistics are refreshed with the index):
+    // a synonym set in three languages, of which a salon's files use two words, is tested as two.
+    const indexed = { ...group, lexemes: group.lexemes.filter((lexeme) => (stats.df.get(lexeme) ?? 0) > 0) };
     // Prefix variants scan a range of the index: worth it only when no exact form of the word is indexed.
-    return { query: groupQuery(group, true), selectQuery: groupQuery(group, df === 0), df, idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
+    return { query: groupQuery(indexed, true), selectQuery: groupQuery(indexed, df === 0), df, idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
   });
   const totalIdf = weighted.reduce((sum, group) => sum + group.idf, 0);
 
@@ -63,13 +66,18 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     selective.push(group);
     budget += group.df;
   }
+  // A group with nothing to test (none of its forms indexed, no prefixes) matches no chunk.
+  const testable = (group: (typeof weighted)[number]) => group.selectQuery !== '';
+  if (selective.length === 0 && !weighted.every(testable)) return [];
   const candidateQuery =
-    selective.length > 0 ? selective.map((group) => `(${group.selectQuery})`).join(' | ') : weighted.map((group) => `(${group.selectQuery})`).join(' & ');
+    selective.length > 0 ? selective.filter(testable).map((group) => `(${group.selectQuery})`).join(' | ') : weighted.map((group) => `(${group.selectQuery})`).join(' & ');
+  if (candidateQuery === '') return [];
   const candidateLimit = selective.length > 0 ? CANDIDATE_BUDGET * 2 : COMMON_ONLY_LIMIT;
 
   // Scored, filtered and cut in the database (one round trip, only the hits travel): BM25 where a group
   // either matches or not, so a chunk's score is the IDF of its matched groups times its length norm.
-  const matchedIdf = weighted.map(() => '(case when tsv @@ ?::tsquery then ?::float8 else 0 end)').join(' + ');
+  const scored = weighted.filter((group) => group.query !== '');
+  const matchedIdf = scored.map(() => '(case when tsv @@ ?::tsquery then ?::float8 else 0 end)').join(' + ');
   const result = await preparedRaw(
     db,
     `select c.id, c.file_id, f.name as file_name, c.position, c.text, c.heading_path, top.score, top.matched_idf
@@ -82,7 +90,7 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
        join chunks c on c.id = top.id
        join files f on f.id = c.file_id and f.owner_id = c.owner_id
       order by top.score desc, top.id`,
-    [stats.avgLength > 0 ? stats.avgLength : 1, ...weighted.flatMap((group) => [group.query, group.idf]), ownerId, candidateQuery, totalIdf, totalIdf, minCoverage, limit],
+    [stats.avgLength > 0 ? stats.avgLength : 1, ...scored.flatMap((group) => [group.query, group.idf]), ownerId, candidateQuery, totalIdf, totalIdf, minCoverage, limit],
   );
   return (result.rows as { id: string | number; file_id: string; file_name: string; position: number; text: string; heading_path: string[]; score: number; matched_idf: number }[]).map((row) => ({
     chunkId: String(row.id),

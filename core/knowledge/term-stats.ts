@@ -15,7 +15,7 @@ export async function refreshTermStats(db: Knex, ownerId: string): Promise<void>
     );
     await trx.raw(
       `insert into owner_index_stats (owner_id, chunk_count, avg_length, updated_at)
-       select ?, count(*), coalesce(avg(length(tsv)), 1), now() from chunks where owner_id = ?
+       select ?, count(*), coalesce(avg(dl), 1), now() from chunks where owner_id = ?
        on conflict (owner_id) do update set chunk_count = excluded.chunk_count, avg_length = excluded.avg_length, updated_at = excluded.updated_at`,
       [ownerId, ownerId],
     );

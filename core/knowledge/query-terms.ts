@@ -78,6 +78,15 @@ function groupsOf(rows: WordRow[]): TermGroup[] {
     .map((row) => ({ word: row.word, lexemes: [...new Set([row.word, ...row.stems])], prefixes: stemPrefixes(row.stems) }));
 }
 
+const flattened = new WeakMap<Map<string, string[]>, string[]>();
+
+/** Every lexeme of every synonym set, once (computed once per synonym map). */
+function allSynonymLexemes(synonyms: Map<string, string[]>): string[] {
+  let all = flattened.get(synonyms);
+  if (!all) flattened.set(synonyms, (all = [...new Set([...synonyms.values()].flat())]));
+  return all;
+}
+
 async function wordGroups(db: Knex, text: string): Promise<TermGroup[]> {
   const result = await db.raw(WORDS_SQL, [normalizeSearchText(text)]);
   return groupsOf(result.rows as WordRow[]);
@@ -138,7 +147,7 @@ export async function queryTermGroupsWithStats(db: Knex, ownerId: string, query:
     `with words as (${WORDS_SQL})
      select (select coalesce(json_agg(json_build_object('word', w.word, 'stems', w.stems)), '[]'::json) from words w) as words,
             ${termStatsColumns('array(select w.word from words w union select unnest(w.stems) from words w) || ?::text[]')}`,
-    [normalizeSearchText(query), ownerId, [...new Set([...synonyms.values()].flat())], ownerId],
+    [normalizeSearchText(query), ownerId, allSynonymLexemes(synonyms), ownerId],
   );
   const row = result.rows[0] as TermStatsRow & { words: WordRow[] };
   const groups = questionGroups(row.words, synonyms);

@@ -78,61 +78,37 @@ export async function receiveCustomerMessage(
   // in its snapshot and stores nothing; a second attempt finds the chat the other one created.
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const result = await preparedRaw(db, sql, bindings);
-    const row = result.rows[0] as { chat_id: string; bot_paused: boolean; message_id: string | number | null; text: string | null; created_at: Date | null } | undefined;
+    const row = result.rows[0] as
+      | { chat_id: string; bot_paused: boolean; message_id: null }
+      | { chat_id: string; bot_paused: boolean; message_id: string | number; text: string; created_at: Date }
+      | undefined;
     if (!row) continue;
     return {
       chatId: row.chat_id,
       botPaused: row.bot_paused,
-      ...(row.message_id === null ? {} : { message: { id: String(row.message_id), text: row.text ?? message.text, sender: 'customer' as const, created_at: row.created_at ?? new Date() } }),
+      ...(row.message_id === null ? {} : { message: { id: String(row.message_id), text: row.text, sender: 'customer' as const, created_at: row.created_at } }),
     };
   }
   throw new Error('the chat could not be created or found');
 }
 
 /**
- * Stores a message; returns undefined when a message with the same external id was already stored
- * in this chat (a redelivery), so the caller answers it only once.
+ * Stores the owner's own message in the chat, moving the chat's last message and clearing its
+ * needs-attention flag (the owner has answered), in one statement.
  */
-export async function addMessage(
-  db: Knex,
-  ownerId: string,
-  chatId: string,
-  message: { sender: Sender; text: string; externalId?: string; sources?: unknown[]; promptTokens?: number; completionTokens?: number; replyToId?: string },
-): Promise<StoredMessage | undefined> {
-  // One statement (one round trip, atomic): store the message unless it is a redelivery, and only then
-  // move the chat's last message and unread count.
+export async function addOwnerMessage(db: Knex, ownerId: string, chatId: string, text: string): Promise<StoredMessage> {
   const rows = await db
     .with('inserted', (query) =>
-      query
-        .from('messages')
-        .insert({
-          owner_id: ownerId,
-          chat_id: chatId,
-          sender: message.sender,
-          text: message.text,
-          external_id: message.externalId ?? null,
-          sources: JSON.stringify(message.sources ?? []),
-          prompt_tokens: message.promptTokens ?? 0,
-          completion_tokens: message.completionTokens ?? 0,
-          reply_to_id: message.replyToId ?? null,
-        })
-        .onConflict(['chat_id', 'external_id'])
-        .ignore()
-        .returning(['id', 'text', 'sender', 'created_at']),
+      query.from('messages').insert({ owner_id: ownerId, chat_id: chatId, sender: 'owner', text }).returning(['id', 'text', 'sender', 'created_at']),
     )
     .with('touched', (query) =>
       query
         .from('chats')
         .where({ owner_id: ownerId, id: chatId })
-        .whereExists((exists) => exists.select(db.raw('1')).from('inserted'))
-        .update({
-          last_message: message.text.slice(0, 500),
-          last_message_at: db.raw('(select created_at from inserted)'),
-          ...(message.sender === 'customer' ? { unread: db.raw('unread + 1') } : {}),
-        }),
+        .update({ last_message: text.slice(0, 500), last_message_at: db.raw('(select created_at from inserted)'), needs_attention: false }),
     )
     .from('inserted')
     .select<{ id: string | number; text: string; sender: Sender; created_at: Date }[]>('id', 'text', 'sender', 'created_at');
-  const row = rows[0];
-  return row ? { ...row, id: String(row.id) } : undefined;
+  const row = rows[0]!;
+  return { ...row, id: String(row.id) };
 }

@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import { ChannelRejectedError, type OwnerReplySender } from '../ports/channel.ts';
 import { InvalidError, NotFoundError, UnavailableError } from '../errors.ts';
-import { addMessage, type Channel, type Sender } from './chats.ts';
+import { addOwnerMessage, type Channel, type Sender } from './chats.ts';
 
 export interface ChatSummary {
   id: string;
@@ -114,9 +114,8 @@ export function createHistoryService({ db, sender }: { db: Knex; sender: OwnerRe
         if (error instanceof ChannelRejectedError) throw new InvalidError(`The message could not be delivered: ${error.message}`, undefined, { cause: error });
         throw new UnavailableError('The channel cannot be reached right now; the message was not sent, try again', { cause: error });
       }
-      const stored = await addMessage(db, ownerId, chatId, { sender: 'owner', text });
-      await db('chats').where({ owner_id: ownerId, id: chatId }).update({ needs_attention: false });
-      return { id: stored!.id, text, sender: 'owner', timestamp: stored!.created_at.toISOString() };
+      const stored = await addOwnerMessage(db, ownerId, chatId, text);
+      return { id: stored.id, text, sender: 'owner', timestamp: stored.created_at.toISOString() };
     },
   };
 }

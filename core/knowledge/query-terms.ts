@@ -87,9 +87,13 @@ function allSynonymLexemes(synonyms: Map<string, string[]>): string[] {
   return all;
 }
 
+async function wordRows(db: Knex, text: string): Promise<WordRow[]> {
+  const result = await preparedRaw(db, WORDS_SQL, [normalizeSearchText(text)]);
+  return result.rows as WordRow[];
+}
+
 async function wordGroups(db: Knex, text: string): Promise<TermGroup[]> {
-  const result = await db.raw(WORDS_SQL, [normalizeSearchText(text)]);
-  return groupsOf(result.rows as WordRow[]);
+  return groupsOf(await wordRows(db, text));
 }
 
 function questionGroups(rows: WordRow[], synonyms: Map<string, string[]>): TermGroup[] {
@@ -126,8 +130,7 @@ export function queryTermGroups(db: Knex, query: string): Promise<TermGroup[]> {
 
 async function computeTermGroups(db: Knex, query: string): Promise<TermGroup[]> {
   const synonyms = await synonymLexemes(db);
-  const result = await preparedRaw(db, WORDS_SQL, [normalizeSearchText(query)]);
-  return questionGroups(result.rows as WordRow[], synonyms);
+  return questionGroups(await wordRows(db, query), synonyms);
 }
 
 /**

@@ -1,6 +1,6 @@
 // Maintains the owner's search statistics from the index itself (PostgreSQL's ts_stat). Refreshed
-// after training and after a delete; a chunk indexed since the last refresh still matches, its words
-// simply count as rare until then.
+// after every training run and after a delete. Search tests a chunk only for words these statistics
+// know, so a word indexed since the last refresh is found once the next refresh has run.
 import type { Knex } from 'knex';
 import { preparedRaw } from '../prepared-statement.ts';
 

@@ -102,7 +102,9 @@ export function createTrainingService(deps: TrainingDeps) {
         failed.push(file.name);
       }
     }
-    if (ready > 0) await refreshTermStats(db, ownerId);
+    // Every run, even one with nothing new: search tests only the words the statistics know, and a run
+    // whose process died after indexing a file but before this line left them behind the index.
+    await refreshTermStats(db, ownerId);
     const message =
       files.length === 0
         ? 'Nothing new to train: every file is ready'

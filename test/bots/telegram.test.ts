@@ -101,9 +101,13 @@ describe('bots/telegram: customers talk to the business bot', function () {
       const detail = await t.http.get(`/api/agent/history/${chat.id}`, { token: anna.access });
       return detail.body.messages.some((m: { text: string }) => m.text === 'Сколько стоит маникюр с покрытием?');
     }, 5000, 'the paused message to be stored');
+    // As if the assistant had handed the chat over: the owner's answer settles it.
+    await t.system.db.knex('chats').where({ owner_id: anna.id, id: chat.id }).update({ needs_attention: true });
     const reply = await t.http.post(`/api/agent/history/${chat.id}/messages/`, { token: anna.access, body: { text: 'Добрый день! Это Анна, 1500 руб.' } });
     expect(reply.status).to.equal(201);
     expect(reply.body.sender).to.equal('owner');
+    const listed = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find((c: { id: string }) => c.id === chat.id);
+    expect(listed).to.include({ last_message: 'Добрый день! Это Анна, 1500 руб.', needs_attention: false });
     await fake.waitForMessage(annaBot.token, 503, (m) => m.text === 'Добрый день! Это Анна, 1500 руб.');
     const toPetr = fake.sent(annaBot.token).filter((m) => m.chat_id === 503);
     expect(toPetr.length).to.equal(repliesBefore + 1);

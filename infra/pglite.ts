@@ -4,7 +4,7 @@
 // and the first start on an empty DATA_DIR copies it. The template records which migration files made
 // it; once those change it is not used (and the next `npm install` remakes it). Without a usable
 // template PGlite initialises the directory itself, only slower.
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -48,6 +48,19 @@ export function defaultTemplateDir(): string {
 }
 
 const isDataDir = (dir: string) => existsSync(path.join(dir, 'PG_VERSION'));
+
+/** A scratch sibling of `target` for a copy that is renamed into place when complete. */
+const scratchFor = (target: string) => `${target}.${randomBytes(4).toString('hex')}.tmp`;
+
+/** Removes scratch siblings of `target` left by a process killed mid-copy (they are never renamed into place). */
+function removeStaleScratch(target: string): void {
+  const parent = path.dirname(target);
+  const prefix = `${path.basename(target)}.`;
+  if (!existsSync(parent)) return;
+  for (const name of readdirSync(parent)) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) rmSync(path.join(parent, name), { recursive: true, force: true });
+  }
+}
 const MANIFEST = 'frontdesk-template.json';
 
 /** A template is usable when it was migrated by exactly the migration files there are now. */
@@ -68,7 +81,8 @@ function isCurrentTemplate(templateDir: string): boolean {
 export async function createPgliteTemplate(templateDir: string = defaultTemplateDir()): Promise<'created' | 'exists'> {
   if (isCurrentTemplate(templateDir)) return 'exists';
   mkdirSync(path.dirname(templateDir), { recursive: true });
-  const scratch = `${templateDir}.${randomBytes(4).toString('hex')}.tmp`;
+  removeStaleScratch(templateDir);
+  const scratch = scratchFor(templateDir);
   try {
     const fingerprints = migrationFingerprints();
     const pglite = openPglite(scratch);
@@ -80,8 +94,6 @@ export async function createPgliteTemplate(templateDir: string = defaultTemplate
       if (!pglite.closed) await pglite.close();
     }
     writeFileSync(path.join(scratch, MANIFEST), JSON.stringify({ migrations: fingerprints }, null, 2));
-    // Another install may have finished first; its template is as good as ours.
-    if (isCurrentTemplate(templateDir)) return 'exists';
     rmSync(templateDir, { recursive: true, force: true });
     renameSync(scratch, templateDir);
     return 'created';
@@ -93,15 +105,24 @@ export async function createPgliteTemplate(templateDir: string = defaultTemplate
 /**
  * Copies the template into `dir` when `dir` holds no data directory yet. Returns whether it did.
  * The copy goes to a sibling first and is renamed into place, so a start interrupted mid-copy never
- * leaves a half-made data directory behind.
+ * leaves a half-made data directory behind. Only an empty directory is replaced (a non-recursive
+ * removal): a second process that seeded the same directory first, or a symlink, is never deleted;
+ * the removal then fails and the caller lets PGlite open the directory itself.
  */
-export function seedFromTemplate(dir: string, templateDir: string = defaultTemplateDir()): boolean {
-  if (isDataDir(dir) || !isCurrentTemplate(templateDir)) return false;
+export function seedFromTemplate(dir: string, templateDir?: string): boolean {
+  if (isDataDir(dir)) return false;
   if (existsSync(dir) && readdirSync(dir).length > 0) return false; // something else lives here; leave it to PGlite
-  const scratch = `${dir}.${randomBytes(4).toString('hex')}.tmp`;
+  const template = templateDir ?? defaultTemplateDir();
+  if (!isCurrentTemplate(template)) return false;
+  removeStaleScratch(dir);
+  const scratch = scratchFor(dir);
   try {
-    cpSync(templateDir, scratch, { recursive: true, filter: (source) => path.basename(source) !== MANIFEST });
-    rmSync(dir, { recursive: true, force: true });
+    cpSync(template, scratch, { recursive: true, filter: (source) => path.basename(source) !== MANIFEST });
+    try {
+      rmdirSync(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
     renameSync(scratch, dir);
     return true;
   } finally {

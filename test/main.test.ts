@@ -102,6 +102,8 @@ describe('main.ts (the real process)', function () {
     const first = await startMain(env);
     const startupMs = await waitForHealth(first, 15_000, started);
     expect(startupMs, 'start-up time').to.be.below(5000);
+    // On the embedded default the first start copies the database npm install prepared (not initdb).
+    if (!env.DATABASE_URL) expect(first.output(), 'the first start used the install-time template').to.include('install-time template');
 
     const email = uniqueEmail('restart');
     const register = await fetch(`${first.url}/api/auth/register`, {

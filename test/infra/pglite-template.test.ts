@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -62,6 +62,23 @@ describe('infra/pglite: the install-time data directory template', function () {
     expect(seedFromTemplate(empty, template)).to.equal(true);
     expect(readdirSync(empty)).to.include('PG_VERSION');
     expect(readdirSync(path.join(root, 'd')), 'no scratch copy left behind').to.deep.equal(['pgdata']);
+  });
+
+  it('replaces only an empty directory: a symlinked DATA_DIR is never removed, and a copy left by a killed start is cleared', () => {
+    const target = path.join(root, 'g', 'volume');
+    mkdirSync(target, { recursive: true });
+    const linked = path.join(root, 'g', 'pgdata');
+    symlinkSync(target, linked);
+    // The caller (createDatabase) then lets PGlite open the directory through the link itself.
+    expect(() => seedFromTemplate(linked, template)).to.throw();
+    expect(lstatSync(linked).isSymbolicLink(), 'the link survives').to.equal(true);
+    expect(readdirSync(path.join(root, 'g')).sort(), 'no scratch copy left behind').to.deep.equal(['pgdata', 'volume']);
+
+    const killed = path.join(root, 'h', 'pgdata');
+    mkdirSync(`${killed}.0badc0de.tmp`, { recursive: true });
+    writeFileSync(path.join(`${killed}.0badc0de.tmp`, 'PG_VERSION'), '17');
+    expect(seedFromTemplate(killed, template)).to.equal(true);
+    expect(readdirSync(path.join(root, 'h'))).to.deep.equal(['pgdata']);
   });
 
   it('is not used once the migrations that made it have changed, and is then made again', async () => {

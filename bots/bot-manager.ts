@@ -53,6 +53,9 @@ export interface BotManager {
 type Running = { kind: 'telegram'; runner: TelegramRunner } | { kind: 'whatsapp-web'; runner: WhatsAppWebSession };
 type Kind = Running['kind'];
 
+const WEB_SESSION_WAITING_REASON =
+  'Waiting for a free place: the server already runs as many WhatsApp Web sessions as it is set to (WHATSAPP_WEB_MAX_SESSIONS); this one starts when another stops';
+
 interface IntegrationRow {
   id: string;
   owner_id: string;
@@ -157,6 +160,11 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
     const sessions = [...runners.values()].filter((running) => running.kind === 'whatsapp-web').length + reservedWebSlots;
     if (sessions >= web.maxSessions) {
       log.warn({ integrationId: row.id, sessions }, 'WhatsApp Web session limit of this process reached; leaving it to another process');
+      // The owner sees why nothing happens yet (only while it is still waiting to start).
+      await deps.db('integrations')
+        .where({ id: row.id, owner_id: row.owner_id, status: 'pending' })
+        .whereRaw('status_reason is distinct from ?', [WEB_SESSION_WAITING_REASON])
+        .update({ status_reason: WEB_SESSION_WAITING_REASON, updated_at: new Date() });
       return;
     }
     // The slot is taken before the lease is awaited, so parallel reconciliations cannot overshoot the limit.

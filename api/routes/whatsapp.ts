@@ -20,8 +20,9 @@ export function whatsappIntegrationRoutes(deps: WhatsAppRouteDeps): AnyRoute[] {
       method: 'post', path: '/integrations/whatsapp', tag: 'integrations', access: 'write',
       summary: 'Connect a WhatsApp Cloud API number ({phone_id, token, app_secret}; returns webhook_url and verify_token for Meta\'s dashboard) or start a WhatsApp Web session ({mode: "web"}; then scan GET /integrations/{id}/qr)',
       body: z.union([
-        z.object({ phone_id: z.string().trim().min(1), token: z.string().trim().min(10).max(1000), app_secret: z.string().trim().min(8).max(200) }),
-        z.object({ mode: z.literal('web') }),
+        // Strict: a body mixing both (or with stray fields) is refused instead of silently taken as one of them.
+        z.strictObject({ phone_id: z.string().trim().min(1), token: z.string().trim().min(10).max(1000), app_secret: z.string().trim().min(8).max(200) }),
+        z.strictObject({ mode: z.literal('web') }),
       ]),
       responses: {
         201: { description: 'Connected (Cloud API), or a WhatsApp Web session starting (status pending, then pending_qr)' },

@@ -107,11 +107,17 @@ type RemoteAuthClass = typeof import('whatsapp-web.js').RemoteAuth;
  * RemoteAuth waits a minute after the first login before its first backup, then starts a 5-minute
  * backup timer, and its destroy() cannot stop a wait in progress: a client closed during that minute
  * would still start the timer afterwards, keeping the old client alive and saving a stale profile.
- * This subclass ends the wait when destroyed and clears a timer started after it.
+ * This subclass ends the wait when the client is destroyed or logged out (deleting an integration),
+ * saves nothing after that (the profile directory is being removed), and clears a timer started after it.
  */
 function closableRemoteAuth(Base: RemoteAuthClass): RemoteAuthClass {
   // The typings declare these methods as properties, which a subclass cannot override; the runtime has methods.
-  const Loose = Base as unknown as new (options: object) => { afterAuthReady(): Promise<void>; destroy(): Promise<void> };
+  const Loose = Base as unknown as new (options: object) => {
+    afterAuthReady(): Promise<void>;
+    storeRemoteSession(options?: { emit?: boolean }): Promise<void>;
+    destroy(): Promise<void>;
+    disconnect(): Promise<void>;
+  };
   class ClosableRemoteAuth extends Loose {
     private destroyed = false;
     private wake: (() => void) | undefined;
@@ -133,10 +139,25 @@ function closableRemoteAuth(Base: RemoteAuthClass): RemoteAuthClass {
       if (this.destroyed) clearInterval((this as unknown as { backupSync?: NodeJS.Timeout }).backupSync);
     }
 
-    override async destroy(): Promise<void> {
+    override async storeRemoteSession(options?: { emit?: boolean }): Promise<void> {
+      if (this.destroyed) return;
+      await super.storeRemoteSession(options);
+    }
+
+    private markClosed(): void {
       this.destroyed = true;
       this.wake?.();
+    }
+
+    override async destroy(): Promise<void> {
+      this.markClosed();
       await super.destroy();
+    }
+
+    /** logout() comes here too. */
+    override async disconnect(): Promise<void> {
+      this.markClosed();
+      await super.disconnect();
     }
   }
   return ClosableRemoteAuth as unknown as RemoteAuthClass;

@@ -63,8 +63,10 @@ type Status = 'pending' | 'pending_qr' | 'connected' | 'disconnected' | 'error';
 /** Statuses in which a session should be running (starting, waiting for a scan, connected, reconnecting). */
 export const WEB_SESSION_LIVE_STATUSES = ['pending', 'pending_qr', 'connected', 'disconnected'];
 
+// One-to-one chats arrive as <number>@c.us or, on newer WhatsApp Web, <id>@lid: skip what is not one
+// (groups, broadcasts and status updates, channels) rather than list what is.
 const isCustomerChat = (message: WebMessage) =>
-  !message.fromMe && !message.isStatus && message.from.endsWith('@c.us');
+  !message.fromMe && !message.isStatus && !/@(g\.us|broadcast|newsletter)$/.test(message.from);
 
 export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsAppWebSession {
   const log = deps.logger.child({ integrationId: deps.integrationId, ownerId: deps.ownerId, component: 'whatsapp-web' });
@@ -256,7 +258,7 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
       channel: 'whatsapp',
       chatRef: `${deps.integrationId}:${message.from}`,
       integrationId: deps.integrationId,
-      customer: { name: message._data?.notifyName, username: message.from.replace(/@c\.us$/, '') },
+      customer: { name: message._data?.notifyName, username: message.from.replace(/@(c\.us|lid)$/, '') },
       text: isText ? message.body : `[${message.type}]`,
       externalId: message.id._serialized,
     });

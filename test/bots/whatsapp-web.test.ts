@@ -38,6 +38,18 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
       const integration = await integrationOf(id);
       return integration?.status === status ? integration : undefined;
     }, timeoutMs, `status ${status}`);
+  const loginStore = (integrationId: string, dataPath = os.tmpdir()) =>
+    createSessionStore({ db: t.system.db.knex, secretBox: t.system.secretBox, integrationId, ownerId: owner.id, dataPath });
+  /** Keeps a login for the session as RemoteAuth does after a scan (it zips the browser profile, then saves it). */
+  const saveLogin = async (integrationId: string) => {
+    const dataPath = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-wa-'));
+    try {
+      writeFileSync(path.join(dataPath, `RemoteAuth-${integrationId}.zip`), 'PK saved login');
+      await loginStore(integrationId, dataPath).save({ session: `RemoteAuth-${integrationId}` });
+    } finally {
+      rmSync(dataPath, { recursive: true, force: true });
+    }
+  };
   const connectWeb = async (who = owner) => {
     const response = await t.http.post('/api/integrations/whatsapp/', { token: who.access, body: { mode: 'web' } });
     expect(response.status, response.text).to.equal(201);
@@ -55,6 +67,26 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
   after(async () => {
     await t.close();
     await store.dispose();
+  });
+
+  it('a session beyond the server\'s limit of browsers stays pending and says why', async () => {
+    const limited = await startTestSystem({ whatsappWebClientFactory: fakes.factory, env: { WHATSAPP_WEB_START_TIMEOUT_MS: '1000', WHATSAPP_WEB_MAX_SESSIONS: '1' } });
+    try {
+      const who = await registerOwner(limited.http);
+      const connect = async () => (await limited.http.post('/api/integrations/whatsapp/', { token: who.access, body: { mode: 'web' } })).body as Integration;
+      const first = await connect();
+      const second = await connect();
+      const listed = (id: string) => eventually(async () => {
+        const items = (await limited.http.get('/api/integrations', { token: who.access })).body as Integration[];
+        const item = items.find((candidate) => candidate.id === id);
+        return item && /WHATSAPP_WEB_MAX_SESSIONS/.test(item.status_reason ?? '') ? item : undefined;
+      }, 10_000, 'the waiting reason');
+      expect(await listed(second.id)).to.include({ status: 'pending' });
+      const firstNow = ((await limited.http.get('/api/integrations', { token: who.access })).body as Integration[]).find((item) => item.id === first.id);
+      expect(firstNow?.status).to.equal('pending_qr');
+    } finally {
+      await limited.close();
+    }
   });
 
   describe('a session the phone scans', () => {
@@ -119,40 +151,36 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
       expect(client.sent.at(-1)).to.deep.equal({ chatId: CUSTOMER, text: 'Мария, ждём вас в субботу!' });
     });
 
+    it('answers a customer whose chat WhatsApp Web identifies by a @lid id as well', async () => {
+      const before = client.sent.length;
+      client.customerWrites('201234567890123@lid', 'Сколько стоит маникюр с покрытием?');
+      const sent = await client.waitForSent(before + 1);
+      expect(sent.at(-1)!.chatId).to.equal('201234567890123@lid');
+      expect(sent.at(-1)!.text).to.include('1500');
+    });
+
     it('after WhatsApp drops the session (opened elsewhere, logged out on the phone) asks for a new scan', async () => {
-      const session = `RemoteAuth-${integration.id}`;
-      const sessionsDir = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-wa-'));
-      try {
-        const sessions = createSessionStore({ db: t.system.db.knex, secretBox: t.system.secretBox, integrationId: integration.id, ownerId: owner.id, dataPath: sessionsDir });
-        const saveLogin = async () => {
-          writeFileSync(path.join(sessionsDir, `${session}.zip`), 'PK saved login');
-          await sessions.save({ session });
-        };
+      // CONFLICT: the library drops the login and closes; a new client starts and shows a QR code.
+      await saveLogin(integration.id);
+      fakes.behaviour = { initialize: (next) => void next.emit('qr', '2@after-conflict') };
+      await client.libraryDisconnects('CONFLICT');
+      const fresh = await fakes.next(integration.id, client);
+      expect((await statusBecomes(integration.id, 'pending_qr')).status_reason).to.match(/Linked devices/);
+      expect(fresh.restoredSession, 'the dropped login is not restored').to.equal(false);
+      expect((await t.http.get(integration.qr_url, { token: owner.access })).body.qr).to.equal('2@after-conflict');
+      fresh.becomeReady('79161234567');
+      await statusBecomes(integration.id, 'connected');
 
-        // CONFLICT: the library drops the login and closes; a new client starts and shows a QR code.
-        await saveLogin();
-        fakes.behaviour = { initialize: (next) => void next.emit('qr', '2@after-conflict') };
-        await client.libraryDisconnects('CONFLICT');
-        const fresh = await fakes.next(integration.id, client);
-        expect((await statusBecomes(integration.id, 'pending_qr')).status_reason).to.match(/Linked devices/);
-        expect(fresh.restoredSession, 'the dropped login is not restored').to.equal(false);
-        expect((await t.http.get(integration.qr_url, { token: owner.access })).body.qr).to.equal('2@after-conflict');
-        fresh.becomeReady('79161234567');
-        await statusBecomes(integration.id, 'connected');
-
-        // LOGOUT: the same client shows a new QR code, and the scan connects it again.
-        await saveLogin();
-        await fresh.libraryDisconnects('LOGOUT', '2@after-logout');
-        await statusBecomes(integration.id, 'pending_qr');
-        expect((await t.http.get(integration.qr_url, { token: owner.access })).body.qr).to.equal('2@after-logout');
-        expect(fresh.destroyed, 'the client that shows the new QR code stays open').to.equal(false);
-        expect(await sessions.sessionExists({ session })).to.equal(false);
-        fresh.becomeReady('79161234567');
-        await statusBecomes(integration.id, 'connected');
-        client = fresh;
-      } finally {
-        rmSync(sessionsDir, { recursive: true, force: true });
-      }
+      // LOGOUT: the same client shows a new QR code, and the scan connects it again.
+      await saveLogin(integration.id);
+      await fresh.libraryDisconnects('LOGOUT', '2@after-logout');
+      await statusBecomes(integration.id, 'pending_qr');
+      expect((await t.http.get(integration.qr_url, { token: owner.access })).body.qr).to.equal('2@after-logout');
+      expect(fresh.destroyed, 'the client that shows the new QR code stays open').to.equal(false);
+      expect(await loginStore(integration.id).sessionExists({ session: `RemoteAuth-${integration.id}` })).to.equal(false);
+      fresh.becomeReady('79161234567');
+      await statusBecomes(integration.id, 'connected');
+      client = fresh;
     });
 
     it('starting a session that already runs changes nothing', async () => {
@@ -163,14 +191,7 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
 
     it('reconnects by itself, without a scan, when its browser dies', async () => {
       fakes.behaviour = { initialize: (next) => (next.restoredSession ? next.becomeReady('79161234567') : void next.emit('qr', '2@unexpected')) };
-      const sessionsDir = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-wa-'));
-      try {
-        const sessions = createSessionStore({ db: t.system.db.knex, secretBox: t.system.secretBox, integrationId: integration.id, ownerId: owner.id, dataPath: sessionsDir });
-        writeFileSync(path.join(sessionsDir, `RemoteAuth-${integration.id}.zip`), 'PK saved login');
-        await sessions.save({ session: `RemoteAuth-${integration.id}` });
-      } finally {
-        rmSync(sessionsDir, { recursive: true, force: true });
-      }
+      await saveLogin(integration.id);
       client.emit('disconnected', 'BROWSER_CLOSED'); // what the adapter reports when Chromium exits
       const revived = await fakes.next(integration.id, client);
       await statusBecomes(integration.id, 'connected');
@@ -179,15 +200,8 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
     });
 
     it('comes back after a restart from the saved login, without a new scan', async () => {
-      const sessionsDir = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-wa-'));
       const before = fakes.all.at(-1)!;
-      try {
-        const sessions = createSessionStore({ db: t.system.db.knex, secretBox: t.system.secretBox, integrationId: integration.id, ownerId: owner.id, dataPath: sessionsDir });
-        writeFileSync(path.join(sessionsDir, `RemoteAuth-${integration.id}.zip`), 'PK saved login');
-        await sessions.save({ session: `RemoteAuth-${integration.id}` });
-      } finally {
-        rmSync(sessionsDir, { recursive: true, force: true });
-      }
+      await saveLogin(integration.id);
       await t.close();
       expect(before.destroyed, 'shutdown closes the browser').to.equal(true);
       expect(before.loggedOut, 'shutdown keeps the phone linked').to.equal(false);
@@ -274,6 +288,17 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
       await fakes.next(integration.id, client);
       await statusBecomes(integration.id, 'pending_qr');
       await t.http.delete(`/api/integrations/${integration.id}`, { token: owner.access });
+    });
+
+    it('refuses a body that mixes the web mode with Cloud API fields or carries stray fields (422), and starts nothing', async () => {
+      const other = await registerOwner(t.http);
+      const clientsBefore = fakes.all.length;
+      for (const body of [{ mode: 'web', phone_id: '1234567890', token: 'EAAG-a-long-token', app_secret: 'secret-12345' }, { mode: 'web', extra: 1 }]) {
+        const response = await t.http.post('/api/integrations/whatsapp/', { token: other.access, body });
+        expect(response.status, JSON.stringify(body)).to.equal(422);
+      }
+      expect((await t.http.get('/api/integrations', { token: other.access })).body).to.deep.equal([]);
+      expect(fakes.all.length).to.equal(clientsBefore);
     });
 
     it('an owner may run two sessions at most (each is a browser on the server)', async () => {

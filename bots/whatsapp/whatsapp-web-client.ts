@@ -66,8 +66,9 @@ export function whatsappWebJsFactory(settings: { executablePath: string; dataDir
     // Loaded on first use: whatsapp-web.js pulls in puppeteer, which no process needs until a session starts.
     const { default: wweb } = await import('whatsapp-web.js');
     const root = path.resolve(settings.dataDir, 'whatsapp-web');
+    const auth = new (closableRemoteAuth(wweb.RemoteAuth))({ clientId: integrationId, dataPath: whatsappWebSessionsDir(settings.dataDir), store, backupSyncIntervalMs: 5 * 60_000 });
     const client = new wweb.Client({
-      authStrategy: new (closableRemoteAuth(wweb.RemoteAuth))({ clientId: integrationId, dataPath: whatsappWebSessionsDir(settings.dataDir), store, backupSyncIntervalMs: 5 * 60_000 }),
+      authStrategy: auth,
       webVersionCache: { type: 'local', path: path.join(root, 'web-cache') },
       // A QR lasts about 20 s; after this many unscanned ones the session gives up (the owner starts it again).
       qrMaxRetries: settings.qrMaxRetries ?? 9,
@@ -85,16 +86,23 @@ export function whatsappWebJsFactory(settings: { executablePath: string; dataDir
     // whatsapp-web.js says nothing when its browser dies (a crash, the OOM killer): report it as a
     // disconnect, so the session reconnects (the saved login is still there, so without a scan).
     let closing = false;
+    // Settles once Chromium is up (or the start failed before that).
+    let launched: Promise<void> | undefined;
     const initialize = client.initialize.bind(client);
     const destroy = client.destroy.bind(client);
     client.initialize = async () => {
-      await initialize();
+      const run = initialize();
+      launched = Promise.race([(auth as unknown as LaunchAware).browserLaunched, run]).then(() => undefined, () => undefined);
+      await run;
       client.pupBrowser?.once('disconnected', () => {
         if (!closing) client.emit('disconnected', 'BROWSER_CLOSED');
       });
     };
     client.destroy = async () => {
       closing = true;
+      // whatsapp-web.js knows its browser only once Chromium has launched: a destroy() during the launch
+      // would close nothing and leave Chromium running, writing to its profile, after a shutdown.
+      if (launched) await launched;
       await destroy();
     };
     return client as unknown as WebClient;
@@ -103,24 +111,38 @@ export function whatsappWebJsFactory(settings: { executablePath: string; dataDir
 
 type RemoteAuthClass = typeof import('whatsapp-web.js').RemoteAuth;
 
+interface LaunchAware {
+  /** Resolves when whatsapp-web.js has launched Chromium (it then calls afterBrowserInitialized). */
+  browserLaunched: Promise<void>;
+}
+
 /**
  * RemoteAuth waits a minute after the first login before its first backup, then starts a 5-minute
  * backup timer, and its destroy() cannot stop a wait in progress: a client closed during that minute
  * would still start the timer afterwards, keeping the old client alive and saving a stale profile.
  * This subclass ends the wait when the client is destroyed or logged out (deleting an integration),
  * saves nothing after that (the profile directory is being removed), and clears a timer started after it.
+ * It also tells when Chromium has launched, so the client's destroy() can wait for a launch in progress.
  */
 function closableRemoteAuth(Base: RemoteAuthClass): RemoteAuthClass {
   // The typings declare these methods as properties, which a subclass cannot override; the runtime has methods.
   const Loose = Base as unknown as new (options: object) => {
     afterAuthReady(): Promise<void>;
+    afterBrowserInitialized(): Promise<void>;
     storeRemoteSession(options?: { emit?: boolean }): Promise<void>;
     destroy(): Promise<void>;
     disconnect(): Promise<void>;
   };
-  class ClosableRemoteAuth extends Loose {
+  class ClosableRemoteAuth extends Loose implements LaunchAware {
     private destroyed = false;
     private wake: (() => void) | undefined;
+    private markLaunched: () => void = () => {};
+    readonly browserLaunched = new Promise<void>((resolve) => (this.markLaunched = resolve));
+
+    override async afterBrowserInitialized(): Promise<void> {
+      this.markLaunched();
+      await super.afterBrowserInitialized();
+    }
 
     async delay(ms: number): Promise<void> {
       if (this.destroyed) return;

@@ -1,14 +1,17 @@
 // The real whatsapp-web.js adapter (no fake client) on this machine: Chromium missing, a "browser" that
 // cannot start, and, where Debian's Chromium is installed, WhatsApp Web out of reach (tests never reach
 // the internet). Each must end in `error` with a reason a person understands, the server still serving.
-import { accessSync, constants } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import { startTestSystem, type TestSystem } from '../support/test-system.ts';
 import { registerOwner } from '../support/owners.ts';
 import { eventually } from '../support/eventually.ts';
+import { testDatabase } from '../setup.ts';
 
 async function webSessionEndsIn(env: Record<string, string>, reason: RegExp, withinMs: number): Promise<{ ms: number; reason: string }> {
-  const t: TestSystem = await startTestSystem({ env });
+  const t: TestSystem = await startTestSystem({ env, realWhatsAppWeb: true });
   const unhandled: unknown[] = [];
   const record = (reason: unknown) => unhandled.push(reason);
   process.on('unhandledRejection', record);
@@ -61,4 +64,45 @@ describe('bots/whatsapp: the real whatsapp-web.js adapter on this machine', func
     const { ms } = await webSessionEndsIn({}, expected, 90_000);
     expect(ms).to.be.below(90_000);
   });
+
+  it('a shutdown while Chromium is still launching waits for it and closes it: no browser outlives the server', async function () {
+    const chromium = installedChromium();
+    if (!chromium) this.skip(); // CI installs Debian's chromium, so this runs there
+    // A browser that takes a moment to launch: it says it has begun, then becomes Chromium.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-slow-chromium-'));
+    const begun = path.join(dir, 'begun');
+    const slowChromium = path.join(dir, 'chromium');
+    writeFileSync(slowChromium, `#!/bin/sh\ntouch '${begun}'\nsleep 1\nexec '${chromium}' "$@"\n`);
+    chmodSync(slowChromium, 0o755);
+    const t = await startTestSystem({ env: { PUPPETEER_EXECUTABLE_PATH: slowChromium }, realWhatsAppWeb: true });
+    let closed = false;
+    try {
+      const owner = await registerOwner(t.http);
+      const created = await t.http.post('/api/integrations/whatsapp/', { token: owner.access, body: { mode: 'web' } });
+      expect(created.status, created.text).to.equal(201);
+      await eventually(async () => existsSync(begun), 30_000, 'the browser launch to begin');
+      await t.close(); // removes the system's data directory too, which fails while Chromium writes its profile
+      closed = true;
+      expect(processesMentioning(`RemoteAuth-${created.body.id}`), 'browser processes left running').to.deep.equal([]);
+      // The session is still wanted in the run's database: later systems would start it again.
+      await (await testDatabase()).db.knex('integrations').where({ id: created.body.id }).delete();
+    } finally {
+      if (!closed) await t.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+/** Command lines of running processes that contain `text` (Chromium's carry its profile directory). */
+function processesMentioning(text: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (command.includes(text)) found.push(`${pid}: ${command.slice(0, 120)}`);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}

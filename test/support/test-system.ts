@@ -39,6 +39,12 @@ export interface TestSystemOptions {
   botPollTimeoutSeconds?: number;
   /** WhatsApp Web sessions through a fake whatsapp-web.js client, with a quick reconnect backoff. */
   whatsappWebClientFactory?: WebClientFactory;
+  /**
+   * WhatsApp Web sessions through the real whatsapp-web.js and Chromium. Otherwise, without a fake, a
+   * session (such as one another test left in the run's database, which every system picks up) fails
+   * at once instead of launching a browser the test knows nothing of.
+   */
+  realWhatsAppWeb?: boolean;
   /** Shares one store between systems (a restart, or two processes); the first system's store by default is its own. */
   store?: TestStore;
 }
@@ -69,7 +75,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     ...options.env,
   });
   const system = await composeSystem(config, { logger: createLogger('debug', sink), db, store: testStore.store, accountLimits: options.accountLimits ?? GENEROUS_LIMITS, queuePrefix: testStore.prefix ? `${testStore.prefix}bull` : undefined, botPollTimeoutSeconds: options.botPollTimeoutSeconds ?? 1,
-    whatsappWebClientFactory: options.whatsappWebClientFactory, whatsappWebReconnect: { baseMs: 5, maxMs: 50, attempts: 3 } });
+    whatsappWebClientFactory: options.whatsappWebClientFactory ?? (options.realWhatsAppWeb ? undefined : noBrowserInThisTest), whatsappWebReconnect: { baseMs: 5, maxMs: 50, attempts: 3 } });
   const server = createServer(system.app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -86,6 +92,10 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     },
   };
 }
+
+const noBrowserInThisTest: WebClientFactory = async () => {
+  throw new Error('this test system runs no WhatsApp Web browser (startTestSystem: realWhatsAppWeb or a fake client factory)');
+};
 
 function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();

@@ -27,7 +27,8 @@ export interface ExtractedSentence {
 export async function bestSentences(db: Knex, question: string, hits: SearchHit[]): Promise<ExtractedSentence[]> {
   const top = hits[0];
   if (top && top.text.length <= WHOLE_PASSAGE_CHARS) return [{ fileId: top.fileId, text: top.text.trim() }];
-  const groups = await queryTermGroups(db, question);
+  // The search's own terms (they include corrections of misspelled words), else the question's words.
+  const groups = hits.find((hit) => hit.terms)?.terms ?? (await queryTermGroups(db, question)).map((group) => group.lexemes);
   const candidates = hits.slice(0, 2).flatMap((hit, hitIndex) => splitSentences(hit.text).map((text, order) => ({ hit, hitIndex, order, text })));
   if (candidates.length === 0 || groups.length === 0) return [];
   const result = await db.raw(
@@ -39,7 +40,7 @@ export async function bestSentences(db: Knex, question: string, hits: SearchHit[
   for (const row of result.rows as { ord: number; lexemes: string[] }[]) lexemesByIndex.set(row.ord - 1, new Set(row.lexemes));
   const scored = candidates.map((candidate, index) => {
     const lexemes = lexemesByIndex.get(index) ?? new Set<string>();
-    const matched = groups.filter((group) => group.lexemes.some((lexeme) => lexemes.has(lexeme))).length;
+    const matched = groups.filter((group) => group.some((lexeme) => lexemes.has(lexeme))).length;
     return { ...candidate, matched };
   });
   const best = Math.max(...scored.map((candidate) => candidate.matched));

@@ -4,6 +4,8 @@
 // Candidates come from the rarest words first, so a common word never makes a query scan everything.
 import type { Knex } from 'knex';
 import { queryTermGroupsWithStats, type TermGroup } from './query-terms.ts';
+import type { TermStats } from './term-stats.ts';
+import { closeIndexedWords, mayBeMisspelled } from './typo-tolerance.ts';
 import { preparedRaw } from '../prepared-statement.ts';
 
 export interface SearchHit {
@@ -17,6 +19,8 @@ export interface SearchHit {
   score: number;
   /** Share of the question's weight (IDF over its words) this chunk matches, 0..1: the relevance floor's basis. */
   coverage: number;
+  /** Full-text hits: the forms searched for each question word, misspellings' corrections included. */
+  terms?: string[][];
 }
 
 export interface SearchOptions {
@@ -38,11 +42,29 @@ function groupQuery(group: TermGroup, withPrefixes: boolean): string {
   return [...group.lexemes.map(quote), ...(withPrefixes ? group.prefixes.map((prefix) => `${quote(prefix)}:*`) : [])].join(' | ');
 }
 
+/** Adds to each word the owner's index does not hold its likely intended words from that index (typos). */
+async function withCorrections(db: Knex, ownerId: string, groups: TermGroup[], stats: TermStats): Promise<{ groups: TermGroup[]; stats: TermStats }> {
+  const unknown = groups.filter((group) => mayBeMisspelled(group.word) && group.lexemes.every((lexeme) => !stats.df.get(lexeme)));
+  if (unknown.length === 0) return { groups, stats };
+  const corrections = await closeIndexedWords(db, ownerId, unknown.map((group) => group.word));
+  if (corrections.size === 0) return { groups, stats };
+  const df = new Map(stats.df);
+  for (const found of corrections.values()) for (const correction of found) df.set(correction.lexeme, correction.df);
+  return {
+    groups: groups.map((group) => {
+      const found = corrections.get(group.word);
+      return found ? { ...group, lexemes: [...group.lexemes, ...found.map((correction) => correction.lexeme)] } : group;
+    }),
+    stats: { ...stats, df },
+  };
+}
+
 export async function searchChunks(db: Knex, ownerId: string, query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
   const limit = options.limit ?? 5;
   const minCoverage = options.minCoverage ?? 0.2;
-  const { groups, stats } = await queryTermGroupsWithStats(db, ownerId, query);
-  if (groups.length === 0) return [];
+  const found = await queryTermGroupsWithStats(db, ownerId, query);
+  if (found.groups.length === 0) return [];
+  const { groups, stats } = await withCorrections(db, ownerId, found.groups, found.stats);
   const n = Math.max(stats.chunkCount, 1);
   // A group's document frequency: its most frequent variant (a lower bound of the union, close enough).
   const weighted = groups.map((group) => {
@@ -92,6 +114,7 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
       order by top.score desc, top.id`,
     [stats.avgLength > 0 ? stats.avgLength : 1, ...scored.flatMap((group) => [group.query, group.idf]), ownerId, candidateQuery, totalIdf, totalIdf, minCoverage, limit],
   );
+  const terms = groups.map((group) => group.lexemes);
   return (result.rows as { id: string | number; file_id: string; file_name: string; position: number; text: string; heading_path: string[]; score: number; matched_idf: number }[]).map((row) => ({
     chunkId: String(row.id),
     fileId: row.file_id,
@@ -101,5 +124,6 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     headingPath: row.heading_path,
     score: Number(row.score),
     coverage: totalIdf > 0 ? Number(row.matched_idf) / totalIdf : 0,
+    terms,
   }));
 }

@@ -55,6 +55,14 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
     expect(reply.response).to.not.include('Педикюр');
   });
 
+  it('answers a question with a misspelled service as if it were spelled right', async () => {
+    const reply = await ask(t.http, anna.access, 'Сколько стоит окрошивание?');
+    expect(reply.response, reply.response).to.include('4500');
+    expect(reply.sources[0]!.text).to.include('Окрашивание в один тон');
+    const english = await ask(t.http, anna.access, 'How much is a haircutt?');
+    expect(english.response).to.include('800');
+  });
+
   it('answers in English from the CSV and in Ukrainian from the UTF-16 text', async () => {
     const english = await ask(t.http, anna.access, "How much is a men's haircut?");
     expect(english.response).to.include('800');

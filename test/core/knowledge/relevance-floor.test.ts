@@ -47,4 +47,17 @@ describe('core/knowledge relevance floor and normalisation', () => {
     const hits = await searchChunks(db.knex, ownerId, 'наращиванием ресничек');
     expect(hits[0]!.text).to.include('Наращивание ресниц');
   });
+
+  it('finds a service the customer misspelled, from the words of the owner\'s own index', async () => {
+    expect((await searchChunks(db.knex, ownerId, 'Сколько стоит педекюр?'))[0]!.text).to.include('Педикюр');
+    expect((await searchChunks(db.knex, ownerId, 'маникур с покрытием'))[0]!.text).to.include('Маникюр с покрытием');
+    expect((await searchChunks(db.knex, ownerId, 'наращевание ресниц'))[0]!.text).to.include('Наращивание ресниц');
+  });
+
+  it('corrects only words it does not know, of five letters or more, and never into an unrelated service', async () => {
+    // "стрижка" and "пилинг" are no misspelling of anything the owner offers; "лицо" is too short to guess.
+    expect(await searchChunks(db.knex, ownerId, 'Сколько стоит стрижка?')).to.deep.equal([]);
+    expect(await searchChunks(db.knex, ownerId, 'Сколько стоит пилинг?')).to.deep.equal([]);
+    expect(await searchChunks(db.knex, ownerId, 'Сколько стоит лиса?')).to.deep.equal([]); // one letter from "лица"
+  });
 });

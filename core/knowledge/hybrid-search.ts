@@ -104,8 +104,9 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     db,
     `select c.id, c.file_id, f.name as file_name, c.position, c.text, c.heading_path, top.score, top.matched_idf
        from (select id, matched_idf, matched_idf * ${K1 + 1} / (1 + ${K1} * (1 - ${B} + ${B} * dl / ?::float8)) as score
-               from (select id, dl::float8 as dl, ${matchedIdf} as matched_idf
-                       from chunks where owner_id = ? and tsv @@ ?::tsquery limit ${candidateLimit}) candidates
+               from (select id, dl, ${matchedIdf} as matched_idf
+                       from (select id, dl::float8 as dl, strip(tsv) as tsv
+                               from chunks where owner_id = ? and tsv @@ ?::tsquery limit ${candidateLimit}) found) candidates
               where (case when ?::float8 > 0 then matched_idf / ?::float8 else 0 end) >= ?::float8
               order by score desc, id
               limit ?) top

@@ -1,7 +1,8 @@
 // Full-text retrieval over one owner's chunks, ranked with BM25 (IDF-weighted, unlike ts_rank).
 // Each query word is a group (stem, exact form, synonyms); a chunk either contains a group or not,
 // which for passages of a few hundred tokens ranks as well as counting repeats and is far cheaper.
-// Candidates come from the rarest words first, so a common word never makes a query scan everything.
+// Candidates come from the rarest words first, so a common word never makes a query scan everything;
+// when even those are in many chunks, the chunks holding two of them come first.
 import type { Knex } from 'knex';
 import { queryTermGroupsWithStats, type TermGroup } from './query-terms.ts';
 import type { TermStats } from './term-stats.ts';
@@ -35,6 +36,9 @@ const B = 0.75;
 const CANDIDATE_BUDGET = 1500;
 const COMMON_SHARE = 0.2;
 const COMMON_ONLY_LIMIT = 300;
+/** Above this many candidate chunks, those holding two of the question's rarer words are scored first. */
+const PAIRS_ABOVE = 1000;
+const PAIR_WORDS = 4;
 
 /** A tsquery matching any lexeme of the group; lexemes are quoted, so no user text is parsed as syntax. */
 function groupQuery(group: TermGroup, withPrefixes: boolean): string {
@@ -100,7 +104,7 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
   // either matches or not, so a chunk's score is the IDF of its matched groups times its length norm.
   const scored = weighted.filter((group) => group.query !== '');
   const matchedIdf = scored.map(() => '(case when tsv @@ ?::tsquery then ?::float8 else 0 end)').join(' + ');
-  const result = await preparedRaw(
+  const score = (candidates: string) => preparedRaw(
     db,
     `select c.id, c.file_id, f.name as file_name, c.position, c.text, c.heading_path, top.score, top.matched_idf
        from (select id, matched_idf, matched_idf * ${K1 + 1} / (1 + ${K1} * (1 - ${B} + ${B} * dl / ?::float8)) as score
@@ -113,8 +117,20 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
        join chunks c on c.id = top.id
        join files f on f.id = c.file_id and f.owner_id = c.owner_id
       order by top.score desc, top.id`,
-    [stats.avgLength > 0 ? stats.avgLength : 1, ...scored.flatMap((group) => [group.query, group.idf]), ownerId, candidateQuery, totalIdf, totalIdf, minCoverage, limit],
+    [stats.avgLength > 0 ? stats.avgLength : 1, ...scored.flatMap((group) => [group.query, group.idf]), ownerId, candidates, totalIdf, totalIdf, minCoverage, limit],
   );
+
+  // When even the rarer words are in many chunks, the best passages almost always hold two of them:
+  // those are scored first, and only if they are too few to fill the answer is every candidate scored.
+  let result: Awaited<ReturnType<typeof score>> | undefined;
+  // Common words are left out of the pairs: with them, the pairs are in too many chunks again.
+  const pairable = byRarity.filter((group) => group.df > 0 && testable(group)).slice(0, PAIR_WORDS);
+  if (budget > PAIRS_ABOVE && pairable.length >= 2) {
+    const pairs = pairable.flatMap((first, i) => pairable.slice(i + 1).map((second) => `((${first.selectQuery}) & (${second.selectQuery}))`));
+    result = await score(pairs.join(' | '));
+    if (result.rows.length < limit) result = undefined;
+  }
+  result ??= await score(candidateQuery);
   const terms = groups.map((group) => group.lexemes);
   return (result.rows as { id: string | number; file_id: string; file_name: string; position: number; text: string; heading_path: string[]; score: number; matched_idf: number }[]).map((row) => ({
     chunkId: String(row.id),

@@ -179,15 +179,20 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
      * (pending_qr), connected once the phone has scanned it.
      */
     async connectWhatsAppWeb(ownerId: string): Promise<IntegrationView> {
-      const sessions = await db('integrations').where({ owner_id: ownerId, type: 'whatsapp' }).whereRaw("public_info->>'mode' = 'web'").count<{ n: string | number }[]>({ n: '*' });
-      if (Number(sessions[0]?.n ?? 0) >= MAX_WEB_SESSIONS_PER_OWNER) {
-        throw new ConflictError(`An account can have at most ${MAX_WEB_SESSIONS_PER_OWNER} WhatsApp Web sessions (each one runs a browser on the server); delete one first, or use the WhatsApp Cloud API`);
-      }
-      const [row] = await db('integrations')
-        .insert({ owner_id: ownerId, type: 'whatsapp', status: 'pending', status_reason: 'Starting WhatsApp Web; the QR code appears in a few seconds', public_info: JSON.stringify({ mode: 'web' }) })
-        .returning<IntegrationRow[]>('*');
-      await publishIntegrationEvent(store, { integrationId: row!.id, change: 'connected' });
-      return toIntegrationView(row!);
+      const row = await db.transaction(async (trx) => {
+        // The owner's row is locked first, so requests at once are counted one after another.
+        await trx('owners').where({ id: ownerId }).forUpdate().first('id');
+        const sessions = await trx('integrations').where({ owner_id: ownerId, type: 'whatsapp' }).whereRaw("public_info->>'mode' = 'web'").count<{ n: string | number }[]>({ n: '*' });
+        if (Number(sessions[0]?.n ?? 0) >= MAX_WEB_SESSIONS_PER_OWNER) {
+          throw new ConflictError(`An account can have at most ${MAX_WEB_SESSIONS_PER_OWNER} WhatsApp Web sessions (each one runs a browser on the server); delete one first, or use the WhatsApp Cloud API`);
+        }
+        const [inserted] = await trx('integrations')
+          .insert({ owner_id: ownerId, type: 'whatsapp', status: 'pending', status_reason: 'Starting WhatsApp Web; the QR code appears in a few seconds', public_info: JSON.stringify({ mode: 'web' }) })
+          .returning<IntegrationRow[]>('*');
+        return inserted!;
+      });
+      await publishIntegrationEvent(store, { integrationId: row.id, change: 'connected' });
+      return toIntegrationView(row);
     },
 
     /** The QR code to scan while the session waits for one; a ConflictError saying why otherwise. */

@@ -59,6 +59,12 @@ describe('bots/whatsapp: WhatsApp Cloud API', function () {
     expect((await t.http.post('/api/integrations/whatsapp/', { token: other.access, body: { phone_id: PHONE_ID, token: TOKEN, app_secret: APP_SECRET } })).status).to.equal(409);
   });
 
+  it('has no QR code to show (409 saying so)', async () => {
+    const qr = await t.http.get(`/api/integrations/${integration.id}/qr`, { token: owner.access });
+    expect(qr.status).to.equal(409);
+    expect(qr.body.detail).to.match(/Only WhatsApp Web sessions have a QR code/);
+  });
+
   it("answers Meta's verification handshake, and 403 for a wrong verify token", async () => {
     const path = `/webhooks/whatsapp/${integration.id}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=`;
     const ok = await t.http.get(path + encodeURIComponent(integration.verify_token));

@@ -175,6 +175,12 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
       await saveLogin(integration.id);
       await fresh.libraryDisconnects('LOGOUT', '2@after-logout');
       await statusBecomes(integration.id, 'pending_qr');
+      // Meanwhile the owner's reply cannot leave: refused with the reason, and not shown as sent.
+      const chat = ((await t.http.get('/api/agent/history/', { token: owner.access })).body.items as { id: string; channel: string }[]).find((item) => item.channel === 'whatsapp')!;
+      const refused = await t.http.post(`/api/agent/history/${chat.id}/messages`, { token: owner.access, body: { text: 'Вы здесь?' } });
+      expect(refused.status).to.equal(422);
+      expect(refused.body.detail, refused.body.detail).to.match(/could not be delivered: the WhatsApp Web session of this chat is not connected \(Scan the QR code/);
+      expect((await t.http.get(`/api/agent/history/${chat.id}`, { token: owner.access })).text).to.not.include('Вы здесь?');
       expect((await t.http.get(integration.qr_url, { token: owner.access })).body.qr).to.equal('2@after-logout');
       expect(fresh.destroyed, 'the client that shows the new QR code stays open').to.equal(false);
       expect(await loginStore(integration.id).sessionExists({ session: `RemoteAuth-${integration.id}` })).to.equal(false);
@@ -311,6 +317,16 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
       expect(third.body.detail).to.match(/at most 2 WhatsApp Web sessions/);
       expect((await t.http.post('/api/integrations/whatsapp/', { token: other.access, body: { mode: 'qr' } })).status).to.equal(422);
       for (const integration of [first, second]) expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: other.access })).status).to.equal(204);
+    });
+
+    it('holds the limit when several sessions are asked for at once', async () => {
+      fakes.behaviour = { initialize: (client) => void client.emit('qr', '2@at-once') };
+      const other = await registerOwner(t.http);
+      const answers = await Promise.all(Array.from({ length: 6 }, () => t.http.post('/api/integrations/whatsapp/', { token: other.access, body: { mode: 'web' } })));
+      expect(answers.map((answer) => answer.status).sort()).to.deep.equal([201, 201, 409, 409, 409, 409]);
+      const listed = (await t.http.get('/api/integrations', { token: other.access })).body as Integration[];
+      expect(listed).to.have.length(2);
+      for (const integration of listed) expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: other.access })).status).to.equal(204);
     });
   });
 });

@@ -4,7 +4,8 @@ import { startTestSystem, type TestSystem } from '../support/test-system.ts';
 import { registerOwner, type RegisteredOwner } from '../support/owners.ts';
 import { trainAndWait, uploadFixture } from '../support/knowledge.ts';
 import { eventually } from '../support/eventually.ts';
-import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server.ts';
+import { startFakeTelegram, type FakeTelegram, type RecordedCall } from '../fakes/telegram-server.ts';
+import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai-server.ts';
 
 let nextBotId = 7_000_000_000;
 function newBot(fake: FakeTelegram, username: string): { token: string; id: number } {
@@ -71,7 +72,6 @@ describe('bots/telegram: customers talk to the business bot', function () {
     fake.customerSays(annaBot.token, { chatId: 501, firstName: 'Olga', username: 'olga', text: 'Сколько стоит маникюр с покрытием?' });
     const answer = await fake.waitForMessage(annaBot.token, 501, (message) => message.text.includes('1500'));
     expect(answer.text).to.include('price-list.xlsx');
-    expect(fake.calls.some((call) => call.method === 'sendChatAction')).to.equal(true);
   });
 
   it('shows the chat in history with its unread count; opening it lists both sides and clears unread', async () => {
@@ -274,5 +274,55 @@ describe('bots/telegram: a burst of messages', function () {
       await t.close();
       await fake.close();
     }
+  });
+});
+
+describe('bots/telegram: the typing indicator', function () {
+  this.timeout(30_000);
+  let telegram: FakeTelegram;
+  let model: FakeOpenAIServer;
+  let t: TestSystem;
+  let bot: { token: string; id: number };
+
+  before(async () => {
+    telegram = await startFakeTelegram();
+    model = await startFakeOpenAI({ apiKey: 'k' });
+    t = await startTestSystem({ env: { TELEGRAM_API_ROOT: telegram.url, OPENAI_API_KEY: 'k', OPENAI_BASE_URL: model.url } });
+    const owner = await registerOwner(t.http);
+    await uploadFixture(t.http, owner.access, 'price-list.xlsx');
+    await trainAndWait(t.http, owner.access);
+    bot = newBot(telegram, 'typing_bot');
+    await t.http.post('/api/integrations/telegram', { token: owner.access, body: { token: bot.token } });
+    await telegram.waitForPolling(bot.token);
+  });
+  after(async () => {
+    await t.system.db.knex('integrations').where({ type: 'telegram', status: 'connected' }).update({ status: 'stopped' });
+    await t.close();
+    await telegram.close();
+    await model.close();
+  });
+
+  const typingFor = (chatId: number) => (call: RecordedCall) => call.token === bot.token && call.method === 'sendChatAction' && Number(call.body.chat_id) === chatId;
+
+  it('shows "typing…" while an answer takes a while, sent before the answer', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    model.reply(async () => {
+      await gate;
+      return { text: 'Маникюр с покрытием стоит 1500 руб.' };
+    });
+    telegram.customerSays(bot.token, { chatId: 801, firstName: 'Slow', text: 'Сколько стоит маникюр с покрытием?' });
+    const typing = await telegram.waitFor(typingFor(801), 10_000);
+    expect(typing.body.action).to.equal('typing');
+    release();
+    const answer = await telegram.waitForMessage(bot.token, 801);
+    expect(answer.text).to.include('1500');
+  });
+
+  it('sends no indicator for an answer that is ready at once', async () => {
+    model.reply(async () => ({ text: 'Педикюр стоит 2200 руб.' }));
+    telegram.customerSays(bot.token, { chatId: 802, firstName: 'Quick', text: 'Сколько стоит педикюр?' });
+    await telegram.waitForMessage(bot.token, 802);
+    expect(telegram.calls.filter(typingFor(802))).to.deep.equal([]);
   });
 });

@@ -115,10 +115,18 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
   async function closeClient(current: WebClient | undefined, logout: boolean): Promise<void> {
     await deps.store.delete(webSessionQrKey(deps.integrationId)).catch(() => undefined);
     if (!current) return;
-    // A browser that hangs on close must not hold the process: give it a bounded time.
-    const closed = (logout ? current.logout().catch(() => current.destroy()) : current.destroy()).catch((error: unknown) => log.warn({ err: error }, 'closing the browser failed'));
+    // A browser that hangs on close (or is still launching) must not hold the process: the wait is
+    // bounded. Its profile is removed once it has closed, later if need be, never while it runs; and
+    // not at all if a new client of this session has started meanwhile (it uses the same directory).
+    const closed = (logout ? current.logout().catch(() => current.destroy()) : current.destroy())
+      .catch((error: unknown) => log.warn({ err: error }, 'closing the browser failed'))
+      .then(() => removeProfile());
     await Promise.race([closed, new Promise<void>((resolve) => setTimeout(resolve, 5000).unref())]);
-    if (deps.profileDir) await rm(deps.profileDir, { recursive: true, force: true, maxRetries: 5 }).catch((error: unknown) => log.warn({ err: error }, 'could not remove the browser profile'));
+  }
+
+  async function removeProfile(): Promise<void> {
+    if (!deps.profileDir || client) return;
+    await rm(deps.profileDir, { recursive: true, force: true, maxRetries: 5 }).catch((error: unknown) => log.warn({ err: error }, 'could not remove the browser profile'));
   }
 
   function scheduleReconnect(reason: string): void {
@@ -138,7 +146,7 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
 
   /** A client this session no longer wants (stopped or replaced while starting): close it, bounded. */
   async function abandon(current: WebClient): Promise<void> {
-    await Promise.race([current.destroy().catch(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 5000).unref())]);
+    await Promise.race([current.destroy().catch(() => undefined).then(() => (stopping ? removeProfile() : undefined)), new Promise<void>((resolve) => setTimeout(resolve, 5000).unref())]);
   }
 
   /** Starts a client; resolves once it shows a QR code or is ready, or the session has failed. */

@@ -181,7 +181,7 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
     async connectWhatsAppWeb(ownerId: string): Promise<IntegrationView> {
       const row = await db.transaction(async (trx) => {
         // The owner's row is locked first, so requests at once are counted one after another.
-        await trx('owners').where({ id: ownerId }).forUpdate().first('id');
+        await trx('owners').where({ id: ownerId }).forNoKeyUpdate().first('id');
         const sessions = await trx('integrations').where({ owner_id: ownerId, type: 'whatsapp' }).whereRaw("public_info->>'mode' = 'web'").count<{ n: string | number }[]>({ n: '*' });
         if (Number(sessions[0]?.n ?? 0) >= MAX_WEB_SESSIONS_PER_OWNER) {
           throw new ConflictError(`An account can have at most ${MAX_WEB_SESSIONS_PER_OWNER} WhatsApp Web sessions (each one runs a browser on the server); delete one first, or use the WhatsApp Cloud API`);

@@ -47,7 +47,7 @@ function groupQuery(group: TermGroup, withPrefixes: boolean): string {
 }
 
 /** Adds to each word the owner's index does not hold its likely intended words from that index (typos). */
-async function withCorrections(db: Knex, ownerId: string, groups: TermGroup[], stats: TermStats): Promise<{ groups: TermGroup[]; stats: TermStats }> {
+async function withCorrections(db: Knex, ownerId: string, groups: TermGroup[], stats: TermStats): Promise<{ groups: (TermGroup & { corrected?: boolean })[]; stats: TermStats }> {
   const unknown = groups.filter((group) => mayBeMisspelled(group.word) && group.lexemes.every((lexeme) => !stats.df.get(lexeme)));
   if (unknown.length === 0) return { groups, stats };
   const corrections = await closeIndexedWords(db, ownerId, unknown.map((group) => group.word));
@@ -57,7 +57,7 @@ async function withCorrections(db: Knex, ownerId: string, groups: TermGroup[], s
   return {
     groups: groups.map((group) => {
       const found = corrections.get(group.word);
-      return found ? { ...group, lexemes: [...group.lexemes, ...found.map((correction) => correction.lexeme)] } : group;
+      return found ? { ...group, lexemes: [...group.lexemes, ...found.map((correction) => correction.lexeme)], corrected: true } : group;
     }),
     stats: { ...stats, df },
   };
@@ -77,7 +77,8 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     // a synonym set in three languages, of which a salon's files use two words, is tested as two.
     const indexed = { ...group, lexemes: group.lexemes.filter((lexeme) => (stats.df.get(lexeme) ?? 0) > 0) };
     // Prefix variants scan a range of the index: worth it only when no exact form of the word is indexed.
-    return { query: groupQuery(indexed, true), selectQuery: groupQuery(indexed, df === 0), df, idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
+    // A misspelling's corrections do not make the word's own prefixes useless (other endings of it).
+    return { query: groupQuery(indexed, true), selectQuery: groupQuery(indexed, df === 0 || group.corrected === true), df, idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
   });
   const totalIdf = weighted.reduce((sum, group) => sum + group.idf, 0);
 
@@ -126,8 +127,11 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
   // Common words are left out of the pairs: with them, the pairs are in too many chunks again.
   const pairable = byRarity.filter((group) => group.df > 0 && testable(group)).slice(0, PAIR_WORDS);
   if (budget > PAIRS_ABOVE && pairable.length >= 2) {
-    const pairs = pairable.flatMap((first, i) => pairable.slice(i + 1).map((second) => `((${first.selectQuery}) & (${second.selectQuery}))`));
-    result = await score(pairs.join(' | '));
+    const pairs = pairable.flatMap((first, i) => pairable.slice(i + 1).map((second) => ({ query: `((${first.selectQuery}) & (${second.selectQuery}))`, idf: first.idf + second.idf })));
+    // A word that alone weighs as much as the lightest pair (a very rare one) is looked for alone too.
+    const lightestPair = Math.min(...pairs.map((pair) => pair.idf));
+    const alone = pairable.filter((group) => group.idf >= lightestPair).map((group) => `(${group.selectQuery})`);
+    result = await score([...pairs.map((pair) => pair.query), ...alone].join(' | '));
     if (result.rows.length < limit) result = undefined;
   }
   result ??= await score(candidateQuery);

@@ -15,6 +15,7 @@ export interface Correction {
   df: number;
 }
 
+/** Edits allowed for a word (the lookup's SQL filters lengths by the same rule). */
 export function allowedEdits(word: string): number {
   return [...word].length >= 8 ? 2 : 1;
 }
@@ -37,7 +38,7 @@ export async function closeIndexedWords(db: Knex, ownerId: string, words: string
     `select w.word, t.lexeme, t.df
        from unnest(?::text[]) as w(word)
        join owner_term_stats t on t.owner_id = ? and left(t.lexeme, 2) = left(w.word, 2)
-      where abs(length(t.lexeme) - length(w.word)) <= 2`,
+      where abs(length(t.lexeme) - length(w.word)) <= case when length(w.word) >= 8 then 2 else 1 end`,
     [looked, ownerId],
   );
   const byWord = new Map<string, (Correction & { edits: number })[]>();

@@ -75,19 +75,30 @@ describe('bots/whatsapp: the real whatsapp-web.js adapter on this machine', func
     writeFileSync(slowChromium, `#!/bin/sh\ntouch '${begun}'\nsleep 1\nexec '${chromium}' "$@"\n`);
     chmodSync(slowChromium, 0o755);
     const t = await startTestSystem({ env: { PUPPETEER_EXECUTABLE_PATH: slowChromium }, realWhatsAppWeb: true });
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
     let closed = false;
+    let integrationId: string | undefined;
     try {
       const owner = await registerOwner(t.http);
       const created = await t.http.post('/api/integrations/whatsapp/', { token: owner.access, body: { mode: 'web' } });
       expect(created.status, created.text).to.equal(201);
+      integrationId = created.body.id as string;
       await eventually(async () => existsSync(begun), 30_000, 'the browser launch to begin');
       await t.close(); // removes the system's data directory too, which fails while Chromium writes its profile
       closed = true;
-      expect(processesMentioning(`RemoteAuth-${created.body.id}`), 'browser processes left running').to.deep.equal([]);
-      // The session is still wanted in the run's database: later systems would start it again.
-      await (await testDatabase()).db.knex('integrations').where({ id: created.body.id }).delete();
+      expect(processesMentioning(`RemoteAuth-${integrationId}`), 'browser processes left running').to.deep.equal([]);
+      expect(unhandled, 'promises the library or the session left unhandled').to.deep.equal([]);
     } finally {
-      if (!closed) await t.close();
+      process.off('unhandledRejection', record);
+      if (!closed) await t.close().catch(() => undefined);
+      if (integrationId) {
+        // A failed run must not leave a browser behind for the rest of the suite,
+        for (const line of processesMentioning(`RemoteAuth-${integrationId}`)) process.kill(Number(line.split(':')[0]), 'SIGKILL');
+        // nor the session, still wanted in the run's database, for later systems to start again.
+        await (await testDatabase()).db.knex('integrations').where({ id: integrationId }).delete();
+      }
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -22,12 +22,13 @@ describe('core/knowledge search over words in many chunks', function () {
     ownerId = owner!.id;
     const [file] = await db.knex('files').insert({ owner_id: ownerId, name: 'notes.txt', size: 1, type: 'txt', sha256: 'm', status: 'ready' }).returning<{ id: string }[]>('id');
     // 3,000 chunks: "lotion" in 600 of them, "serum" in 600 (100 of those with "lotion" too), "balsam"
-    // in 600 (2 of those with "lotion"); every chunk has a word of its own.
+    // in 600 (2 of those with "lotion"), "zeta" alone in 10; every chunk has a word of its own.
     const texts = Array.from({ length: 3000 }, (_, i) => {
       const words = [`item${i}`];
       if (i < 600) words.push('lotion');
       if (i >= 500 && i < 1100) words.push('serum');
       if ((i >= 2000 && i < 2598) || i === 0 || i === 1) words.push('balsam');
+      if (i >= 2900 && i < 2910) words.push('zeta');
       return words.join(' ');
     });
     await replaceFileChunks(db.knex, ownerId, file!.id, texts.map((text, position) => ({ position, text, headingPath: [], tokenCount: 3 })));
@@ -51,5 +52,13 @@ describe('core/knowledge search over words in many chunks', function () {
     expect(hits.slice(0, 2).map((hit) => hit.text).sort()).to.deep.equal(['item0 lotion balsam', 'item1 lotion balsam']);
     for (const hit of hits.slice(2)) expect(hit.text).to.match(/lotion|balsam/);
     expect(scoring().map(byPairs), 'the pairs, then every candidate').to.deep.equal([true, false]);
+  });
+
+  it('still finds a passage holding only a word much rarer than the others', async () => {
+    statements.length = 0;
+    const hits = await searchChunks(db.knex, ownerId, 'lotion serum zeta', { limit: 5 });
+    expect(hits).to.have.length(5);
+    for (const hit of hits) expect(hit.text).to.include('zeta');
+    expect(scoring().map(byPairs), 'one scoring statement, over the pairs and the rare word').to.deep.equal([true]);
   });
 });

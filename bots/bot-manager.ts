@@ -16,6 +16,7 @@ import type { WebClientFactory } from './whatsapp/whatsapp-web-client.ts';
 import { createWhatsAppWebSession, WEB_SESSION_LIVE_STATUSES, type WhatsAppWebSession } from './whatsapp/whatsapp-web-session.ts';
 import { createSessionStore } from './whatsapp/whatsapp-web-session-store.ts';
 import type { WhatsAppWebRelay } from './whatsapp/whatsapp-web-relay.ts';
+import { isWebSession, WEB_MODE_SQL } from '../core/integrations/public-info.ts';
 
 export interface WhatsAppWebSettings {
   clientFactory: WebClientFactory;
@@ -67,8 +68,7 @@ interface IntegrationRow {
 
 function kindOf(row: IntegrationRow): Kind | undefined {
   if (row.type === 'telegram') return 'telegram';
-  const info = (typeof row.public_info === 'string' ? JSON.parse(row.public_info) : row.public_info) as { mode?: string } | null;
-  return row.type === 'whatsapp' && info?.mode === 'web' ? 'whatsapp-web' : undefined;
+  return isWebSession(row) ? 'whatsapp-web' : undefined;
 }
 
 function isWanted(kind: Kind, status: string): boolean {
@@ -202,7 +202,7 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
   async function reconcileAll(): Promise<void> {
     const rows = await deps.db('integrations')
       .where({ type: 'telegram', status: 'connected' })
-      .orWhere((query) => query.where({ type: 'whatsapp' }).whereIn('status', WEB_SESSION_LIVE_STATUSES).whereRaw("public_info->>'mode' = 'web'"))
+      .orWhere((query) => query.where({ type: 'whatsapp' }).whereIn('status', WEB_SESSION_LIVE_STATUSES).whereRaw(WEB_MODE_SQL))
       .select<{ id: string }[]>('id');
     const ids = new Set([...rows.map((row) => row.id), ...runners.keys()]);
     await Promise.all([...ids].map((id) => reconcile(id)));

@@ -6,6 +6,7 @@ import { ChannelRejectedError, type OwnerReplySender, type TelegramGateway, type
 import { loadIntegrationSecrets } from '../core/integrations/integrations-service.ts';
 import { telegramChatId } from './telegram/telegram-gateway.ts';
 import type { WhatsAppWebRelay } from './whatsapp/whatsapp-web-relay.ts';
+import { isWebSession } from '../core/integrations/public-info.ts';
 
 // WhatsApp lets a business write freely only within 24 hours of the customer's last message.
 const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -17,10 +18,9 @@ export function createOwnerReplySender({ db, secretBox, telegram, whatsapp, what
       const customer = chat.external_id.slice(chat.external_id.lastIndexOf(':') + 1);
       if (chat.channel === 'whatsapp' && chat.integration_id) {
         // A WhatsApp Web session sends through its browser, in whichever process runs it (no 24-hour rule there).
-        const row = await db('integrations').where({ owner_id: ownerId, id: chat.integration_id }).first<{ public_info: unknown; status: string; status_reason: string | null } | undefined>('public_info', 'status', 'status_reason');
-        const info = (typeof row?.public_info === 'string' ? JSON.parse(row.public_info) : row?.public_info) as { mode?: string } | undefined;
-        if (info?.mode === 'web') {
-          if (row?.status !== 'connected') throw new ChannelRejectedError(`the WhatsApp Web session of this chat is not connected (${row?.status_reason ?? row?.status}); reconnect it first`, 409);
+        const row = await db('integrations').where({ owner_id: ownerId, id: chat.integration_id }).first<{ type: string; public_info: unknown; status: string; status_reason: string | null } | undefined>('type', 'public_info', 'status', 'status_reason');
+        if (row && isWebSession(row)) {
+          if (row.status !== 'connected') throw new ChannelRejectedError(`the WhatsApp Web session of this chat is not connected (${row.status_reason ?? row.status}); reconnect it first`, 409);
           await whatsappWeb.send(chat.integration_id, customer, text);
           return;
         }

@@ -179,9 +179,9 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
       const user = current.info?.wid?.user;
       inOrder('record the connection', async () => {
         await deps.store.delete(webSessionQrKey(deps.integrationId));
-        const row = await deps.db('integrations').where({ id: deps.integrationId }).first<{ public_info: unknown } | undefined>('public_info');
-        const info = typeof row?.public_info === 'string' ? (JSON.parse(row.public_info) as object) : (row?.public_info ?? {});
-        await setStatus('connected', null, { connected_at: new Date(), public_info: JSON.stringify({ ...info, mode: 'web', ...(user ? { display_phone_number: `+${user}` } : {}) }) });
+        // Merged in the statement that records the connection: the phone's number joins what is there.
+        const shown = { mode: 'web', ...(user ? { display_phone_number: `+${user}` } : {}) };
+        await setStatus('connected', null, { connected_at: new Date(), public_info: deps.db.raw('public_info || ?::jsonb', [JSON.stringify(shown)]) });
         log.info('whatsapp web session connected');
       });
     });

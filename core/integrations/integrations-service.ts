@@ -8,6 +8,7 @@ import { ChannelRejectedError, type TelegramGateway, type WhatsAppGateway } from
 import { ConflictError, InvalidError, NotFoundError, UnavailableError } from '../errors.ts';
 import { isUniqueViolation } from '../accounts/owners.ts';
 import { publishIntegrationEvent, webSessionQrKey } from './integration-events.ts';
+import { isWebSession, parsePublicInfo, WEB_MODE_SQL, type PublicInfo } from './public-info.ts';
 
 /** pending_qr and disconnected occur only for WhatsApp Web sessions (waiting for a scan, reconnecting). */
 export type IntegrationStatus = 'pending' | 'pending_qr' | 'connected' | 'disconnected' | 'stopped' | 'error';
@@ -42,20 +43,8 @@ interface IntegrationRow {
   connected_at: Date | null;
 }
 
-interface PublicInfo {
-  username?: string;
-  bot_id?: number;
-  phone_id?: string;
-  display_phone_number?: string;
-  mode?: 'web';
-}
-
-function publicInfo(row: IntegrationRow): PublicInfo {
-  return typeof row.public_info === 'string' ? JSON.parse(row.public_info) : row.public_info;
-}
-
 export function toIntegrationView(row: IntegrationRow): IntegrationView {
-  const info = publicInfo(row);
+  const info = parsePublicInfo(row.public_info);
   return {
     id: row.id,
     type: row.type,
@@ -70,7 +59,6 @@ export function toIntegrationView(row: IntegrationRow): IntegrationView {
   };
 }
 
-const isWebSession = (row: IntegrationRow) => row.type === 'whatsapp' && publicInfo(row).mode === 'web';
 
 export interface IntegrationsDeps {
   db: Knex;
@@ -182,7 +170,7 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
       const row = await db.transaction(async (trx) => {
         // The owner's row is locked first, so requests at once are counted one after another.
         await trx('owners').where({ id: ownerId }).forNoKeyUpdate().first('id');
-        const sessions = await trx('integrations').where({ owner_id: ownerId, type: 'whatsapp' }).whereRaw("public_info->>'mode' = 'web'").count<{ n: string | number }[]>({ n: '*' });
+        const sessions = await trx('integrations').where({ owner_id: ownerId, type: 'whatsapp' }).whereRaw(WEB_MODE_SQL).count<{ n: string | number }[]>({ n: '*' });
         if (Number(sessions[0]?.n ?? 0) >= MAX_WEB_SESSIONS_PER_OWNER) {
           throw new ConflictError(`An account can have at most ${MAX_WEB_SESSIONS_PER_OWNER} WhatsApp Web sessions (each one runs a browser on the server); delete one first, or use the WhatsApp Cloud API`);
         }
@@ -239,7 +227,7 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
       const row = await ownRow(ownerId, id);
       if (isWebSession(row)) {
         const ok = row.status === 'connected';
-        const number = publicInfo(row).display_phone_number;
+        const number = parsePublicInfo(row.public_info).display_phone_number;
         return { ok, detail: ok ? `WhatsApp Web is connected${number ? ` as ${number}` : ''}` : `WhatsApp Web is ${row.status}: ${row.status_reason ?? 'not connected'}`, integration: toIntegrationView(row) };
       }
       const token = row.secrets_sealed ? (JSON.parse(secretBox.decrypt(row.secrets_sealed)) as { token: string }).token : undefined;

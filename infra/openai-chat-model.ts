@@ -2,6 +2,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionContentPart, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { ModelError, type ChatMessage, type ChatModel, type ChatResult } from '../core/ports/chat-model.ts';
+import { jsonFetch } from './json-fetch.ts';
 
 export interface OpenAIClientOptions {
   apiKey: string;
@@ -29,7 +30,7 @@ function retryAfterMs(headers: Headers): number | undefined {
 
 /** Tells the SDK not to retry when the server asks for a longer wait than we are willing to sleep. */
 const cappedRetryAfterFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-  const response = await fetch(input, init);
+  const response = await jsonFetch(input, init);
   const wait = retryAfterMs(response.headers);
   if (wait === undefined || wait <= MAX_RETRY_AFTER_MS) return response;
   const headers = new Headers(response.headers);

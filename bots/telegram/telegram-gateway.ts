@@ -1,10 +1,14 @@
 // The Bot API calls the core needs (token check, owner replies), through grammY's Api client.
-import { Api, GrammyError, HttpError } from 'grammy';
+import { Api, GrammyError, HttpError, type ApiClientOptions } from 'grammy';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { ChannelRejectedError, type TelegramGateway } from '../../core/ports/channel.ts';
 import { splitMessage } from '../../core/assistant/split-message.ts';
+import { jsonFetch } from '../../infra/json-fetch.ts';
 
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
+
+/** grammY's HTTP client for every Bot API call: undici's request API (infra/json-fetch.ts), not node-fetch. */
+export const TELEGRAM_FETCH = jsonFetch as unknown as NonNullable<ApiClientOptions['fetch']>;
 
 /**
  * A Telegram chat's key in our store. A customer's chat id is the same for every bot they write to,
@@ -25,7 +29,7 @@ export function telegramChatId(chatRef: string): string {
  * rather than retried with backoff while the owner's request hangs.
  */
 export function createTelegramApi(token: string, apiRoot?: string): Api {
-  const api = new Api(token, { ...(apiRoot ? { apiRoot } : {}), timeoutSeconds: 15 });
+  const api = new Api(token, { ...(apiRoot ? { apiRoot } : {}), timeoutSeconds: 15, fetch: TELEGRAM_FETCH });
   api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 10, rethrowHttpErrors: true }));
   return api;
 }

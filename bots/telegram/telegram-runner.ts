@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Assistant } from '../../core/assistant/assistant.ts';
 import { splitMessage } from '../../core/assistant/split-message.ts';
 import type { Language } from '../../core/assistant/language.ts';
-import { TELEGRAM_MESSAGE_LIMIT, telegramChatRef } from './telegram-gateway.ts';
+import { TELEGRAM_FETCH, TELEGRAM_MESSAGE_LIMIT, telegramChatRef } from './telegram-gateway.ts';
 import { TELEGRAM_PHRASES } from './telegram-phrases.ts';
 
 /** An answer not sent within this time shows "typing…" to the customer until it is. */
@@ -44,7 +44,7 @@ export interface TelegramRunner {
 export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bot {
   const log = deps.logger.child({ integrationId: deps.integrationId, ownerId: deps.ownerId });
   // grammY's default request timeout is 500 s; long polls need their own timeout plus a margin.
-  const bot = new Bot(deps.token, { client: { ...(deps.apiRoot ? { apiRoot: deps.apiRoot } : {}), timeoutSeconds: (deps.pollTimeoutSeconds ?? 30) + 20 } });
+  const bot = new Bot(deps.token, { client: { ...(deps.apiRoot ? { apiRoot: deps.apiRoot } : {}), timeoutSeconds: (deps.pollTimeoutSeconds ?? 30) + 20, fetch: TELEGRAM_FETCH } });
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
   // A revoked token shows up as 401 on whatever call comes next, polling included.
   bot.api.config.use(async (prev, method, payload, signal) => {

@@ -1,0 +1,84 @@
+// A `fetch` for the SDKs that call JSON APIs on every customer message (the openai SDK for the model,
+// grammY for the Telegram Bot API), over undici's `request` instead of Node's built-in fetch or
+// node-fetch. Same contract for what those SDKs use — method, headers, a string/bytes/Node-stream body,
+// the abort signal, redirects followed; a Response with status, headers and body; a network failure is
+// `TypeError('fetch failed', { cause })` — at half the CPU per call: the built-in fetch builds web streams
+// for every request and response. Responses are read whole (they are small JSON), event streams are
+// passed through as a stream. Anything else (a Request object, a web-stream or form body) goes to the
+// built-in fetch unchanged. No `accept-encoding` is sent, so servers answer uncompressed.
+import { Readable } from 'node:stream';
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
+
+export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** Statuses whose Response must have a null body. */
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+const MAX_REDIRECTIONS = 20;
+
+let shared: Dispatcher | undefined;
+
+/** One connection pool per origin for the whole process (idle keep-alive sockets do not hold the process open). */
+function dispatcher(): Dispatcher {
+  return (shared ??= new Agent().compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS })));
+}
+
+function headerRecord(headers: HeadersInit | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  if (headers instanceof Headers) headers.forEach((value, name) => (out[name] = value));
+  else if (Array.isArray(headers)) for (const [name, value] of headers) out[name!.toLowerCase()] = value!;
+  else for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+  return out;
+}
+
+function responseHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else if (value !== undefined) headers.append(name, value);
+  }
+  return headers;
+}
+
+type SimpleBody = string | Uint8Array | Readable | null | undefined;
+
+function isSimpleBody(body: unknown): body is SimpleBody {
+  return body == null || typeof body === 'string' || body instanceof Uint8Array || body instanceof Readable;
+}
+
+/** What fetch rejects with when aborted: the signal's reason (grammY's AbortController polyfill gives none). */
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+export const jsonFetch: Fetch = async (input, init = {}) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : undefined;
+  const body: unknown = init.body;
+  if (url === undefined || !isSimpleBody(body)) return fetch(input, init);
+  const method = (init.method ?? 'GET').toUpperCase();
+  const signal = init.signal ?? undefined;
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await request(url, { method: method as Dispatcher.HttpMethod, headers: headerRecord(init.headers), body: body ?? null, signal, dispatcher: dispatcher() });
+  } catch (error) {
+    if (signal?.aborted) throw abortReason(signal);
+    throw new TypeError('fetch failed', { cause: error });
+  }
+  const { statusCode: status, statusText } = response;
+  const headers = responseHeaders(response.headers);
+  if (NULL_BODY_STATUS.has(status) || method === 'HEAD') {
+    await response.body.dump();
+    return new Response(null, { status, statusText, headers });
+  }
+  if (headers.get('content-type')?.startsWith('text/event-stream')) {
+    return new Response(Readable.toWeb(response.body) as ReadableStream<Uint8Array>, { status, statusText, headers });
+  }
+  let bytes: ArrayBuffer;
+  try {
+    bytes = await response.body.arrayBuffer();
+  } catch (error) {
+    if (signal?.aborted) throw abortReason(signal);
+    throw new TypeError('fetch failed', { cause: error });
+  }
+  return new Response(bytes, { status, statusText, headers });
+};

@@ -3,10 +3,13 @@
 // same run, a bare grammY echo bot that waits the same model latency, as the baseline.
 // Reports messages per second and the pipeline's own time per message (end to end minus the model).
 //
-// Run: npm run bench:telegram [-- --bots 10 --customers 20 --messages 5 --model-ms 200 --debounce-ms 0,1000 --timeout-s 300 --profile --cpu-profile DIR]
+// Run: npm run bench:telegram [-- --bots 10 --customers 20 --messages 5 --model-ms 200 --debounce-ms 0,1000 --timeout-s 300 --profile --cpu-profile DIR --bot-processes N]
 // The product runs once per REPLY_DEBOUNCE_MS given (default: 0 and the product's default): the quiet period
 // is a deliberate wait, taken off the own time like the model's; --profile adds per-query database timings;
-// --cpu-profile DIR writes a V8 CPU profile of the main thread during each measured load (open it in Chrome DevTools).
+// --cpu-profile DIR writes a V8 CPU profile of the main thread during each measured load (open it in Chrome DevTools);
+// --bot-processes N runs the bots in N processes of `main.ts bots` instead of this one (PostgreSQL and Redis only:
+// the processes share the bots through Redis leases). On Linux the CPU time of every part (this process's main
+// thread and the rest, the fakes' worker, bot processes, PostgreSQL, Redis) is reported per message.
 // PostgreSQL / Redis when DATABASE_URL / REDIS_URL are set (a temporary database and key prefix, removed
 // at the end), embedded PGlite (in a temporary DATA_DIR) and the in-process store otherwise.
 //
@@ -15,9 +18,12 @@
 // the harness does not eat the product's event loop.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import type { ChildProcess } from 'node:child_process';
 import type { Knex } from 'knex';
 import type { System } from '../compose.ts';
 import type { RecordedCall } from '../test/fakes/telegram-server.ts';
@@ -59,6 +65,8 @@ interface LoadResult {
   calls: Record<string, number>;
   /** The worker's own event-loop delay during the load: a busy harness would show here. */
   worldLoop?: { p50: number; p99: number; max: number };
+  /** CPU time of the fakes' worker thread during the load (Linux), ms. */
+  worldCpuMs?: number;
 }
 
 type Rpc =
@@ -79,6 +87,94 @@ const QUESTIONS = [
 ];
 
 const markerOf = (text: string): string | undefined => /\[(m:[^\]\s]+)\]/.exec(text)?.[1];
+
+// ---------------------------------------------------------------- CPU time from /proc (Linux; undefined elsewhere)
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** utime + stime of a /proc stat line, ms (the command name in parentheses may hold spaces). */
+function statCpuMs(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/** CPU time of the calling thread. */
+function threadCpuMs(): number | undefined {
+  try {
+    return statCpuMs(readFileSync('/proc/thread-self/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time of every process of this machine with one of these command names, by name. */
+function processesCpuMs(names: readonly string[]): Record<string, number> | undefined {
+  const totals: Record<string, number> = Object.fromEntries(names.map((name) => [name, 0]));
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return undefined;
+  }
+  for (const pid of entries) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      if (comm in totals) totals[comm]! += statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return totals;
+}
+
+interface CpuSnapshot {
+  process: NodeJS.CpuUsage;
+  mainThread?: number;
+  others?: Record<string, number>;
+  /** Child processes (all their threads) by pid. */
+  children: Map<number, number | undefined>;
+}
+
+const OTHER_PROCESSES = ['postgres', 'redis-server'] as const;
+
+function processCpuMs(pid: number): number | undefined {
+  try {
+    return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuSnapshot(childPids: readonly number[] = []): CpuSnapshot {
+  return {
+    process: process.cpuUsage(), mainThread: threadCpuMs(), others: processesCpuMs(OTHER_PROCESSES),
+    children: new Map(childPids.map((pid) => [pid, processCpuMs(pid)])),
+  };
+}
+
+/** CPU time spent between a snapshot and now, per part, ms. */
+interface CpuSpent {
+  process: number;
+  mainThread?: number;
+  others?: Record<string, number>;
+  /** The bot processes together, when there are any (and /proc is there). */
+  children?: number;
+}
+
+function cpuSince(start: CpuSnapshot): CpuSpent {
+  const end = cpuSnapshot([...start.children.keys()]);
+  const childMs = [...start.children].map(([pid, before]) => {
+    const after = end.children.get(pid);
+    return before === undefined || after === undefined ? undefined : after - before;
+  });
+  const used = process.cpuUsage(start.process);
+  return {
+    process: (used.user + used.system) / 1000,
+    ...(start.mainThread !== undefined && end.mainThread !== undefined ? { mainThread: end.mainThread - start.mainThread } : {}),
+    ...(start.others && end.others ? { others: Object.fromEntries(OTHER_PROCESSES.map((name) => [name, end.others![name]! - start.others![name]!])) } : {}),
+    ...(childMs.length > 0 && childMs.every((ms) => ms !== undefined) ? { children: childMs.reduce<number>((sum, ms) => sum + ms!, 0) } : {}),
+  };
+}
 
 // ---------------------------------------------------------------- the outside world (worker thread)
 
@@ -134,6 +230,7 @@ async function world(data: WorldData): Promise<void> {
     unexpectedReplies = 0;
     callCounts = new Map();
     const monitor = loopMonitor();
+    const cpuAtStart = threadCpuMs();
     const started = performance.now();
     current = { records, started };
     let lastReply = started;
@@ -171,7 +268,11 @@ async function world(data: WorldData): Promise<void> {
 
     await Promise.all(request.tokens.flatMap((token, botIndex) => Array.from({ length: request.customers }, (_, c) => customer(token, botIndex, request.chatBase + c))));
     current = undefined;
-    return { records, wallMs: lastReply - started, unexpectedReplies, calls: Object.fromEntries(callCounts), worldLoop: monitor.stop() };
+    const cpuAtEnd = threadCpuMs();
+    return {
+      records, wallMs: lastReply - started, unexpectedReplies, calls: Object.fromEntries(callCounts), worldLoop: monitor.stop(),
+      ...(cpuAtStart !== undefined && cpuAtEnd !== undefined ? { worldCpuMs: cpuAtEnd - cpuAtStart } : {}),
+    };
   }
 
   const handle = async (rpc: Rpc): Promise<unknown> => {
@@ -214,6 +315,8 @@ interface Options {
   timeoutS: number;
   profile: boolean;
   cpuProfileDir?: string;
+  /** 0: the bots run in this process; N: in N processes of `main.ts bots` (PostgreSQL and Redis only). */
+  botProcesses: number;
 }
 
 interface Row {
@@ -224,6 +327,8 @@ interface Row {
   debounceMs: number;
   result: LoadResult;
   loop: { p50: number; p99: number; max: number };
+  /** CPU time during the measured load. */
+  cpu?: CpuSpent;
   profile?: string[];
 }
 
@@ -294,6 +399,7 @@ function parseOptions(defaultDebounceMs: number): Options {
       'debounce-ms': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'cpu-profile': { type: 'string' },
+      'bot-processes': { type: 'string', default: '0' },
     },
     strict: true,
   });
@@ -314,6 +420,7 @@ function parseOptions(defaultDebounceMs: number): Options {
     timeoutS: positive('timeout-s', values['timeout-s']),
     profile: values.profile,
     cpuProfileDir: values['cpu-profile'],
+    botProcesses: positive('bot-processes', values['bot-processes'], 0),
   };
 }
 
@@ -405,14 +512,16 @@ async function runEcho(world: WorldClient, o: Options, progress: (phase: string)
     await warmUp(world, 'echo', tokens, o);
     const cpu = o.cpuProfileDir ? await cpuProfiler() : undefined;
     const monitor = loopMonitor();
+    const cpuAtStart = cpuSnapshot();
     const result = await measuredLoad(world, 'echo', tokens, o);
+    const cpuSpent = cpuSince(cpuAtStart);
     const loop = monitor.stop();
     if (cpu) console.error(`[bench:telegram] CPU profile: ${await cpu.stop(o.cpuProfileDir!, 'echo')}`);
     for (const record of result.records) {
       record.modelMs = spans.get(record.marker);
       record.modelCalls = record.modelMs === undefined ? 0 : 1;
     }
-    return { scenario: 'grammY echo (baseline)', database: '-', store: '-', debounceMs: 0, result, loop };
+    return { scenario: 'grammY echo (baseline)', database: '-', store: '-', debounceMs: 0, result, loop, cpu: cpuSpent };
   } finally {
     await Promise.all(handles.map(async (handle) => (handle.isRunning() ? handle.stop() : undefined)));
   }
@@ -498,8 +607,58 @@ function queryProfiler(knex: Knex): { stop(messages: number): string[] } {
   };
 }
 
+/** N processes of `main.ts bots` on the same PostgreSQL and Redis, each ready (bot manager started) when returned. */
+async function startBotProcesses(count: number, environment: Record<string, string>, warnings: string[], cleanups: Array<() => Promise<void>>): Promise<ChildProcess[]> {
+  const { spawn } = await import('node:child_process');
+  const { createInterface } = await import('node:readline');
+  const mainScript = new URL('../main.ts', import.meta.url).pathname;
+  const children: ChildProcess[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const child = spawn(process.execPath, ['--import', 'tsx', mainScript, 'bots'], { env: { ...process.env, ...environment, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    cleanups.push(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));
+    await new Promise<void>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`bot process ${index + 1} exited (${code}) before it started: ${stderr}`));
+      child.once('exit', onExit);
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (/"level":(4|5|6)0/.test(line) && warnings.length < 20) warnings.push(`bot process ${index + 1}: ${line.trim().slice(0, 400)}`);
+        if (line.includes('started (no HTTP in this role)')) {
+          child.off('exit', onExit);
+          resolve();
+        }
+      });
+    });
+  }
+  return children;
+}
+
+/** How many bots each lease holder runs, most first. */
+async function botsPerHolder(redisUrl: string, prefix: string): Promise<number[]> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const keys = await redis.keys(`${prefix}lease:telegram:*`);
+    const holders = keys.length > 0 ? await redis.mget(...keys) : [];
+    const counts = new Map<string, number>();
+    for (const holder of holders) if (holder) counts.set(holder, (counts.get(holder) ?? 0) + 1);
+    return [...counts.values()].sort((a, b) => b - a);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function runProduct(world: WorldClient, o: Options, debounceMs: number, progress: (phase: string) => void, cleanups: Array<() => Promise<void>>, live: { database: string; store: string }): Promise<Row> {
-  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const path = await import('node:path');
   const { createServer } = await import('node:http');
@@ -545,7 +704,8 @@ async function runProduct(world: WorldClient, o: Options, debounceMs: number, pr
       done();
     },
   });
-  const config = loadConfig({
+  if (o.botProcesses > 0 && !(databaseUrl && redisUrl)) throw new Error('--bot-processes needs DATABASE_URL and REDIS_URL: processes share PostgreSQL and Redis');
+  const environment: Record<string, string> = {
     NODE_ENV: 'development',
     DATA_DIR: dataDir,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
@@ -557,7 +717,9 @@ async function runProduct(world: WorldClient, o: Options, debounceMs: number, pr
     OPENAI_API_KEY: world.openaiKey,
     OPENAI_BASE_URL: world.openaiUrl,
     TELEGRAM_API_ROOT: world.telegramUrl,
-  });
+  };
+  // With bot processes this one serves the API and runs the jobs (training) only.
+  const config = loadConfig({ ...environment, ROLE: o.botProcesses > 0 ? 'worker' : 'all' });
   progress(`frontdesk debounce ${debounceMs} ms: compose`);
   const generous = { max: 100_000, windowMs: 60_000 };
   const system: System = await composeSystem(config, {
@@ -573,6 +735,9 @@ async function runProduct(world: WorldClient, o: Options, debounceMs: number, pr
     server.closeAllConnections();
     server.close(() => resolve());
   }));
+  // Started before any bot is connected: each connection's event reaches every process, and whichever
+  // takes the bot's lease first runs it.
+  const botProcesses = await startBotProcesses(o.botProcesses, environment, warnings, cleanups);
   const address = server.address();
   const api = http(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
 
@@ -599,18 +764,23 @@ async function runProduct(world: WorldClient, o: Options, debounceMs: number, pr
     expectStatus('connect the bot', await api.json('POST', '/api/integrations/telegram/', { token }, access), 201);
   }));
   await world.call({ method: 'waitPolling', tokens });
+  const spread = botProcesses.length > 0 ? await botsPerHolder(redisUrl!, redisPrefix) : undefined;
 
   progress(`frontdesk debounce ${debounceMs} ms: load`);
   await warmUp(world, `frontdesk${debounceMs}`, tokens, o);
   const profiler = o.profile ? queryProfiler(system.db.knex) : undefined;
   const cpu = o.cpuProfileDir ? await cpuProfiler() : undefined;
   const monitor = loopMonitor();
+  const cpuAtStart = cpuSnapshot(botProcesses.flatMap((child) => (child.pid === undefined ? [] : [child.pid])));
   const result = await measuredLoad(world, `frontdesk${debounceMs}`, tokens, o);
+  const cpuSpent = cpuSince(cpuAtStart);
   const loop = monitor.stop();
   if (cpu) console.error(`[bench:telegram] CPU profile: ${await cpu.stop(o.cpuProfileDir!, `frontdesk-${debounceMs}`)}`);
   const profile = profiler?.stop(Math.max(1, result.records.length));
-  const row: Row = { scenario: 'frontdesk (RAG pipeline)', database: system.db.kind, store: system.store.kind, debounceMs, result, loop };
-  if (profile || warnings.length > 0) row.profile = [...(profile ?? []), ...warnings.map((line) => `log: ${line}`)];
+  const scenario = botProcesses.length > 0 ? `frontdesk, ${botProcesses.length} bot processes` : 'frontdesk (RAG pipeline)';
+  const row: Row = { scenario, database: system.db.kind, store: system.store.kind, debounceMs, result, loop, cpu: cpuSpent };
+  const notes = [...(spread ? [`bots per process (Redis leases): ${spread.join(', ')}`] : []), ...(profile ?? []), ...warnings.map((line) => `log: ${line}`)];
+  if (notes.length > 0) row.profile = notes;
   return row;
 }
 
@@ -647,6 +817,20 @@ function table(header: string[], lines: string[][]): string {
   return [format(header), widths.map((width) => '-'.repeat(width)).join('  '), ...lines.map(format)].join('\n');
 }
 
+/** CPU per message of each part of the machine during the load. */
+function cpuLine(cpu: CpuSpent, worldCpuMs: number | undefined, messages: number): string {
+  const per = (value: number) => (value / Math.max(1, messages)).toFixed(2);
+  const parts: string[] = [];
+  const rest = cpu.process - (cpu.mainThread ?? 0) - (worldCpuMs ?? 0);
+  if (cpu.mainThread !== undefined) parts.push(`main thread ${per(cpu.mainThread)}`);
+  parts.push(`${cpu.mainThread !== undefined ? 'rest of the process (GC, libuv)' : 'this process'}${worldCpuMs !== undefined ? '' : ' with the fakes'} ${per(worldCpuMs !== undefined || cpu.mainThread !== undefined ? rest : cpu.process)}`);
+  if (worldCpuMs !== undefined) parts.push(`fakes' worker ${per(worldCpuMs)}`);
+  if (cpu.children !== undefined) parts.push(`bot processes ${per(cpu.children)}`);
+  for (const [name, ms] of Object.entries(cpu.others ?? {})) parts.push(`${name} ${per(ms)}`);
+  const all = cpu.process + (cpu.children ?? 0) + Object.values(cpu.others ?? {}).reduce((sum, ms) => sum + ms, 0);
+  return `CPU ms per message: ${parts.join(', ')}; all ${per(all)}`;
+}
+
 function report(rows: Row[], o: Options, note?: string): void {
   const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '-');
   const computed = rows.map((row) => ({ row, f: figures(row.result, row.debounceMs) }));
@@ -670,6 +854,7 @@ function report(rows: Row[], o: Options, note?: string): void {
     console.log(`\n${row.scenario}: wall ${(row.result.wallMs / 1000).toFixed(2)} s; Bot API calls per message: ${perMessage}; unexpected replies ${row.result.unexpectedReplies}; ` +
       `event-loop delay p50/p99/max: main thread ${ms(row.loop.p50)} / ${ms(row.loop.p99)} / ${ms(row.loop.max)} ms, ` +
       `fakes' worker ${ms(row.result.worldLoop?.p50 ?? Number.NaN)} / ${ms(row.result.worldLoop?.p99 ?? Number.NaN)} / ${ms(row.result.worldLoop?.max ?? Number.NaN)} ms`);
+    if (row.cpu) console.log(`  ${cpuLine(row.cpu, row.result.worldCpuMs, f.ok + f.failed)}`);
     const modelCalls = row.result.records.filter((record) => record.ok && record.modelCalls !== 1).length;
     if (modelCalls > 0) console.log(`  ${modelCalls} answered messages without exactly one model call`);
     for (const problem of [...new Set(row.result.records.filter((record) => !record.ok).map((record) => record.problem))].slice(0, 5)) console.log(`  failed: ${problem}`);
@@ -680,7 +865,7 @@ function report(rows: Row[], o: Options, note?: string): void {
   console.log('');
   if (products.length === 0) console.log('targets: frontdesk not measured');
   for (const product of products) {
-    const label = `frontdesk, ${product.row.database}/${product.row.store}, REPLY_DEBOUNCE_MS=${product.row.debounceMs}`;
+    const label = `${product.row.scenario.replace(' (RAG pipeline)', '')}, ${product.row.database}/${product.row.store}, REPLY_DEBOUNCE_MS=${product.row.debounceMs}`;
     const p99 = product.f.own.p99;
     console.log(`${label}: target own time p99 <= 25 ms: ${p99 <= 25 ? 'PASS' : 'FAIL'} (${ms(p99)} ms)`);
     if (echo) {

@@ -51,34 +51,35 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
+/** A reason phrase the Response constructor accepts (HTTP's reason-phrase characters). */
+const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** The Response for undici's response data: read whole, or streamed for an event stream. */
+async function toResponse(data: Dispatcher.ResponseData, method: string): Promise<Response> {
+  const { statusCode: status } = data;
+  const init: ResponseInit = { status, statusText: REASON_PHRASE.test(data.statusText) ? data.statusText : '', headers: responseHeaders(data.headers) };
+  if (NULL_BODY_STATUS.has(status) || method === 'HEAD') {
+    await data.body.dump();
+    return new Response(null, init);
+  }
+  if (String(data.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+    return new Response(Readable.toWeb(data.body) as ReadableStream<Uint8Array>, init);
+  }
+  return new Response(await data.body.arrayBuffer(), init);
+}
+
 export const jsonFetch: Fetch = async (input, init = {}) => {
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : undefined;
   const body: unknown = init.body;
   if (url === undefined || !isSimpleBody(body)) return fetch(input, init);
   const method = (init.method ?? 'GET').toUpperCase();
   const signal = init.signal ?? undefined;
-  let response: Dispatcher.ResponseData;
   try {
-    response = await request(url, { method: method as Dispatcher.HttpMethod, headers: headerRecord(init.headers), body: body ?? null, signal, dispatcher: dispatcher() });
+    const data = await request(url, { method: method as Dispatcher.HttpMethod, headers: headerRecord(init.headers), body: body ?? null, signal, dispatcher: dispatcher() });
+    return await toResponse(data, method);
   } catch (error) {
     if (signal?.aborted) throw abortReason(signal);
+    // As fetch: any failure to get a response (connection, a malformed one) is a TypeError with the cause.
     throw new TypeError('fetch failed', { cause: error });
   }
-  const { statusCode: status, statusText } = response;
-  const headers = responseHeaders(response.headers);
-  if (NULL_BODY_STATUS.has(status) || method === 'HEAD') {
-    await response.body.dump();
-    return new Response(null, { status, statusText, headers });
-  }
-  if (headers.get('content-type')?.startsWith('text/event-stream')) {
-    return new Response(Readable.toWeb(response.body) as ReadableStream<Uint8Array>, { status, statusText, headers });
-  }
-  let bytes: ArrayBuffer;
-  try {
-    bytes = await response.body.arrayBuffer();
-  } catch (error) {
-    if (signal?.aborted) throw abortReason(signal);
-    throw new TypeError('fetch failed', { cause: error });
-  }
-  return new Response(bytes, { status, statusText, headers });
 };

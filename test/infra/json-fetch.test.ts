@@ -164,6 +164,18 @@ describe('jsonFetch', () => {
     expect(String(((failure as TypeError).cause as Error).message)).to.match(/ECONNREFUSED/);
   });
 
+  it('fails like fetch on a response no fetch Response can hold (status 999)', async () => {
+    handler = (_request, response) => {
+      response.writeHead(999, { 'content-type': 'application/json' });
+      response.end('{}');
+    };
+    const failure = await jsonFetch(`${base}/odd`).then(() => undefined, (error: unknown) => error);
+
+    expect(failure).to.be.instanceOf(TypeError);
+    expect((failure as TypeError).message).to.equal('fetch failed');
+    expect((failure as TypeError).cause).to.be.instanceOf(RangeError);
+  });
+
   it('rejects with the signal\'s reason when aborted, before or during the request', async () => {
     const already = AbortSignal.abort();
     const before = await jsonFetch(`${base}/x`, { signal: already }).then(() => undefined, (error: unknown) => error);

@@ -8,8 +8,10 @@
 // is a deliberate wait, taken off the own time like the model's; --profile adds per-query database timings;
 // --cpu-profile DIR writes a V8 CPU profile of the main thread during each measured load (open it in Chrome DevTools);
 // --bot-processes N runs the bots in N processes of `main.ts bots` instead of this one (PostgreSQL and Redis only:
-// the processes share the bots through Redis leases). On Linux the CPU time of every part (this process's main
-// thread and the rest, the fakes' worker, bot processes, PostgreSQL, Redis) is reported per message.
+// the processes share the bots through Redis leases; they long-poll with the product's default timeout, and
+// --profile / --cpu-profile see only this process). On Linux the CPU time of every part (this process's main
+// thread and the rest, the fakes' worker, bot processes, and every PostgreSQL and Redis process of the machine,
+// whoever they serve) is reported per message.
 // PostgreSQL / Redis when DATABASE_URL / REDIS_URL are set (a temporary database and key prefix, removed
 // at the end), embedded PGlite (in a temporary DATA_DIR) and the in-process store otherwise.
 //

@@ -25,9 +25,13 @@ function dispatcher(): Dispatcher {
 function headerRecord(headers: HeadersInit | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!headers) return out;
-  if (headers instanceof Headers) headers.forEach((value, name) => (out[name] = value));
-  else if (Array.isArray(headers)) for (const [name, value] of headers) out[name!.toLowerCase()] = value!;
-  else for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+  // A plain record as is; anything iterable (pairs, a Headers of any implementation) through Headers,
+  // which also joins repeated names as fetch does.
+  if (!(Symbol.iterator in headers)) {
+    for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+    return out;
+  }
+  new Headers(headers).forEach((value, name) => (out[name] = value));
   return out;
 }
 
@@ -76,7 +80,15 @@ export const jsonFetch: Fetch = async (input, init = {}) => {
   const signal = init.signal ?? undefined;
   try {
     const data = await request(url, { method: method as Dispatcher.HttpMethod, headers: headerRecord(init.headers), body: body ?? null, signal, dispatcher: dispatcher() });
-    return await toResponse(data, method);
+    try {
+      // A streamed body was sent once and cannot be sent again to where a redirect points: fetch fails then too.
+      if (body instanceof Readable && data.statusCode >= 300 && data.statusCode < 400 && data.headers.location) throw new Error(`a redirect (${data.statusCode}) cannot be followed with a streamed body`);
+      return await toResponse(data, method);
+    } catch (error) {
+      // Frees the connection (destroying undici's body emits an abort error: nobody waits for it).
+      data.body.once('error', () => undefined).destroy();
+      throw error;
+    }
   } catch (error) {
     if (signal?.aborted) throw abortReason(signal);
     // As fetch: any failure to get a response (connection, a malformed one) is a TypeError with the cause.

@@ -74,6 +74,28 @@ describe('jsonFetch', () => {
     expect(seen[1]!.headers['x-two']).to.equal('2');
   });
 
+  it('takes a Headers object of another implementation, and joins repeated names', async () => {
+    handler = (_request, response) => response.end('ok');
+    const { Headers: UndiciHeaders } = await import('undici');
+    await jsonFetch(`${base}/c`, { headers: new UndiciHeaders({ 'X-Three': '3' }) as unknown as HeadersInit });
+    await jsonFetch(`${base}/d`, { headers: [['X-Many', 'a'], ['X-Many', 'b']] });
+
+    expect(seen[0]!.headers['x-three']).to.equal('3');
+    expect(seen[1]!.headers['x-many']).to.equal('a, b');
+  });
+
+  it('fails like fetch when a redirect would need a streamed body sent again', async () => {
+    handler = (_request, response) => {
+      response.writeHead(307, { location: '/elsewhere' });
+      response.end();
+    };
+    const failure = await jsonFetch(`${base}/upload`, { method: 'POST', body: Readable.from(['bytes']) as unknown as BodyInit }).then(() => undefined, (error: unknown) => error);
+
+    expect(failure).to.be.instanceOf(TypeError);
+    expect((failure as TypeError).message).to.equal('fetch failed');
+    expect(seen.map((request) => request.url)).to.deep.equal(['/upload']);
+  });
+
   it('sends a Node stream body (grammY uploads files as a multipart stream)', async () => {
     handler = (_request, response) => response.end('{"ok":true}');
     const response = await jsonFetch(`${base}/upload`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: Readable.from(['part one, ', 'part two']) as unknown as BodyInit });

@@ -64,35 +64,29 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bo
     const text = message.text ?? message.caption ?? '';
     let photo: { mimeType: string; data: Uint8Array } | undefined;
     if (message.photo?.length) photo = await downloadPhoto(ctx, deps.token, deps.apiRoot);
+    const received = await deps.assistant.receive({
+      ownerId: deps.ownerId,
+      channel: 'telegram',
+      chatRef: telegramChatRef(deps.integrationId, message.chat.id),
+      integrationId: deps.integrationId,
+      customer: { name: [message.from?.first_name, message.from?.last_name].filter(Boolean).join(' ') || undefined, username: message.from?.username },
+      text,
+      photo,
+      externalId: String(message.message_id),
+    });
+    if (received.kind !== 'stored') return;
     // "typing…" only for an answer that takes a while: a quick one needs no indicator, and every
     // indicator is a Bot API call counted against the bot's limits. Not awaited by the answer.
     const typing = setTimeout(() => void ctx.replyWithChatAction('typing').catch(() => undefined), TYPING_AFTER_MS);
-    const stopTyping = () => clearTimeout(typing);
-    const received = await deps.assistant
-      .receive({
-        ownerId: deps.ownerId,
-        channel: 'telegram',
-        chatRef: telegramChatRef(deps.integrationId, message.chat.id),
-        integrationId: deps.integrationId,
-        customer: { name: [message.from?.first_name, message.from?.last_name].filter(Boolean).join(' ') || undefined, username: message.from?.username },
-        text,
-        photo,
-        externalId: String(message.message_id),
-      })
-      .catch((error: unknown) => {
-        stopTyping();
-        throw error;
-      });
-    if (received.kind !== 'stored') return stopTyping();
     const answer = async () => {
       try {
         // Answers only if no newer message arrived meanwhile: the newest one answers them all at once.
         const reply = await deps.assistant.answerIfLatest(deps.ownerId, received.chatId, received.messageId, photo);
         if (!reply) return;
-        stopTyping(); // before sending: the reply is what the customer was waiting for
+        clearTimeout(typing); // before sending: the reply is what the customer was waiting for
         for (const part of splitMessage(reply.response, TELEGRAM_MESSAGE_LIMIT)) await ctx.api.sendMessage(message.chat.id, part);
       } finally {
-        stopTyping();
+        clearTimeout(typing);
       }
     };
     const debounceMs = deps.replyDebounceMs ?? 0;

@@ -15,6 +15,25 @@ function newBot(fake: FakeTelegram, username: string): { token: string; id: numb
   return { token, id };
 }
 
+/** An owner with the price list trained and a new bot of theirs connected and polling. */
+async function ownerWithBot(t: TestSystem, fake: FakeTelegram, username: string, salonName?: string): Promise<{ owner: RegisteredOwner; bot: { token: string; id: number }; integrationId: string }> {
+  const owner = await registerOwner(t.http, salonName ? { salon_name: salonName } : {});
+  await uploadFixture(t.http, owner.access, 'price-list.xlsx');
+  await trainAndWait(t.http, owner.access);
+  const bot = newBot(fake, username);
+  const connected = await t.http.post('/api/integrations/telegram/', { token: owner.access, body: { token: bot.token } });
+  expect(connected.status, connected.text).to.equal(201);
+  await fake.waitForPolling(bot.token);
+  return { owner, bot, integrationId: connected.body.id };
+}
+
+/** Later test systems share the database: leave no bot of this fake's marked as running, then stop both. */
+async function closeWithBots(t: TestSystem, fake: FakeTelegram): Promise<void> {
+  await t.system.db.knex('integrations').where({ type: 'telegram', status: 'connected' }).update({ status: 'stopped' });
+  await t.close();
+  await fake.close();
+}
+
 describe('bots/telegram: customers talk to the business bot', function () {
   this.timeout(60_000);
   let fake: FakeTelegram;
@@ -28,21 +47,9 @@ describe('bots/telegram: customers talk to the business bot', function () {
   before(async () => {
     fake = await startFakeTelegram();
     t = await startTestSystem({ env: { TELEGRAM_API_ROOT: fake.url } });
-    anna = await registerOwner(t.http, { salon_name: 'Лотос' });
-    await uploadFixture(t.http, anna.access, 'price-list.xlsx');
-    await trainAndWait(t.http, anna.access);
-    annaBot = newBot(fake, 'lotus_salon_bot');
-    const connected = await connect(anna, annaBot.token);
-    expect(connected.status, connected.text).to.equal(201);
-    annaIntegration = connected.body.id;
-    await fake.waitForPolling(annaBot.token);
+    ({ owner: anna, bot: annaBot, integrationId: annaIntegration } = await ownerWithBot(t, fake, 'lotus_salon_bot', 'Лотос'));
   });
-  after(async () => {
-    // Later test systems share the database: leave no bot of this fake's marked as running.
-    await t.system.db.knex('integrations').where({ type: 'telegram', status: 'connected' }).update({ status: 'stopped' });
-    await t.close();
-    await fake.close();
-  });
+  after(() => closeWithBots(t, fake));
 
   it('connects a good token without ever showing it, and keeps it encrypted at rest', async () => {
     const list = await t.http.get('/api/integrations/', { token: anna.access });
@@ -255,12 +262,7 @@ describe('bots/telegram: a burst of messages', function () {
     const fake = await startFakeTelegram();
     const t = await startTestSystem({ env: { TELEGRAM_API_ROOT: fake.url, REPLY_DEBOUNCE_MS: '400' } });
     try {
-      const owner = await registerOwner(t.http);
-      await uploadFixture(t.http, owner.access, 'price-list.xlsx');
-      await trainAndWait(t.http, owner.access);
-      const bot = newBot(fake, 'burst_bot');
-      await t.http.post('/api/integrations/telegram', { token: owner.access, body: { token: bot.token } });
-      await fake.waitForPolling(bot.token);
+      const { owner, bot } = await ownerWithBot(t, fake, 'burst_bot');
       for (const text of ['Здравствуйте!', 'У меня вопрос', 'сколько стоит маникюр с покрытием?']) fake.customerSays(bot.token, { chatId: 701, firstName: 'Burst', text });
       const reply = await fake.waitForMessage(bot.token, 701);
       expect(reply.text).to.include('1500');
@@ -270,9 +272,7 @@ describe('bots/telegram: a burst of messages', function () {
       const detail = await t.http.get(`/api/agent/history/${chat.id}`, { token: owner.access });
       expect(detail.body.messages.map((m: { sender: string }) => m.sender)).to.deep.equal(['customer', 'customer', 'customer', 'ai']);
     } finally {
-      await t.system.db.knex('integrations').where({ type: 'telegram', status: 'connected' }).update({ status: 'stopped' });
-      await t.close();
-      await fake.close();
+      await closeWithBots(t, fake);
     }
   });
 });
@@ -288,17 +288,10 @@ describe('bots/telegram: the typing indicator', function () {
     telegram = await startFakeTelegram();
     model = await startFakeOpenAI({ apiKey: 'k' });
     t = await startTestSystem({ env: { TELEGRAM_API_ROOT: telegram.url, OPENAI_API_KEY: 'k', OPENAI_BASE_URL: model.url } });
-    const owner = await registerOwner(t.http);
-    await uploadFixture(t.http, owner.access, 'price-list.xlsx');
-    await trainAndWait(t.http, owner.access);
-    bot = newBot(telegram, 'typing_bot');
-    await t.http.post('/api/integrations/telegram', { token: owner.access, body: { token: bot.token } });
-    await telegram.waitForPolling(bot.token);
+    ({ bot } = await ownerWithBot(t, telegram, 'typing_bot'));
   });
   after(async () => {
-    await t.system.db.knex('integrations').where({ type: 'telegram', status: 'connected' }).update({ status: 'stopped' });
-    await t.close();
-    await telegram.close();
+    await closeWithBots(t, telegram);
     await model.close();
   });
 

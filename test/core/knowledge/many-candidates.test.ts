@@ -2,9 +2,8 @@
 // scored first, and single-word passages still fill the answer when too few hold two.
 import { expect } from 'chai';
 import { createDatabase, migrateToLatest, type Database } from '../../../infra/database.ts';
-import { replaceFileChunks } from '../../../core/knowledge/chunk-index.ts';
-import { refreshTermStats } from '../../../core/knowledge/term-stats.ts';
 import { searchChunks } from '../../../core/knowledge/hybrid-search.ts';
+import { ownerWithIndexedTexts } from '../../support/indexed-owner.ts';
 
 describe('core/knowledge search over words in many chunks', function () {
   this.timeout(60_000);
@@ -18,9 +17,6 @@ describe('core/knowledge search over words in many chunks', function () {
   before(async () => {
     db = createDatabase({ kind: 'pglite-memory' });
     await migrateToLatest(db.knex);
-    const [owner] = await db.knex('owners').insert({ email: 'many@example.com', password_hash: 'x', salon_name: 'S' }).returning<{ id: string }[]>('id');
-    ownerId = owner!.id;
-    const [file] = await db.knex('files').insert({ owner_id: ownerId, name: 'notes.txt', size: 1, type: 'txt', sha256: 'm', status: 'ready' }).returning<{ id: string }[]>('id');
     // 3,000 chunks: "lotion" in 600 of them, "serum" in 600 (100 of those with "lotion" too), "balsam"
     // in 600 (2 of those with "lotion"), "zeta" alone in 10; every chunk has a word of its own.
     const texts = Array.from({ length: 3000 }, (_, i) => {
@@ -31,8 +27,7 @@ describe('core/knowledge search over words in many chunks', function () {
       if (i >= 2900 && i < 2910) words.push('zeta');
       return words.join(' ');
     });
-    await replaceFileChunks(db.knex, ownerId, file!.id, texts.map((text, position) => ({ position, text, headingPath: [], tokenCount: 3 })));
-    await refreshTermStats(db.knex, ownerId);
+    ({ ownerId } = await ownerWithIndexedTexts(db.knex, texts, { tokenCount: 3 }));
     db.knex.on('query', (query: { sql: string; bindings: unknown[] }) => statements.push(query));
   });
   after(() => db.close());

@@ -1,9 +1,8 @@
 // The relevance floor keeps a partly matching passage from answering a question it does not answer.
 import { expect } from 'chai';
 import { createDatabase, migrateToLatest, type Database } from '../../../infra/database.ts';
-import { replaceFileChunks } from '../../../core/knowledge/chunk-index.ts';
-import { refreshTermStats } from '../../../core/knowledge/term-stats.ts';
 import { searchChunks } from '../../../core/knowledge/hybrid-search.ts';
+import { ownerWithIndexedTexts } from '../../support/indexed-owner.ts';
 
 describe('core/knowledge relevance floor and normalisation', () => {
   let db: Database;
@@ -12,9 +11,6 @@ describe('core/knowledge relevance floor and normalisation', () => {
   before(async () => {
     db = createDatabase({ kind: 'pglite-memory' });
     await migrateToLatest(db.knex);
-    const [owner] = await db.knex('owners').insert({ email: 'floor@example.com', password_hash: 'x', salon_name: 'S' }).returning<{ id: string }[]>('id');
-    ownerId = owner!.id;
-    const [file] = await db.knex('files').insert({ owner_id: ownerId, name: 'prices.csv', size: 1, type: 'csv', sha256: 'f', status: 'ready' }).returning<{ id: string }[]>('id');
     const rows = [
       'Услуга: Маникюр с покрытием; Цена: 1500 руб',
       'Услуга: Маникюр классический; Цена: 900 руб',
@@ -22,8 +18,7 @@ describe('core/knowledge relevance floor and normalisation', () => {
       'Услуга: Наращивание ресниц; Цена: 2500 руб',
       'Психотерапи́я и массаж лица — по записи, ещё можно оплатить картой',
     ];
-    await replaceFileChunks(db.knex, ownerId, file!.id, rows.map((text, position) => ({ position, text, headingPath: [], tokenCount: 10 })));
-    await refreshTermStats(db.knex, ownerId);
+    ({ ownerId } = await ownerWithIndexedTexts(db.knex, rows, { fileName: 'prices.csv' }));
   });
   after(() => db.close());
 

@@ -78,14 +78,25 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     const indexed = { ...group, lexemes: group.lexemes.filter((lexeme) => (stats.df.get(lexeme) ?? 0) > 0) };
     // Prefix variants scan a range of the index: worth it only when no exact form of the word is indexed.
     // A misspelling's corrections do not make the word's own prefixes useless (other endings of it).
-    return { query: groupQuery(indexed, true), selectQuery: groupQuery(indexed, df === 0 || group.corrected === true), df, idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
+    // A word the index has never seen weighs as one seen once. Unsmoothed, in a small index (a salon's
+    // one-chunk price list) it weighed as much as five words the index holds, so one word of small talk
+    // ("…for my son Tom?") dropped the right passage under the relevance floor.
+    const weightDf = Math.max(df, 1);
+    return { query: groupQuery(indexed, true), selectQuery: groupQuery(indexed, df === 0 || group.corrected === true), df, idf: Math.log(1 + (n - weightDf + 0.5) / (weightDf + 0.5)) };
   });
   const totalIdf = weighted.reduce((sum, group) => sum + group.idf, 0);
+
+  // A group with nothing to test (none of its forms indexed, no prefixes) matches no chunk: it chooses
+  // no candidates and only counts in the question's weight, where the relevance floor judges it.
+  const testable = (group: (typeof weighted)[number]) => group.selectQuery !== '';
+  // Even a chunk matching every testable word would fall under the relevance floor: nothing to score.
+  const scored = weighted.filter((group) => group.query !== '');
+  if (scored.length === 0 || scored.reduce((sum, group) => sum + group.idf, 0) < minCoverage * totalIdf) return [];
 
   // Candidates: chunks containing the rarer words, within a budget. Words found in a fifth of the
   // owner's chunks or more weigh little and would make every query read most of the index; they only
   // choose candidates when the question has nothing rarer, and then all of them must match.
-  const byRarity = weighted.filter((group) => group.df <= COMMON_SHARE * n).sort((a, b) => a.df - b.df);
+  const byRarity = weighted.filter((group) => testable(group) && group.df <= COMMON_SHARE * n).sort((a, b) => a.df - b.df);
   const selective: typeof weighted = [];
   let budget = 0;
   for (const group of byRarity) {
@@ -93,19 +104,12 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     selective.push(group);
     budget += group.df;
   }
-  // A group with nothing to test (none of its forms indexed, no prefixes) matches no chunk.
-  const testable = (group: (typeof weighted)[number]) => group.selectQuery !== '';
-  if (selective.length === 0 && !weighted.every(testable)) return [];
-  const candidateQuery =
-    selective.length > 0 ? selective.filter(testable).map((group) => `(${group.selectQuery})`).join(' | ') : weighted.map((group) => `(${group.selectQuery})`).join(' & ');
-  if (candidateQuery === '') return [];
-  const candidateLimit = selective.length > 0 ? CANDIDATE_BUDGET * 2 : COMMON_ONLY_LIMIT;
+  const allOthers = weighted.filter((group) => testable(group) && !selective.includes(group)).map((group) => `(${group.selectQuery})`).join(' & ');
 
   // Scored, filtered and cut in the database (one round trip, only the hits travel): BM25 where a group
   // either matches or not, so a chunk's score is the IDF of its matched groups times its length norm.
-  const scored = weighted.filter((group) => group.query !== '');
   const matchedIdf = scored.map(() => '(case when tsv @@ ?::tsquery then ?::float8 else 0 end)').join(' + ');
-  const score = (candidates: string) => preparedRaw(
+  const score = (candidates: string, candidateLimit: number) => preparedRaw(
     db,
     `select c.id, c.file_id, f.name as file_name, c.position, c.text, c.heading_path, top.score, top.matched_idf
        from (select id, matched_idf, matched_idf * ${K1 + 1} / (1 + ${K1} * (1 - ${B} + ${B} * dl / ?::float8)) as score
@@ -121,20 +125,27 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     [stats.avgLength > 0 ? stats.avgLength : 1, ...scored.flatMap((group) => [group.query, group.idf]), ownerId, candidates, totalIdf, totalIdf, minCoverage, limit],
   );
 
-  // When even the rarer words are in many chunks, the best passages almost always hold two of them:
-  // those are scored first, and only if they are too few to fill the answer is every candidate scored.
   let result: Awaited<ReturnType<typeof score>> | undefined;
-  // Common words are left out of the pairs: with them, the pairs are in too many chunks again.
-  const pairable = byRarity.filter((group) => group.df > 0 && testable(group)).slice(0, PAIR_WORDS);
-  if (budget > PAIRS_ABOVE && pairable.length >= 2) {
-    const pairs = pairable.flatMap((first, i) => pairable.slice(i + 1).map((second) => ({ query: `((${first.selectQuery}) & (${second.selectQuery}))`, idf: first.idf + second.idf })));
-    // A word that alone weighs as much as the lightest pair (a very rare one) is looked for alone too.
-    const lightestPair = Math.min(...pairs.map((pair) => pair.idf));
-    const alone = pairable.filter((group) => group.idf >= lightestPair).map((group) => `(${group.selectQuery})`);
-    result = await score([...pairs.map((pair) => pair.query), ...alone].join(' | '));
-    if (result.rows.length < limit) result = undefined;
+  if (selective.length === 0) {
+    result = await score(allOthers, COMMON_ONLY_LIMIT);
+  } else {
+    // When even the rarer words are in many chunks, the best passages almost always hold two of them:
+    // those are scored first, and only if they are too few to fill the answer is every candidate scored.
+    // Common words are left out of the pairs: with them, the pairs are in too many chunks again.
+    const pairable = byRarity.filter((group) => group.df > 0).slice(0, PAIR_WORDS);
+    if (budget > PAIRS_ABOVE && pairable.length >= 2) {
+      const pairs = pairable.flatMap((first, i) => pairable.slice(i + 1).map((second) => ({ query: `((${first.selectQuery}) & (${second.selectQuery}))`, idf: first.idf + second.idf })));
+      // A word that alone weighs as much as the lightest pair (a very rare one) is looked for alone too.
+      const lightestPair = Math.min(...pairs.map((pair) => pair.idf));
+      const alone = pairable.filter((group) => group.idf >= lightestPair).map((group) => `(${group.selectQuery})`);
+      result = await score([...pairs.map((pair) => pair.query), ...alone].join(' | '), CANDIDATE_BUDGET * 2);
+      if (result.rows.length < limit) result = undefined;
+    }
+    result ??= await score(selective.map((group) => `(${group.selectQuery})`).join(' | '), CANDIDATE_BUDGET * 2);
+    // The rarer words were only an unknown word's prefixes, a guess, and it found nothing: the
+    // question's other words choose the candidates instead, all of them together.
+    if (result.rows.length === 0 && allOthers !== '' && selective.every((group) => group.df === 0)) result = await score(allOthers, COMMON_ONLY_LIMIT);
   }
-  result ??= await score(candidateQuery);
   const terms = groups.map((group) => group.lexemes);
   return (result.rows as { id: string | number; file_id: string; file_name: string; position: number; text: string; heading_path: string[]; score: number; matched_idf: number }[]).map((row) => ({
     chunkId: String(row.id),

@@ -116,6 +116,16 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
     expect((await t.http.get('/api/agent/train/status/', { token: boris.access })).body.status).to.equal('idle');
   });
 
+  it('finds the price in an owner\'s only file, a one-passage price list, when the question has other words around it', async () => {
+    const owner = await registerOwner(t.http);
+    await uploadFixture(t.http, owner.access, 'services.csv');
+    await trainAndWait(t.http, owner.access);
+    // "son" and "Tom" are in no file: they used to outweigh "haircut" and "men" in a one-chunk index.
+    const reply = await ask(t.http, owner.access, "Hi! How much is a men's haircut for my son Tom?");
+    expect(reply.response).to.include('800');
+    expect(reply.sources[0]!.name).to.equal('services.csv');
+  });
+
   it('a deleted file stops answering at once', async () => {
     const owner = await registerOwner(t.http);
     const { id } = await uploadFixture(t.http, owner.access, 'services.csv');

@@ -1,0 +1,42 @@
+// A salon's knowledge is often one short price list: one chunk, where every word the index holds is
+// in every chunk. Small talk around a question must not push the right passage under the relevance floor.
+import { expect } from 'chai';
+import { createDatabase, migrateToLatest, type Database } from '../../../infra/database.ts';
+import { searchChunks } from '../../../core/knowledge/hybrid-search.ts';
+import { ownerWithIndexedTexts } from '../../support/indexed-owner.ts';
+
+const PRICE_LIST = [
+  'Service: Gel manicure; Price: 1,200 RUB; Duration: 75 min',
+  'Service: Eyebrow shaping; Price: 700 UAH; Duration: 30 min',
+  "Service: Haircut, men's; Price: 800 RUB; Duration: 40 min",
+].join('\n');
+
+describe('core/knowledge search in a one-chunk price list', () => {
+  let db: Database;
+  let ownerId: string;
+
+  before(async () => {
+    db = createDatabase({ kind: 'pglite-memory' });
+    await migrateToLatest(db.knex);
+    ({ ownerId } = await ownerWithIndexedTexts(db.knex, [PRICE_LIST], { fileName: 'services.csv' }));
+  });
+  after(() => db.close());
+
+  const found = async (question: string) => (await searchChunks(db.knex, ownerId, question)).map((hit) => hit.text);
+
+  it('finds the price list for a question with words the index does not hold around it', async () => {
+    expect(await found("How much is a men's haircut?")).to.deep.equal([PRICE_LIST]);
+    expect(await found("How much is a men's haircut, mate?")).to.deep.equal([PRICE_LIST]);
+    expect(await found("How much is a men's haircut for my son Tom?")).to.deep.equal([PRICE_LIST]);
+  });
+
+  it('finds it when an unknown long word would only be guessed by its prefixes', async () => {
+    // "Konstantinopolsky" is long enough for prefix guesses, which match nothing here.
+    expect(await found('Do you do eyebrow shaping? Regards, Konstantinopolsky')).to.deep.equal([PRICE_LIST]);
+  });
+
+  it('still finds nothing for a question with none of its words', async () => {
+    expect(await found("What's the weather in Paris?")).to.deep.equal([]);
+    expect(await found('Do you do tattoos?')).to.deep.equal([]);
+  });
+});

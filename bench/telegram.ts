@@ -54,6 +54,8 @@ interface MessageRecord {
   /** The model's time for this message: measured in the fake OpenAI server, or in the echo handler. */
   modelMs?: number;
   modelCalls: number;
+  /** Whether the model's last request for this message carried passages from the knowledge base. */
+  grounded?: boolean;
   ok: boolean;
   problem?: string;
 }
@@ -188,7 +190,7 @@ async function world(data: WorldData): Promise<void> {
   const openai = await startFakeOpenAI();
 
   // The model: waits modelMs and echoes. Its time is measured here, per message (by the marker in the text).
-  const modelSpans = new Map<string, { ms: number; calls: number }>();
+  const modelSpans = new Map<string, { ms: number; calls: number; grounded: boolean }>();
   openai.reply(async (body) => {
     const text = lastUserText(body);
     const started = performance.now();
@@ -196,7 +198,9 @@ async function world(data: WorldData): Promise<void> {
     const marker = markerOf(text);
     if (marker) {
       const span = modelSpans.get(marker) ?? { ms: 0, calls: 0 };
-      modelSpans.set(marker, { ms: span.ms + performance.now() - started, calls: span.calls + 1 });
+      // The system prompt says "(no matching passages)" when retrieval found nothing for the question.
+      const grounded = !JSON.stringify(body['messages'] ?? []).includes('(no matching passages)');
+      modelSpans.set(marker, { ms: span.ms + performance.now() - started, calls: span.calls + 1, grounded });
     }
     return { text: `Echo: ${text}` };
   });
@@ -263,6 +267,7 @@ async function world(data: WorldData): Promise<void> {
         const ok = answer.text.includes(marker);
         records.push({
           marker, e2eMs: answer.at - sentAt, modelMs: model?.ms, modelCalls: model?.calls ?? 0, ok,
+          ...(model ? { grounded: model.grounded } : {}),
           ...(ok ? {} : { problem: `reply without the question's marker: ${answer.text.slice(0, 120)}` }),
         });
       }
@@ -859,6 +864,8 @@ function report(rows: Row[], o: Options, note?: string): void {
     if (row.cpu) console.log(`  ${cpuLine(row.cpu, row.result.worldCpuMs, f.ok + f.failed)}`);
     const modelCalls = row.result.records.filter((record) => record.ok && record.modelCalls !== 1).length;
     if (modelCalls > 0) console.log(`  ${modelCalls} answered messages without exactly one model call`);
+    const asked = row.result.records.filter((record) => record.grounded !== undefined);
+    if (asked.length > 0) console.log(`  model requests with passages from the knowledge base: ${asked.filter((record) => record.grounded).length} of ${asked.length} (the rest found none)`);
     for (const problem of [...new Set(row.result.records.filter((record) => !record.ok).map((record) => record.problem))].slice(0, 5)) console.log(`  failed: ${problem}`);
     for (const line of row.profile ?? []) console.log(`  ${line}`);
   }

@@ -1,7 +1,9 @@
 // Starts and stops the channel runners: Telegram bots and WhatsApp Web sessions. Each runs in exactly
 // one process: the holder of its lease in the key/value store (Redis when several processes run),
 // renewed while it runs and taken over by another process when the holder dies. Changes arrive at
-// once by publish/subscribe.
+// once by publish/subscribe. Processes share the Telegram bots evenly: each counts the live processes
+// (a heartbeat) and takes no more than its fair share; one over it (another process joined) hands
+// the excess over, and one that stops hands over all of its bots at once.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Knex } from 'knex';
@@ -9,7 +11,7 @@ import type { Logger } from 'pino';
 import type { KeyValueStore } from '../core/ports/key-value-store.ts';
 import type { SecretBox } from '../core/crypto/secret-box.ts';
 import type { Assistant } from '../core/assistant/assistant.ts';
-import { INTEGRATIONS_CHANNEL, parseIntegrationEvent } from '../core/integrations/integration-events.ts';
+import { INTEGRATIONS_CHANNEL, parseIntegrationEvent, publishIntegrationEvent } from '../core/integrations/integration-events.ts';
 import { markIntegrationError } from '../core/integrations/integrations-service.ts';
 import { createTelegramRunner, type TelegramRunner } from './telegram/telegram-runner.ts';
 import type { WebClientFactory } from './whatsapp/whatsapp-web-client.ts';
@@ -54,6 +56,11 @@ export interface BotManager {
 type Running = { kind: 'telegram'; runner: TelegramRunner } | { kind: 'whatsapp-web'; runner: WhatsAppWebSession };
 type Kind = Running['kind'];
 
+/** The processes that run bots, each alive while its heartbeat lasts (a lease's length). */
+const PROCESSES_GROUP = 'bot-processes';
+/** A process that starts says so here, so the others hand over its share at once. */
+const PROCESSES_CHANNEL = 'bot-processes';
+
 const WEB_SESSION_WAITING_REASON =
   'Waiting for a free place: the server already runs as many WhatsApp Web sessions as it is set to (WHATSAPP_WEB_MAX_SESSIONS); this one starts when another stops';
 
@@ -81,6 +88,7 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
   const runners = new Map<string, Running>();
   const log = deps.logger.child({ component: 'bot-manager' });
   let unsubscribe: (() => Promise<void>) | undefined;
+  let unsubscribeProcesses: (() => Promise<void>) | undefined;
   let unserve: (() => Promise<void>) | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -88,9 +96,48 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
   // Reconciliations of one integration run one after another, never interleaved.
   const queues = new Map<string, Promise<void>>();
   const leaseKey = (kind: Kind, id: string) => `lease:${kind}:${id}`;
+  // How many Telegram bots this process may run: its even share of the connected ones among the live
+  // processes (recounted at every renewal, and on an event when this process is at its share).
+  let telegramShare = Number.POSITIVE_INFINITY;
+  let telegramStarting = 0;
+  const telegramRunning = () => [...runners.values()].filter((running) => running.kind === 'telegram').length;
 
-  function reconcile(id: string): Promise<void> {
-    const next = (queues.get(id) ?? Promise.resolve()).then(() => reconcileNow(id)).catch((error: unknown) => log.error({ err: error, integrationId: id }, 'bot reconcile failed'));
+  async function countShare(connectedBots?: number): Promise<number> {
+    const [processes, connected] = await Promise.all([
+      deps.store.heartbeat(PROCESSES_GROUP, holder, leaseMs),
+      connectedBots ?? deps.db('integrations').where({ type: 'telegram', status: 'connected' }).count<{ count: string | number }[]>({ count: '*' }).then((rows) => Number(rows[0]?.count ?? 0)),
+    ]);
+    telegramShare = Math.max(1, Math.ceil(connected / Math.max(1, processes)));
+    return telegramShare;
+  }
+
+  /** `fromEvent`: a change, not a renewal round, so the share is recounted before it refuses a bot. */
+  function reconcile(id: string, fromEvent = false): Promise<void> {
+    const next = (queues.get(id) ?? Promise.resolve()).then(() => reconcileNow(id, fromEvent)).catch((error: unknown) => log.error({ err: error, integrationId: id }, 'bot reconcile failed'));
+    queues.set(id, next);
+    return next;
+  }
+
+  /** Stops bots over this process's share and tells the other processes they are free (one round at a time). */
+  let handingOver = Promise.resolve();
+  function handOverExcess(): Promise<void> {
+    handingOver = handingOver.then(async () => {
+      const excess = telegramRunning() - telegramShare;
+      if (excess <= 0 || stopped) return;
+      const ids = [...runners].filter(([, running]) => running.kind === 'telegram').map(([id]) => id).slice(-excess);
+      await Promise.all(ids.map((id) => handOver(id)));
+    });
+    return handingOver;
+  }
+
+  function handOver(id: string): Promise<void> {
+    const next = (queues.get(id) ?? Promise.resolve())
+      .then(async () => {
+        await stopRunner(id);
+        await publishIntegrationEvent(deps.store, { integrationId: id, change: 'released' });
+        log.info({ integrationId: id }, 'telegram bot handed over to another process');
+      })
+      .catch((error: unknown) => log.error({ err: error, integrationId: id }, 'bot hand-over failed'));
     queues.set(id, next);
     return next;
   }
@@ -106,7 +153,7 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
     log.info({ integrationId: id, kind: running.kind }, 'channel runner stopped');
   }
 
-  async function reconcileNow(id: string): Promise<void> {
+  async function reconcileNow(id: string, fromEvent: boolean): Promise<void> {
     const row = stopped ? undefined : await deps.db('integrations').where({ id }).first<IntegrationRow | undefined>('id', 'owner_id', 'type', 'status', 'public_info', 'secrets_sealed');
     const kind = row ? kindOf(row) : undefined;
     if (!row || !kind || !isWanted(kind, row.status)) return stopRunner(id, true, !row && !stopped);
@@ -120,7 +167,22 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
       return;
     }
     if (kind === 'whatsapp-web') return startWebSession(row, lease);
-    if (!row.secrets_sealed || !(await deps.store.acquireLease(lease, holder, leaseMs))) return;
+    if (!row.secrets_sealed) return;
+    // At its share: a change may have raised it (more bots, fewer processes), so an event recounts.
+    if (telegramRunning() + telegramStarting >= telegramShare) {
+      if (!fromEvent) return;
+      await countShare();
+      if (telegramRunning() + telegramStarting >= telegramShare) return;
+    }
+    // Counted before the lease is awaited, so parallel reconciliations cannot overshoot the share.
+    telegramStarting += 1;
+    let leased: boolean;
+    try {
+      leased = await deps.store.acquireLease(lease, holder, leaseMs);
+    } finally {
+      telegramStarting -= 1;
+    }
+    if (!leased) return;
     const { token } = JSON.parse(deps.secretBox.decrypt(row.secrets_sealed)) as { token: string };
     const runner = createTelegramRunner({
       integrationId: id,
@@ -203,16 +265,18 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
     const rows = await deps.db('integrations')
       .where({ type: 'telegram', status: 'connected' })
       .orWhere((query) => query.where({ type: 'whatsapp' }).whereIn('status', WEB_SESSION_LIVE_STATUSES).whereRaw(WEB_MODE_SQL))
-      .select<{ id: string }[]>('id');
+      .select<{ id: string; type: string }[]>('id', 'type');
+    await countShare(rows.filter((row) => row.type === 'telegram').length);
     const ids = new Set([...rows.map((row) => row.id), ...runners.keys()]);
     await Promise.all([...ids].map((id) => reconcile(id)));
+    await handOverExcess();
   }
 
   return {
     async start() {
       unsubscribe = await deps.store.subscribe(INTEGRATIONS_CHANNEL, (message) => {
         const event = parseIntegrationEvent(message);
-        if (event) void reconcile(event.integrationId);
+        if (event) void reconcile(event.integrationId, true);
       });
       if (deps.whatsappWeb) {
         unserve = await deps.whatsappWeb.relay.serve((id) => {
@@ -220,8 +284,17 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
           return running?.kind === 'whatsapp-web' ? running.runner : undefined;
         });
       }
+      unsubscribeProcesses = await deps.store.subscribe(PROCESSES_CHANNEL, (joined) => {
+        if (joined === holder || stopped) return;
+        void countShare()
+          .then(() => handOverExcess())
+          .catch((error: unknown) => log.error({ err: error }, 'sharing bots with a new process failed'));
+      });
       // Start-up does not wait for Telegram or WhatsApp: an unreachable service must not hold the API back.
-      void reconcileAll().catch((error: unknown) => log.error({ err: error }, 'starting bots failed'));
+      // Once this process is counted (the first round's heartbeat), the others hand over its share.
+      void reconcileAll()
+        .then(() => deps.store.publish(PROCESSES_CHANNEL, holder))
+        .catch((error: unknown) => log.error({ err: error }, 'starting bots failed'));
       // Renews our leases and picks up runners whose process died; a third of the lease keeps a margin.
       timer = setInterval(() => void reconcileAll().catch((error: unknown) => log.error({ err: error }, 'bot lease renewal failed')), Math.max(1000, Math.floor(leaseMs / 3)));
       timer.unref();
@@ -230,10 +303,16 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
       stopped = true;
       if (timer) clearInterval(timer);
       await unsubscribe?.();
+      await unsubscribeProcesses?.();
       await unserve?.();
+      // Out of the count first, so the processes that take the bots over count without this one.
+      await deps.store.leave(PROCESSES_GROUP, holder).catch((error: unknown) => log.warn({ err: error }, 'could not leave the bot processes group'));
       // Bots still starting are not waited for (their start may hang on the network); each one stops
       // itself when its start returns and finds the manager stopped.
+      const released = [...runners].filter(([, running]) => running.kind === 'telegram').map(([id]) => id);
       await Promise.all([...runners.keys()].map((id) => stopRunner(id)));
+      // The other processes take the bots over now, not when they would have noticed the free leases.
+      await Promise.all(released.map((id) => publishIntegrationEvent(deps.store, { integrationId: id, change: 'released' }).catch((error: unknown) => log.warn({ err: error, integrationId: id }, 'could not announce a released bot'))));
     },
     running: () => [...runners.keys()],
   };

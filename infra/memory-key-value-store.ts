@@ -27,6 +27,8 @@ export class MemoryKeyValueStore implements KeyValueStore {
 
   private readonly entries = new Map<string, Entry>();
   private readonly channels = new Map<string, Set<MessageHandler>>();
+  /** Each group's members with the time their heartbeat runs out. */
+  private readonly groups = new Map<string, Map<string, number>>();
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly onHandlerError: (error: unknown, channel: string) => void;
   private closed = false;
@@ -98,6 +100,24 @@ export class MemoryKeyValueStore implements KeyValueStore {
     if (this.live(key)?.value === holder) this.entries.delete(key);
   }
 
+  async heartbeat(group: string, member: string, ttlMs: number): Promise<number> {
+    this.assertOpen();
+    checkTtl(ttlMs);
+    const now = Date.now();
+    let members = this.groups.get(group);
+    if (!members) this.groups.set(group, (members = new Map()));
+    for (const [name, expiresAt] of members) if (expiresAt <= now) members.delete(name);
+    members.set(member, now + ttlMs);
+    return members.size;
+  }
+
+  async leave(group: string, member: string): Promise<void> {
+    this.assertOpen();
+    const members = this.groups.get(group);
+    members?.delete(member);
+    if (members?.size === 0) this.groups.delete(group);
+  }
+
   async publish(channel: string, message: string): Promise<void> {
     this.assertOpen();
     const handlers = this.channels.get(channel);
@@ -144,6 +164,7 @@ export class MemoryKeyValueStore implements KeyValueStore {
     clearInterval(this.sweepTimer);
     this.entries.clear();
     this.channels.clear();
+    this.groups.clear();
   }
 
   /** Returns the entry if present and unexpired, dropping it lazily when it has expired. */

@@ -36,6 +36,17 @@ const RELEASE_LEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0`;
 
+// A group's members in a sorted set scored by when each one's heartbeat runs out, on Redis's clock (one
+// clock for every process). The set itself expires with its last member.
+const HEARTBEAT_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], last[2])
+return redis.call('ZCARD', KEYS[1])`;
+
 /** Redis PX takes whole positive milliseconds; reject what Redis would, round what it cannot express. */
 function toPx(ttlMs: number): number {
   if (!(Number.isFinite(ttlMs) && ttlMs > 0)) {
@@ -116,6 +127,16 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   async releaseLease(key: string, holder: string): Promise<void> {
     await this.redis.eval(RELEASE_LEASE_SCRIPT, 1, this.k(key), holder);
+  }
+
+  async heartbeat(group: string, member: string, ttlMs: number): Promise<number> {
+    const reply = await this.redis.eval(HEARTBEAT_SCRIPT, 1, this.k(group), member, toPx(ttlMs));
+    if (typeof reply !== 'number') throw new Error(`unexpected reply from heartbeat script: ${JSON.stringify(reply)}`);
+    return reply;
+  }
+
+  async leave(group: string, member: string): Promise<void> {
+    await this.redis.zrem(this.k(group), member);
   }
 
   async publish(channel: string, message: string): Promise<void> {

@@ -6,7 +6,8 @@ export const INTEGRATIONS_CHANNEL = 'integrations';
 
 export interface IntegrationEvent {
   integrationId: string;
-  change: 'connected' | 'started' | 'stopped' | 'deleted';
+  /** `released`: a process stopped running the bot (shutdown, or more processes to share with); it is free to take. */
+  change: 'connected' | 'started' | 'stopped' | 'deleted' | 'released';
 }
 
 export function publishIntegrationEvent(store: KeyValueStore, event: IntegrationEvent): Promise<void> {

@@ -30,6 +30,14 @@ export interface KeyValueStore {
   /** Frees the lease only if `holder` still holds it. */
   releaseLease(key: string, holder: string): Promise<void>;
 
+  /**
+   * Marks `member` alive in `group` for `ttlMs` (renewing it) and returns how many members are alive,
+   * this one included: how processes that share work learn how many they are.
+   */
+  heartbeat(group: string, member: string, ttlMs: number): Promise<number>;
+  /** Removes `member` from `group` at once (a process that stops). */
+  leave(group: string, member: string): Promise<void>;
+
   publish(channel: string, message: string): Promise<void>;
   /** Resolves once the subscription is active; the returned function unsubscribes this handler. */
   subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>>;

@@ -4,6 +4,7 @@ import { startTestSystem, type TestSystem } from '../support/test-system.ts';
 import { registerOwner, type RegisteredOwner } from '../support/owners.ts';
 import { trainAndWait, uploadFixture } from '../support/knowledge.ts';
 import { eventually } from '../support/eventually.ts';
+import { createTestStore } from '../support/test-store.ts';
 import { startFakeTelegram, type FakeTelegram, type RecordedCall } from '../fakes/telegram-server.ts';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai-server.ts';
 
@@ -317,5 +318,47 @@ describe('bots/telegram: the typing indicator', function () {
     telegram.customerSays(bot.token, { chatId: 802, firstName: 'Quick', text: 'Сколько стоит педикюр?' });
     await telegram.waitForMessage(bot.token, 802);
     expect(telegram.calls.filter(typingFor(802))).to.deep.equal([]);
+  });
+});
+
+describe('bots/telegram: several processes share the bots', function () {
+  this.timeout(60_000);
+
+  it('a process that joins takes its even share at once, each bot runs in exactly one process, and one that stops hands its bots back at once', async () => {
+    const fake = await startFakeTelegram();
+    // Two processes of one deployment: one database, one Redis (or, embedded, one in-process store).
+    const shared = createTestStore();
+    const env = { TELEGRAM_API_ROOT: fake.url };
+    const first = await startTestSystem({ env, store: shared });
+    let second: TestSystem | undefined;
+    try {
+      const bots: Awaited<ReturnType<typeof ownerWithBot>>[] = [];
+      for (const name of ['north_bot', 'south_bot', 'east_bot', 'west_bot']) bots.push(await ownerWithBot(first, fake, name));
+      const ids = bots.map((bot) => bot.integrationId);
+      const runs = (t: TestSystem) => t.system.bots!.running().filter((id) => ids.includes(id)).sort();
+      expect(runs(first)).to.deep.equal([...ids].sort());
+
+      // Well within the 30 s lease and its 10 s renewal round: the new process announces itself.
+      second = await startTestSystem({ env, store: shared });
+      const other = second;
+      await eventually(async () => runs(first).length === 2 && runs(other).length === 2, 5_000, 'the bots to be split 2 and 2');
+      expect([...runs(first), ...runs(other)].sort(), 'each bot in exactly one process').to.deep.equal([...ids].sort());
+
+      // A bot the second process took over answers from its owner's files.
+      const moved = bots.find((bot) => runs(other).includes(bot.integrationId))!;
+      await fake.waitForPolling(moved.bot.token);
+      fake.customerSays(moved.bot.token, { chatId: 601, firstName: 'Ira', text: 'Сколько стоит маникюр с покрытием?' });
+      expect((await fake.waitForMessage(moved.bot.token, 601, (message) => message.text.includes('1500'))).text).to.include('price-list.xlsx');
+
+      await second.close();
+      second = undefined;
+      await eventually(async () => runs(first).length === 4, 5_000, 'the first process to run all four bots again');
+      fake.customerSays(moved.bot.token, { chatId: 602, firstName: 'Ira', text: 'Сколько стоит маникюр с покрытием?' });
+      expect((await fake.waitForMessage(moved.bot.token, 602, (message) => message.text.includes('1500'))).text).to.include('1500');
+    } finally {
+      await second?.close();
+      await closeWithBots(first, fake);
+      await shared.dispose();
+    }
   });
 });

@@ -145,6 +145,22 @@ function describeKeyValueStoreContract(name: string, kind: KeyValueStore['kind']
       expect(await store.acquireLease('lease', 'a', 5_000)).to.equal(false);
     });
 
+    it('counts the live members of a group: a heartbeat renews one, leaving or running out removes it', async function () {
+      expect(await store.heartbeat('workers', 'a', 5_000)).to.equal(1);
+      expect(await store.heartbeat('workers', 'b', 80)).to.equal(2);
+      expect(await store.heartbeat('workers', 'a', 5_000), 'a renewed, not counted twice').to.equal(2);
+      expect(await store.heartbeat('others', 'a', 5_000), 'groups are apart').to.equal(1);
+      await waitFor(async () => (await store.heartbeat('workers', 'a', 5_000)) === 1, 'b to run out');
+      expect(await store.heartbeat('workers', 'c', 5_000)).to.equal(2);
+      await store.leave('workers', 'a');
+      expect(await store.heartbeat('workers', 'c', 5_000)).to.equal(1);
+      await store.leave('workers', 'nobody');
+      await store.leave('nothing', 'a');
+      let refused: unknown;
+      await store.heartbeat('workers', 'c', 0).catch((error: unknown) => (refused = error));
+      expect(refused, 'a heartbeat without a lifetime').to.be.instanceOf(RangeError);
+    });
+
     it('delivers each message asynchronously to every subscriber, in order', async function () {
       const first = new Inbox();
       const second = new Inbox();

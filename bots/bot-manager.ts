@@ -98,11 +98,14 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
   const leaseKey = (kind: Kind, id: string) => `lease:${kind}:${id}`;
   // How many Telegram bots this process may run: its even share of the connected ones among the live
   // processes (recounted at every renewal, and on an event when this process is at its share).
-  let telegramShare = Number.POSITIVE_INFINITY;
+  // Zero until first counted, so an event that comes before the first round counts before it starts a bot.
+  let telegramShare = 0;
   let telegramStarting = 0;
   const telegramRunning = () => [...runners.values()].filter((running) => running.kind === 'telegram').length;
 
   async function countShare(connectedBots?: number): Promise<number> {
+    // A stopped process must not count itself back in (a round still running when stop() was called).
+    if (stopped) return (telegramShare = 0);
     const [processes, connected] = await Promise.all([
       deps.store.heartbeat(PROCESSES_GROUP, holder, leaseMs),
       connectedBots ?? deps.db('integrations').where({ type: 'telegram', status: 'connected' }).count<{ count: string | number }[]>({ count: '*' }).then((rows) => Number(rows[0]?.count ?? 0)),
@@ -205,8 +208,16 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
     runners.set(id, running);
     try {
       await runner.start();
-      // Stopped (shutdown, or a change) while it was starting: do not leave it running.
-      if (stopped || runners.get(id) !== running) await runner.stop();
+      // Stopped (shutdown, or a change) while it was starting: do not leave it running, nor its lease held.
+      if (stopped || runners.get(id) !== running) {
+        // Shut down after stop() listed the runners: this one is still in the map, and ours to clear.
+        if (runners.get(id) === running) runners.delete(id);
+        await runner.stop();
+        if (!runners.has(id)) {
+          await deps.store.releaseLease(lease, holder);
+          if (stopped) await publishIntegrationEvent(deps.store, { integrationId: id, change: 'released' }).catch(() => undefined);
+        }
+      }
     } catch (error) {
       runners.delete(id);
       await deps.store.releaseLease(lease, holder);
@@ -293,7 +304,7 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
       // Start-up does not wait for Telegram or WhatsApp: an unreachable service must not hold the API back.
       // Once this process is counted (the first round's heartbeat), the others hand over its share.
       void reconcileAll()
-        .then(() => deps.store.publish(PROCESSES_CHANNEL, holder))
+        .then(() => (stopped ? undefined : deps.store.publish(PROCESSES_CHANNEL, holder)))
         .catch((error: unknown) => log.error({ err: error }, 'starting bots failed'));
       // Renews our leases and picks up runners whose process died; a third of the lease keeps a margin.
       timer = setInterval(() => void reconcileAll().catch((error: unknown) => log.error({ err: error }, 'bot lease renewal failed')), Math.max(1000, Math.floor(leaseMs / 3)));
@@ -313,6 +324,8 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
       await Promise.all([...runners.keys()].map((id) => stopRunner(id)));
       // The other processes take the bots over now, not when they would have noticed the free leases.
       await Promise.all(released.map((id) => publishIntegrationEvent(deps.store, { integrationId: id, change: 'released' }).catch((error: unknown) => log.warn({ err: error, integrationId: id }, 'could not announce a released bot'))));
+      // Once more: a heartbeat already on its way when stop() began may have counted this process back in.
+      await deps.store.leave(PROCESSES_GROUP, holder).catch(() => undefined);
     },
     running: () => [...runners.keys()],
   };

@@ -186,6 +186,7 @@ async function world(data: WorldData): Promise<void> {
   const port = parentPort!;
   const { startFakeTelegram } = await import('../test/fakes/telegram-server.ts');
   const { startFakeOpenAI, lastUserText } = await import('../test/fakes/openai-server.ts');
+  const { NO_PASSAGES } = await import('../core/assistant/prompt.ts');
   const telegram = await startFakeTelegram();
   const openai = await startFakeOpenAI();
 
@@ -198,8 +199,8 @@ async function world(data: WorldData): Promise<void> {
     const marker = markerOf(text);
     if (marker) {
       const span = modelSpans.get(marker) ?? { ms: 0, calls: 0 };
-      // The system prompt says "(no matching passages)" when retrieval found nothing for the question.
-      const grounded = !JSON.stringify(body['messages'] ?? []).includes('(no matching passages)');
+      // The system prompt says so when retrieval found nothing for the question.
+      const grounded = !JSON.stringify(body['messages'] ?? []).includes(NO_PASSAGES);
       modelSpans.set(marker, { ms: span.ms + performance.now() - started, calls: span.calls + 1, grounded });
     }
     return { text: `Echo: ${text}` };

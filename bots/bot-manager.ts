@@ -92,7 +92,8 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
   let unserve: (() => Promise<void>) | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  let reservedWebSlots = 0;
+  // Runners whose lease is being acquired, counted against the share or the session limit.
+  const starting: Record<Kind, number> = { telegram: 0, 'whatsapp-web': 0 };
   // Reconciliations of one integration run one after another, never interleaved.
   const queues = new Map<string, Promise<void>>();
   const leaseKey = (kind: Kind, id: string) => `lease:${kind}:${id}`;
@@ -100,7 +101,6 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
   // processes (recounted at every renewal, and on an event when this process is at its share).
   // Zero until first counted, so an event that comes before the first round counts before it starts a bot.
   let telegramShare = 0;
-  let telegramStarting = 0;
   const telegramRunning = () => [...runners.values()].filter((running) => running.kind === 'telegram').length;
 
   async function countShare(connectedBots?: number): Promise<number> {
@@ -114,11 +114,16 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
     return telegramShare;
   }
 
-  /** `fromEvent`: a change, not a renewal round, so the share is recounted before it refuses a bot. */
-  function reconcile(id: string, fromEvent = false): Promise<void> {
-    const next = (queues.get(id) ?? Promise.resolve()).then(() => reconcileNow(id, fromEvent)).catch((error: unknown) => log.error({ err: error, integrationId: id }, 'bot reconcile failed'));
+  /** Runs work on one integration after what is queued for it, never interleaved; a failure is logged. */
+  function enqueue(id: string, work: () => Promise<void>, failure: string): Promise<void> {
+    const next = (queues.get(id) ?? Promise.resolve()).then(work).catch((error: unknown) => log.error({ err: error, integrationId: id }, failure));
     queues.set(id, next);
     return next;
+  }
+
+  /** `fromEvent`: a change, not a renewal round, so the share is recounted before it refuses a bot. */
+  function reconcile(id: string, fromEvent = false): Promise<void> {
+    return enqueue(id, () => reconcileNow(id, fromEvent), 'bot reconcile failed');
   }
 
   /** Stops bots over this process's share and tells the other processes they are free (one round at a time). */
@@ -134,15 +139,24 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
   }
 
   function handOver(id: string): Promise<void> {
-    const next = (queues.get(id) ?? Promise.resolve())
-      .then(async () => {
-        await stopRunner(id);
-        await publishIntegrationEvent(deps.store, { integrationId: id, change: 'released' });
-        log.info({ integrationId: id }, 'telegram bot handed over to another process');
-      })
-      .catch((error: unknown) => log.error({ err: error, integrationId: id }, 'bot hand-over failed'));
-    queues.set(id, next);
-    return next;
+    return enqueue(id, async () => {
+      await stopRunner(id);
+      await publishIntegrationEvent(deps.store, { integrationId: id, change: 'released' });
+      log.info({ integrationId: id }, 'telegram bot handed over to another process');
+    }, 'bot hand-over failed');
+  }
+
+  /**
+   * Acquires a lease while counting it among the runners this process is starting (`starting[kind]`),
+   * so parallel reconciliations see it before the lease is awaited and cannot overshoot a limit.
+   */
+  async function acquireCounted(kind: Kind, lease: string): Promise<boolean> {
+    starting[kind] += 1;
+    try {
+      return await deps.store.acquireLease(lease, holder, leaseMs);
+    } finally {
+      starting[kind] -= 1;
+    }
   }
 
   /** `disable`: stopped or deleted (a Telegram webhook goes too); `deleted`: a WhatsApp Web phone is unlinked. */
@@ -172,20 +186,13 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
     if (kind === 'whatsapp-web') return startWebSession(row, lease);
     if (!row.secrets_sealed) return;
     // At its share: a change may have raised it (more bots, fewer processes), so an event recounts.
-    if (telegramRunning() + telegramStarting >= telegramShare) {
+    const atShare = () => telegramRunning() + starting.telegram >= telegramShare;
+    if (atShare()) {
       if (!fromEvent) return;
       await countShare();
-      if (telegramRunning() + telegramStarting >= telegramShare) return;
+      if (atShare()) return;
     }
-    // Counted before the lease is awaited, so parallel reconciliations cannot overshoot the share.
-    telegramStarting += 1;
-    let leased: boolean;
-    try {
-      leased = await deps.store.acquireLease(lease, holder, leaseMs);
-    } finally {
-      telegramStarting -= 1;
-    }
-    if (!leased) return;
+    if (!(await acquireCounted('telegram', lease))) return;
     const { token } = JSON.parse(deps.secretBox.decrypt(row.secrets_sealed)) as { token: string };
     const runner = createTelegramRunner({
       integrationId: id,
@@ -230,7 +237,7 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
   async function startWebSession(row: IntegrationRow, lease: string): Promise<void> {
     const web = deps.whatsappWeb;
     if (!web) return;
-    const sessions = [...runners.values()].filter((running) => running.kind === 'whatsapp-web').length + reservedWebSlots;
+    const sessions = [...runners.values()].filter((running) => running.kind === 'whatsapp-web').length + starting['whatsapp-web'];
     if (sessions >= web.maxSessions) {
       log.warn({ integrationId: row.id, sessions }, 'WhatsApp Web session limit of this process reached; leaving it to another process');
       // The owner sees why nothing happens yet (only while it is still waiting to start).
@@ -240,14 +247,7 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
         .update({ status_reason: WEB_SESSION_WAITING_REASON, updated_at: new Date() });
       return;
     }
-    // The slot is taken before the lease is awaited, so parallel reconciliations cannot overshoot the limit.
-    reservedWebSlots += 1;
-    let leased: boolean;
-    try {
-      leased = await deps.store.acquireLease(lease, holder, leaseMs);
-    } finally {
-      reservedWebSlots -= 1;
-    }
+    const leased = await acquireCounted('whatsapp-web', lease);
     if (!leased || stopped) {
       if (leased) await deps.store.releaseLease(lease, holder);
       return;

@@ -10,6 +10,9 @@ export function defaultPrompt(salonName: string): string {
 
 const LANGUAGE_NAMES: Record<Language, string> = { ru: 'Russian', uk: 'Ukrainian', en: 'English' };
 
+/** The context section of a system prompt when retrieval found no passage. */
+export const NO_PASSAGES = '(no matching passages)';
+
 export interface Passage {
   index: number;
   fileName: string;
@@ -19,7 +22,7 @@ export interface Passage {
 export function buildSystemPrompt(ownerPrompt: string, passages: Passage[], language: Language): string {
   const context = passages.length
     ? passages.map((passage) => `[${passage.index}] (${passage.fileName})\n${passage.text}`).join('\n\n')
-    : '(no matching passages)';
+    : NO_PASSAGES;
   return [
     ownerPrompt,
     '',

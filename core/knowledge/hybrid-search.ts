@@ -76,21 +76,22 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     // Only the forms this owner's index holds can match (the statistics are refreshed with the index):
     // a synonym set in three languages, of which a salon's files use two words, is tested as two.
     const indexed = { ...group, lexemes: group.lexemes.filter((lexeme) => (stats.df.get(lexeme) ?? 0) > 0) };
-    // Prefix variants scan a range of the index: worth it only when no exact form of the word is indexed.
-    // A misspelling's corrections do not make the word's own prefixes useless (other endings of it).
     // A word the index has never seen weighs as one seen once. Unsmoothed, in a small index (a salon's
     // one-chunk price list) it weighed as much as five words the index holds, so one word of small talk
     // ("…for my son Tom?") dropped the right passage under the relevance floor.
     const weightDf = Math.max(df, 1);
+    // Prefix variants scan a range of the index: worth it only when no exact form of the word is indexed.
+    // A misspelling's corrections do not make the word's own prefixes useless (other endings of it).
+    // (So `query` and `selectQuery` are empty together: with no indexed form, both are the prefixes.)
     return { query: groupQuery(indexed, true), selectQuery: groupQuery(indexed, df === 0 || group.corrected === true), df, idf: Math.log(1 + (n - weightDf + 0.5) / (weightDf + 0.5)) };
   });
   const totalIdf = weighted.reduce((sum, group) => sum + group.idf, 0);
 
   // A group with nothing to test (none of its forms indexed, no prefixes) matches no chunk: it chooses
   // no candidates and only counts in the question's weight, where the relevance floor judges it.
-  const testable = (group: (typeof weighted)[number]) => group.selectQuery !== '';
+  const testable = (group: (typeof weighted)[number]) => group.query !== '';
   // Even a chunk matching every testable word would fall under the relevance floor: nothing to score.
-  const scored = weighted.filter((group) => group.query !== '');
+  const scored = weighted.filter(testable);
   if (scored.length === 0 || scored.reduce((sum, group) => sum + group.idf, 0) < minCoverage * totalIdf) return [];
 
   // Candidates: chunks containing the rarer words, within a budget. Words found in a fifth of the

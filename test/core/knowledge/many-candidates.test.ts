@@ -1,9 +1,9 @@
 // Questions whose words are each in many of the owner's chunks: passages holding two of the words are
 // scored first, and single-word passages still fill the answer when too few hold two.
 import { expect } from 'chai';
-import { createDatabase, migrateToLatest, type Database } from '../../../infra/database.ts';
+import type { Database } from '../../../infra/database.ts';
 import { searchChunks } from '../../../core/knowledge/hybrid-search.ts';
-import { ownerWithIndexedTexts } from '../../support/indexed-owner.ts';
+import { databaseWithIndexedTexts } from '../../support/indexed-owner.ts';
 
 describe('core/knowledge search over words in many chunks', function () {
   this.timeout(60_000);
@@ -15,8 +15,6 @@ describe('core/knowledge search over words in many chunks', function () {
   const byPairs = (statement: { bindings: unknown[] }) => statement.bindings.some((value) => typeof value === 'string' && /\) & \(/.test(value));
 
   before(async () => {
-    db = createDatabase({ kind: 'pglite-memory' });
-    await migrateToLatest(db.knex);
     // 3,000 chunks: "lotion" in 600 of them, "serum" in 600 (100 of those with "lotion" too), "balsam"
     // in 600 (2 of those with "lotion"), "zeta" alone in 10; every chunk has a word of its own.
     const texts = Array.from({ length: 3000 }, (_, i) => {
@@ -27,7 +25,7 @@ describe('core/knowledge search over words in many chunks', function () {
       if (i >= 2900 && i < 2910) words.push('zeta');
       return words.join(' ');
     });
-    ({ ownerId } = await ownerWithIndexedTexts(db.knex, texts, { tokenCount: 3 }));
+    ({ db, ownerId } = await databaseWithIndexedTexts(texts, { tokenCount: 3 }));
     db.knex.on('query', (query: { sql: string; bindings: unknown[] }) => statements.push(query));
   });
   after(() => db.close());

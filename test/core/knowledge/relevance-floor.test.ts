@@ -1,16 +1,14 @@
 // The relevance floor keeps a partly matching passage from answering a question it does not answer.
 import { expect } from 'chai';
-import { createDatabase, migrateToLatest, type Database } from '../../../infra/database.ts';
+import type { Database } from '../../../infra/database.ts';
 import { searchChunks } from '../../../core/knowledge/hybrid-search.ts';
-import { ownerWithIndexedTexts } from '../../support/indexed-owner.ts';
+import { databaseWithIndexedTexts } from '../../support/indexed-owner.ts';
 
 describe('core/knowledge relevance floor and normalisation', () => {
   let db: Database;
   let ownerId: string;
 
   before(async () => {
-    db = createDatabase({ kind: 'pglite-memory' });
-    await migrateToLatest(db.knex);
     const rows = [
       'Услуга: Маникюр с покрытием; Цена: 1500 руб',
       'Услуга: Маникюр классический; Цена: 900 руб',
@@ -18,7 +16,7 @@ describe('core/knowledge relevance floor and normalisation', () => {
       'Услуга: Наращивание ресниц; Цена: 2500 руб',
       'Психотерапи́я и массаж лица — по записи, ещё можно оплатить картой',
     ];
-    ({ ownerId } = await ownerWithIndexedTexts(db.knex, rows, { fileName: 'prices.csv' }));
+    ({ db, ownerId } = await databaseWithIndexedTexts(rows, { fileName: 'prices.csv' }));
   });
   after(() => db.close());
 

@@ -1,9 +1,9 @@
 // A salon's knowledge is often one short price list: one chunk, where every word the index holds is
 // in every chunk. Small talk around a question must not push the right passage under the relevance floor.
 import { expect } from 'chai';
-import { createDatabase, migrateToLatest, type Database } from '../../../infra/database.ts';
+import type { Database } from '../../../infra/database.ts';
 import { searchChunks } from '../../../core/knowledge/hybrid-search.ts';
-import { ownerWithIndexedTexts } from '../../support/indexed-owner.ts';
+import { databaseWithIndexedTexts } from '../../support/indexed-owner.ts';
 
 const PRICE_LIST = [
   'Service: Gel manicure; Price: 1,200 RUB; Duration: 75 min',
@@ -16,9 +16,7 @@ describe('core/knowledge search in a one-chunk price list', () => {
   let ownerId: string;
 
   before(async () => {
-    db = createDatabase({ kind: 'pglite-memory' });
-    await migrateToLatest(db.knex);
-    ({ ownerId } = await ownerWithIndexedTexts(db.knex, [PRICE_LIST], { fileName: 'services.csv' }));
+    ({ db, ownerId } = await databaseWithIndexedTexts([PRICE_LIST], { fileName: 'services.csv' }));
   });
   after(() => db.close());
 

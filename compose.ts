@@ -65,7 +65,7 @@ export interface ComposeOptions {
   accountLimits?: AccountLimits;
   /** BullMQ key prefix (tests give each system its own). */
   queuePrefix?: string;
-  /** Bot lease length and polling timeout (tests shorten them). */
+  /** Bot lease length (over BOT_LEASE_MS) and polling timeout (tests shorten them). */
   botLeaseMs?: number;
   botPollTimeoutSeconds?: number;
   /** Tests drive WhatsApp Web sessions with a fake whatsapp-web.js client (and a short reconnect backoff). */
@@ -158,7 +158,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     if (config.role === 'all' || config.role === 'bots') {
       bots = createBotManager({
         db: db.knex, store, secretBox, assistant, logger, telegramApiRoot: config.telegramApiRoot,
-        leaseMs: options.botLeaseMs, pollTimeoutSeconds: options.botPollTimeoutSeconds, replyDebounceMs: config.replyDebounceMs,
+        leaseMs: options.botLeaseMs ?? config.botLeaseMs, pollTimeoutSeconds: options.botPollTimeoutSeconds, replyDebounceMs: config.replyDebounceMs,
         webhook: publicUrl
           ? { url: (id) => telegramWebhookUrl(publicUrl, id), secret: (id) => telegramWebhookSecret(secrets.encryptionKey, id) }
           : undefined,

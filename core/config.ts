@@ -37,6 +37,8 @@ const envSchema = z.object({
   FILE_MAX_MB: z.coerce.number().positive().max(200).default(20),
   MODEL_PRICES: optionalString,
   REPLY_DEBOUNCE_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
+  // Renewed every third of it, and never more often than once a second: 3 s is the shortest that keeps that margin.
+  BOT_LEASE_MS: z.coerce.number().int().min(3000).max(600_000).default(30_000),
   WHATSAPP_GRAPH_URL: optionalString.pipe(z.url('must be a URL such as https://graph.facebook.com/v21.0').optional()),
   PUBLIC_URL: optionalString.pipe(z.url('must be the public https URL of this server').optional()),
   TELEGRAM_API_ROOT: optionalString.pipe(z.url('must be a URL such as https://api.telegram.org').optional()),
@@ -75,6 +77,8 @@ export interface Config {
   modelPricesJson?: string;
   /** Quiet period before a channel answers, so a burst of messages gets one answer. */
   replyDebounceMs: number;
+  /** How long a bot's lease (and a bot process's heartbeat) outlives its process: a dead process's bots wait this long for another. */
+  botLeaseMs: number;
   /** WhatsApp Cloud API (Graph API) base with its version; Meta's by default. */
   whatsappGraphUrl?: string;
   /** Where channels reach this server (webhooks); unset: Telegram bots long-poll. */
@@ -139,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, roleArg?: string): Config {
     fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
     modelPricesJson: e.MODEL_PRICES,
     replyDebounceMs: e.REPLY_DEBOUNCE_MS,
+    botLeaseMs: e.BOT_LEASE_MS,
     whatsappGraphUrl: e.WHATSAPP_GRAPH_URL,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     telegramApiRoot: e.TELEGRAM_API_ROOT?.replace(/\/+$/, ''),

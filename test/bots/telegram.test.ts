@@ -1,6 +1,12 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { startTestSystem, type TestSystem } from '../support/test-system.ts';
+import { startTestSystem, TEST_ENCRYPTION_KEY, TEST_JWT_SECRET, type TestSystem } from '../support/test-system.ts';
+import { testDatabase } from '../setup.ts';
 import { registerOwner, type RegisteredOwner } from '../support/owners.ts';
 import { trainAndWait, uploadFixture } from '../support/knowledge.ts';
 import { eventually } from '../support/eventually.ts';
@@ -362,3 +368,133 @@ describe('bots/telegram: several processes share the bots', function () {
     }
   });
 });
+
+/** `main.ts bots` in a process of its own, with the bots it polls read from its log. */
+interface BotProcess {
+  /** Integration ids it polls now: started ('telegram bot polling') and not stopped since. */
+  polling(): string[];
+  output(): string;
+  /** SIGKILL: no close(), no hand-over, no leaving the heartbeat group; resolves once it is gone. */
+  kill(): Promise<void>;
+  readonly exited: Promise<NodeJS.Signals | number | null>;
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function startBotProcess(env: Record<string, string>): BotProcess {
+  // node itself with tsx's loader, not the tsx CLI: that runs the program in a child of its own, which
+  // a SIGKILL of the CLI would leave running. Role `bots`: no HTTP server, no job worker.
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'main.ts', 'bots'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let partial = '';
+  const polling = new Set<string>();
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      let entry: { msg?: string; integrationId?: string };
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch {
+        continue; // not pino's JSON
+      }
+      if (!entry.integrationId) continue;
+      if (entry.msg === 'telegram bot polling') polling.add(entry.integrationId);
+      if (entry.msg === 'channel runner stopped') polling.delete(entry.integrationId);
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // Even if mocha itself exits first (--exit after a timeout), the process must not outlive the run.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => {
+    process.off('exit', killOnExit);
+    resolve(signal ?? code);
+  }));
+  return {
+    polling: () => [...polling],
+    output: () => output,
+    exited,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+// A process that dies without stopping is found out only when its leases and heartbeat run out, in
+// the store the processes share. That needs a second real process on the same PostgreSQL and Redis,
+// so the embedded run (PGlite and an in-process store, which no other process can reach) does not
+// register this at all; CI's PostgreSQL and Redis pass runs it.
+if (process.env.DATABASE_URL && process.env.REDIS_URL) {
+  describe('bots/telegram: a process killed without stopping', function () {
+    this.timeout(60_000);
+    // The shortest BOT_LEASE_MS, for both processes: renewed (and free leases looked for) every second.
+    const LEASE_MS = 3000;
+    const ROUND_MS = 1000;
+    let doomed: BotProcess | undefined;
+    // Also after a timeout, when the test's own finally may never run.
+    after(() => doomed?.kill());
+
+    it("has its bots taken over once its leases run out: each bot runs in exactly one process throughout, and a customer who wrote meanwhile is answered from the owner's file", async () => {
+      const fake = await startFakeTelegram();
+      const shared = createTestStore();
+      const env = { TELEGRAM_API_ROOT: fake.url, BOT_LEASE_MS: String(LEASE_MS) };
+      const survivor = await startTestSystem({ env, store: shared });
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-killed-'));
+      try {
+        const bots: Awaited<ReturnType<typeof ownerWithBot>>[] = [];
+        for (const name of ['killed_north_bot', 'killed_south_bot', 'killed_east_bot', 'killed_west_bot']) bots.push(await ownerWithBot(survivor, fake, name));
+        const ids = bots.map((bot) => bot.integrationId).sort();
+        const mine = (list: string[]) => list.filter((id) => ids.includes(id)).sort();
+        const runs = () => mine(survivor.system.bots!.running());
+        expect(runs()).to.deep.equal(ids);
+
+        // Same deployment: the run's database, the same Redis prefix, the same encryption key.
+        const { url: databaseUrl } = await testDatabase();
+        const started = startBotProcess({
+          ...env, NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: databaseUrl!, REDIS_URL: process.env.REDIS_URL!, REDIS_PREFIX: shared.prefix!,
+          JWT_SECRET: TEST_JWT_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, REPLY_DEBOUNCE_MS: '0',
+        });
+        doomed = started;
+        let exited: unknown;
+        void started.exited.then((how) => (exited = how));
+        await eventually(async () => {
+          if (exited !== undefined) throw new Error(`the bot process exited (${String(exited)}):\n${started.output()}`);
+          return runs().length === 2 && mine(started.polling()).length === 2;
+        }, 20_000, 'the bots to be split 2 and 2 with the new process');
+        expect([...runs(), ...mine(started.polling())].sort(), 'each bot in exactly one process').to.deep.equal(ids);
+
+        // A bot of the doomed process answers from there (the survivor does not run it).
+        const moved = bots.find((bot) => mine(started.polling()).includes(bot.integrationId))!;
+        await fake.waitForPolling(moved.bot.token);
+        fake.customerSays(moved.bot.token, { chatId: 611, firstName: 'Vera', text: 'Сколько стоит маникюр с покрытием?' });
+        expect((await fake.waitForMessage(moved.bot.token, 611, (message) => message.text.includes('1500'))).text).to.include('price-list.xlsx');
+
+        await started.kill();
+        expect(await started.exited).to.equal('SIGKILL');
+        // Written while nobody polls the bot: Telegram keeps it for whoever polls next.
+        fake.customerSays(moved.bot.token, { chatId: 612, firstName: 'Vera', text: 'Сколько стоит маникюр с покрытием?' });
+        // Its leases and heartbeat (fresh: it took the bots a moment ago) outlive it by a lease; the
+        // survivor's next round, a third of a lease later at most, takes the bots. 2 s for a loaded machine.
+        await eventually(async () => runs().length === 4, LEASE_MS + ROUND_MS + 2000, 'the survivor to run all four bots');
+        const answer = await fake.waitForMessage(moved.bot.token, 612, (message) => message.text.includes('1500'));
+        expect(answer.text).to.include('price-list.xlsx');
+        // Answered by one process each: no getUpdates conflict (two pollers of one bot), and no answer twice.
+        const tokens = bots.map((bot) => bot.bot.token);
+        expect(fake.calls.filter((call) => tokens.includes(call.token) && call.method.toLowerCase() === 'getupdates' && call.status === 409), 'getUpdates conflicts').to.deep.equal([]);
+        for (const chatId of [611, 612]) expect(fake.sent(moved.bot.token).filter((message) => message.chat_id === chatId), `answers in chat ${chatId}`).to.have.length(1);
+      } finally {
+        await doomed?.kill();
+        await closeWithBots(survivor, fake);
+        await shared.dispose();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  });
+}

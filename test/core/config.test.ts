@@ -37,6 +37,12 @@ describe('core/config', () => {
     expect(() => loadConfig({ ADMIN_EMAIL: 'root@example.com' })).to.throw(ConfigError, /together/);
   });
 
+  it('keeps bot leases at 30 s unless BOT_LEASE_MS says otherwise, and never under 3 s (renewed every third, at most once a second)', () => {
+    expect(loadConfig({}).botLeaseMs).to.equal(30_000);
+    expect(loadConfig({ BOT_LEASE_MS: '3000' }).botLeaseMs).to.equal(3000);
+    expect(() => loadConfig({ BOT_LEASE_MS: '2999' })).to.throw(ConfigError, /BOT_LEASE_MS/);
+  });
+
   it('splits CORS_ORIGINS', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins).to.deep.equal(['https://a.example', 'https://b.example']);
   });

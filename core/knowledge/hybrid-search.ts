@@ -1,8 +1,8 @@
 // Full-text retrieval over one owner's chunks, ranked with BM25 (IDF-weighted, unlike ts_rank).
 // Each query word is a group (stem, exact form, synonyms); a chunk either contains a group or not,
 // which for passages of a few hundred tokens ranks as well as counting repeats and is far cheaper.
-// Candidates come from the rarest words first, so a common word never makes a query scan everything;
-// when even those are in many chunks, the chunks holding two of them come first.
+// In a large index, candidates come from the rarest words first, so a common word never makes a query
+// scan everything; when even those are in many chunks, the chunks holding two of them come first.
 import type { Knex } from 'knex';
 import { queryTermGroupsWithStats, type TermGroup } from './query-terms.ts';
 import type { TermStats } from './term-stats.ts';
@@ -36,6 +36,8 @@ const B = 0.75;
 const CANDIDATE_BUDGET = 1500;
 const COMMON_SHARE = 0.2;
 const COMMON_ONLY_LIMIT = 300;
+/** An owner's index of at most this many chunks is small enough to score every chunk holding any word. */
+const SMALL_INDEX = 300;
 /** Above this many candidate chunks, those holding two of the question's rarer words are scored first. */
 const PAIRS_ABOVE = 1000;
 const PAIR_WORDS = 4;
@@ -127,7 +129,14 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
   );
 
   let result: Awaited<ReturnType<typeof score>> | undefined;
-  if (selective.length === 0) {
+  if (stats.chunkCount <= SMALL_INDEX) {
+    // A salon's few files: every chunk holding any of the question's words is scored (there are few),
+    // and the relevance floor judges. Choosing by rarity here made a small index strict: every word is
+    // "common" in three chunks, so a question about two things ("Eyebrow shaping, is there parking?")
+    // needed one chunk with both, and an unknown word's prefix guess ("Zanzibarova" → "zanzibar…") alone
+    // chose the street address over the price list.
+    result = await score(scored.map((group) => `(${group.selectQuery})`).join(' | '), SMALL_INDEX);
+  } else if (selective.length === 0) {
     result = await score(allOthers, COMMON_ONLY_LIMIT);
   } else {
     // When even the rarer words are in many chunks, the best passages almost always hold two of them:

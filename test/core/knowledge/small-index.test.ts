@@ -38,3 +38,32 @@ describe('core/knowledge search in a one-chunk price list', () => {
     expect(await found('Do you do tattoos?')).to.deep.equal([]);
   });
 });
+
+describe('core/knowledge search in a salon\'s few chunks', () => {
+  let db: Database;
+  let ownerId: string;
+  const PRICES = 'Service: Eyebrow shaping; Price: 700 UAH; Duration: 30 min\nService: Gel manicure; Price: 1,200 RUB; Duration: 75 min';
+  const ADDRESS = 'We are at 12 Zanzibar Street, second floor. Entrance from the yard.';
+  const PARKING = 'Parking: free parking for clients behind the building.';
+
+  before(async () => {
+    ({ db, ownerId } = await databaseWithIndexedTexts([PRICES, ADDRESS, PARKING]));
+  });
+  after(() => db.close());
+
+  const found = async (question: string) => (await searchChunks(db.knex, ownerId, question)).map((hit) => hit.text);
+
+  it('finds the price list when an unknown word\'s prefix guess matches another passage', async () => {
+    // "Zanzibarova" is guessed as "zanzibar…", which the address holds; "Parkinsons" as "parkin…".
+    expect(await found('How much is eyebrow shaping? Regards, Zanzibarova')).to.deep.equal([PRICES, ADDRESS]);
+    expect(await found('How much is eyebrow shaping? Regards, Parkinsons')).to.include(PRICES);
+  });
+
+  it('finds both passages of a question about two things', async () => {
+    expect(await found('Eyebrow shaping, is there parking?')).to.have.members([PRICES, PARKING]);
+  });
+
+  it('still finds nothing for a question with none of its words', async () => {
+    expect(await found('Do you do tattoos?')).to.deep.equal([]);
+  });
+});

@@ -10,6 +10,7 @@ import type { UsageRow, UsageService } from '../usage/usage-service.ts';
 import { loadAnswerContext, type AnswerContext } from './answer-context.ts';
 import { storeAnswerIfLatest } from './answer-store.ts';
 import { bestSentences } from './extractive-answer.ts';
+import { asksForPerson, takeHandoverMarker } from './handover.ts';
 import { detectLanguage, type Language } from './language.ts';
 import { PHRASES } from './phrases.ts';
 import { buildSystemPrompt, defaultPrompt } from './prompt.ts';
@@ -40,7 +41,7 @@ export interface Reply {
   sources: Source[];
   timestamp: string;
   /** Why the assistant handed over to a person, when it did. */
-  handedOver?: 'no_information' | 'model_failed';
+  handedOver?: 'no_information' | 'asked_for_person' | 'model_failed';
 }
 
 export type AnswerOutcome = { kind: 'answered'; reply: Reply } | { kind: 'paused'; chatId: string } | { kind: 'duplicate'; chatId: string };
@@ -109,6 +110,8 @@ export function createAssistant(deps: AssistantDeps) {
     const question = burst.map((pending) => pending.text).filter((text) => !/^\[[a-z_]+\]$/.test(text)).join('\n');
 
     const language = detectLanguage(question, context.language ?? 'ru');
+    // Asked for a person: no search, no model call; the owner sees the chat flagged.
+    if (asksForPerson(question)) return store(PHRASES.personAsked[language], [], 'asked_for_person');
     let hits = question.trim() ? await deps.retriever.retrieve(ownerId, question, PASSAGES) : [];
     // Several messages together can drown the question in small talk: then the newest one alone.
     const newest = burst[burst.length - 1]!.text;
@@ -124,8 +127,12 @@ export function createAssistant(deps: AssistantDeps) {
       try {
         const result = await generate(question, photo, burst[0]!.id, context.prompt ?? defaultPrompt(context.salonName), language, hits, context.history, deps.chatModel);
         usage = deps.usage.row(ownerId, 'chat', result.model, result.usage.promptTokens, result.usage.completionTokens);
-        response = result.text.trim();
-        sources = hits.map(toSource);
+        // The model's own handover: the passages do not answer, or the customer asked for a person.
+        const taken = takeHandoverMarker(result.text.trim());
+        response = taken.text || PHRASES.dontKnow[language];
+        if (taken.handOver) handedOver = 'no_information';
+        // An answer handed over did not come from the passages: none are cited.
+        sources = taken.handOver ? [] : hits.map(toSource);
         tokens = result.usage;
       } catch (error) {
         if (!(error instanceof ModelError)) throw error;
@@ -146,11 +153,15 @@ export function createAssistant(deps: AssistantDeps) {
       // Sources best first: the passages the sentences came from, then the other matches.
       sources = [...hits].sort((a, b) => Number(!usedFiles.includes(a.fileId)) - Number(!usedFiles.includes(b.fileId))).map(toSource);
     }
+    return store(response, sources, handedOver, tokens, usage);
+
     // A newer message arrived while this answer was prepared: it will answer everything, this one too
     // (the model's usage is stored either way).
-    const saved = await storeAnswerIfLatest(db, ownerId, chatId, { text: response, sources, ...tokens, replyToId: latestMessageId, needsAttention: handedOver !== undefined, usage });
-    if (!saved) return undefined;
-    return { chatId, response, sources, timestamp: saved.createdAt.toISOString(), ...(handedOver ? { handedOver } : {}) };
+    async function store(text: string, cited: Source[], reason: Reply['handedOver'], used = { promptTokens: 0, completionTokens: 0 }, billed?: UsageRow): Promise<Reply | undefined> {
+      const saved = await storeAnswerIfLatest(db, ownerId, chatId, { text, sources: cited, ...used, replyToId: latestMessageId, needsAttention: reason !== undefined, usage: billed });
+      if (!saved) return undefined;
+      return { chatId, response: text, sources: cited, timestamp: saved.createdAt.toISOString(), ...(reason ? { handedOver: reason } : {}) };
+    }
   }
 
   return {

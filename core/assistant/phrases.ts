@@ -12,6 +12,11 @@ export const PHRASES = {
     uk: 'На жаль, у мене немає цієї інформації. Я передам ваше питання адміністратору, він відповість вам тут.',
     en: "I'm sorry, I don't have that information. I'll pass your question to the administrator, who will answer you here.",
   },
+  personAsked: {
+    ru: 'Хорошо, я передал ваш вопрос администратору, он ответит вам здесь.',
+    uk: 'Добре, я передав ваше питання адміністратору, він відповість вам тут.',
+    en: "Of course: I've asked the administrator to reply to you here.",
+  },
   modelDown: {
     ru: 'Извините, я сейчас не могу ответить. Я передал ваш вопрос администратору.',
     uk: 'Вибачте, я зараз не можу відповісти. Я передав ваше питання адміністратору.',

@@ -82,6 +82,36 @@ describe('api/agent with an OpenAI-compatible model', function () {
     expect(JSON.stringify(last.content)).to.include('data:image/png;base64,');
   });
 
+  it("asks the model to mark what it cannot answer, hides the mark from the customer and flags the chat", async () => {
+    const testChat = () => t.system.db.knex('chats').where({ owner_id: owner.id, channel: 'test' });
+    await testChat().update({ needs_attention: false });
+    fake.reply(() => ({ text: 'Педикюр стоит 2200 руб.' }));
+    await ask(t.http, owner.access, 'Сколько стоит педикюр?');
+    const system = String(((fake.requests.at(-1)!.body as ChatBody).messages[0]!.content));
+    expect(system).to.include('end your reply with [handover]');
+    expect((await testChat().first()).needs_attention, 'an answer is not a handover').to.equal(false);
+
+    fake.reply(() => ({ text: 'К сожалению, я этого не знаю, администратор ответит вам здесь. [handover]' }));
+    const reply = await ask(t.http, owner.access, 'Делаете ли вы татуировки?');
+    expect(reply.response).to.equal('К сожалению, я этого не знаю, администратор ответит вам здесь.');
+    expect(reply.sources).to.deep.equal([]);
+    expect((await testChat().first()).needs_attention).to.equal(true);
+    const history = await t.http.get(`/api/agent/history/${(await testChat().first()).id}/`, { token: owner.access });
+    expect(history.status).to.equal(200);
+    expect(history.body.messages.at(-1)).to.include({ sender: 'ai', text: 'К сожалению, я этого не знаю, администратор ответит вам здесь.' });
+    fake.reply();
+  });
+
+  it('hands over a customer who asks for a person without calling the model', async () => {
+    const testChat = () => t.system.db.knex('chats').where({ owner_id: owner.id, channel: 'test' });
+    await testChat().update({ needs_attention: false });
+    const calls = fake.requests.filter((request) => request.path === '/v1/chat/completions').length;
+    const reply = await ask(t.http, owner.access, 'Можно поговорить с менеджером?');
+    expect(reply.response).to.equal('Хорошо, я передал ваш вопрос администратору, он ответит вам здесь.');
+    expect(fake.requests.filter((request) => request.path === '/v1/chat/completions')).to.have.length(calls);
+    expect((await testChat().first()).needs_attention).to.equal(true);
+  });
+
   it('when the model keeps failing, the customer gets an apology and the chat is flagged for the owner', async () => {
     fake.failNext(10, 500);
     const reply = await ask(t.http, owner.access, 'Сколько стоит педикюр?');

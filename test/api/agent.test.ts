@@ -80,6 +80,21 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
     expect(chat.needs_attention).to.equal(true);
   });
 
+  it('hands over to the administrator when the customer asks for a person, and only then', async () => {
+    const testChat = () => t.system.db.knex('chats').where({ owner_id: anna.id, channel: 'test' });
+    await testChat().update({ needs_attention: false });
+    // Mentioning the administrator is not asking for one: answered from the FAQ, not flagged.
+    const mention = await ask(t.http, anna.access, 'Записаться можно через администратора?');
+    expect(mention.response).to.include('администратора салона');
+    expect((await testChat().first()).needs_attention).to.equal(false);
+    const asked = await ask(t.http, anna.access, 'Позовите, пожалуйста, администратора');
+    expect(asked.response).to.equal('Хорошо, я передал ваш вопрос администратору, он ответит вам здесь.');
+    expect(asked.sources).to.deep.equal([]);
+    expect((await testChat().first()).needs_attention).to.equal(true);
+    const english = await ask(t.http, anna.access, 'Can I speak to a human?');
+    expect(english.response).to.match(/asked the administrator to reply/);
+  });
+
   it('refuses unsupported, corrupt, empty, scanned and oversized files clearly, and keeps serving', async () => {
     const cases: [string, number, RegExp][] = [
       ['bad/program.pdf', 415, /content is something else/],

@@ -130,6 +130,17 @@ describe('bots/telegram: customers talk to the business bot', function () {
     await fake.waitForMessage(annaBot.token, 503, (m) => m.text.includes('Педикюр'));
   });
 
+  it('a customer who asks for a person is told the administrator will reply, and the owner sees the chat flagged until answering', async () => {
+    fake.customerSays(annaBot.token, { chatId: 505, firstName: 'Olga', text: 'Соедините меня с администратором, пожалуйста' });
+    expect((await fake.waitForMessage(annaBot.token, 505)).text).to.equal('Хорошо, я передал ваш вопрос администратору, он ответит вам здесь.');
+    const flagged = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find((c: { customer_name: string }) => c.customer_name === 'Olga');
+    expect(flagged).to.include({ needs_attention: true });
+    expect((await t.http.post(`/api/agent/history/${flagged.id}/messages/`, { token: anna.access, body: { text: 'Здравствуйте, Ольга! Это Анна.' } })).status).to.equal(201);
+    await fake.waitForMessage(annaBot.token, 505, (m) => m.text === 'Здравствуйте, Ольга! Это Анна.');
+    const settled = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find((c: { id: string }) => c.id === flagged.id);
+    expect(settled).to.include({ needs_attention: false });
+  });
+
   it('answers a redelivered update only once', async () => {
     const update = fake.customerSays(annaBot.token, { chatId: 504, firstName: 'Dup', text: 'Сколько стоит маникюр с покрытием?' });
     await fake.waitForMessage(annaBot.token, 504);

@@ -35,9 +35,14 @@ const QUESTION_WORDS = new Set(
 const SYNONYMS: string[][] = [
   ['цена', 'цены', 'стоит', 'стоимость', 'прайс', 'руб', 'грн', 'ціна', 'ціни', 'коштує', 'вартість', 'price', 'prices', 'cost', 'costs', 'fee'],
   ['работаете', 'работает', 'открыты', 'график', 'часы', 'режим', 'працюєте', 'працює', 'відкриті', 'графік', 'години', 'open', 'hours', 'schedule'],
-  ['адрес', 'находитесь', 'расположены', 'адреса', 'знаходитесь', 'розташовані', 'address', 'located', 'location'],
+  ['адрес', 'находитесь', 'расположены', 'добраться', 'доехать', 'адреса', 'знаходитесь', 'розташовані', 'дістатися', 'доїхати', 'address', 'located', 'location', 'directions'],
   ['записаться', 'запись', 'записатися', 'запис', 'book', 'booking', 'appointment'],
+  ['оплата', 'оплатить', 'оплачивать', 'наличные', 'наличными', 'оплатити', 'оплачувати', 'готівка', 'готівкою', 'pay', 'payment', 'cash'],
 ];
+
+/** A question made only of question words that asks "where" asks for the address ("Where are you?", "Де ви?"). */
+const WHERE_WORDS = new Set(['где', 'де', 'where']);
+const ADDRESS_WORD = 'address';
 
 const synonymCache = new WeakMap<Knex, Promise<Map<string, string[]>>>();
 
@@ -97,8 +102,9 @@ async function wordGroups(db: Knex, text: string): Promise<TermGroup[]> {
 }
 
 function questionGroups(rows: WordRow[], synonyms: Map<string, string[]>): TermGroup[] {
-  return groupsOf(rows)
-    .filter((group) => !QUESTION_WORDS.has(group.word))
+  const meaningful = groupsOf(rows).filter((group) => !QUESTION_WORDS.has(group.word));
+  if (meaningful.length === 0 && rows.some((row) => WHERE_WORDS.has(row.word))) return [{ word: ADDRESS_WORD, lexemes: synonyms.get(ADDRESS_WORD) ?? [ADDRESS_WORD], prefixes: [] }];
+  return meaningful
     .map((group) => {
       const expansion = group.lexemes.map((lexeme) => synonyms.get(lexeme)).find((found) => found !== undefined);
       // Synonym sets are complete word lists: no prefix guessing for them ("цен:*" would match "ценный").

@@ -72,6 +72,14 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
     expect(ukrainian.response).to.match(/^Ось що сказано/);
   });
 
+  it('answers where the salon is and how to pay, however briefly asked', async () => {
+    for (const question of ['Where are you?', 'Де ви?', 'Как к вам добраться?']) {
+      expect((await ask(t.http, anna.access, question)).response, question).to.include('12 Khreshchatyk St');
+    }
+    // The Russian FAQ lists the means of payment; an English question finds it through "pay" ↔ "наличные".
+    expect((await ask(t.http, anna.access, 'Can I pay by card?')).response).to.include('Visa, Mastercard');
+  });
+
   it('does not make up what the files do not say, and flags the chat for the owner', async () => {
     const reply = await ask(t.http, anna.access, 'Делаете ли вы татуировки?');
     expect(reply.response).to.match(/нет этой информации/);

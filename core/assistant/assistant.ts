@@ -11,6 +11,7 @@ import { loadAnswerContext, type AnswerContext } from './answer-context.ts';
 import { storeAnswerIfLatest } from './answer-store.ts';
 import { bestSentences } from './extractive-answer.ts';
 import { asksForPerson, takeHandoverMarker } from './handover.ts';
+import { smallTalk } from './small-talk.ts';
 import { detectLanguage, type Language } from './language.ts';
 import { PHRASES } from './phrases.ts';
 import { buildSystemPrompt, defaultPrompt } from './prompt.ts';
@@ -112,6 +113,9 @@ export function createAssistant(deps: AssistantDeps) {
     const language = detectLanguage(question, context.language ?? 'ru');
     // Asked for a person: no search, no model call; the owner sees the chat flagged.
     if (asksForPerson(question)) return store(PHRASES.personAsked[language], [], 'asked_for_person');
+    // Without a model only the files could answer, and "Hi!" or "thanks" is not a question for them.
+    const talk = deps.chatModel ? undefined : smallTalk(question);
+    if (talk) return store(PHRASES[talk][language], [], undefined);
     let hits = question.trim() ? await deps.retriever.retrieve(ownerId, question, PASSAGES) : [];
     // Several messages together can drown the question in small talk: then the newest one alone.
     const newest = burst[burst.length - 1]!.text;

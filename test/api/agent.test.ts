@@ -88,6 +88,14 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
     expect(chat.needs_attention).to.equal(true);
   });
 
+  it('greets back and takes thanks without handing over', async () => {
+    const testChat = () => t.system.db.knex('chats').where({ owner_id: anna.id, channel: 'test' });
+    await testChat().update({ needs_attention: false });
+    expect((await ask(t.http, anna.access, 'Привет!')).response).to.equal('Здравствуйте! Чем могу помочь?');
+    expect((await ask(t.http, anna.access, 'ok, thanks')).response).to.equal("You're welcome! Write any time you have a question.");
+    expect((await testChat().first()).needs_attention).to.equal(false);
+  });
+
   it('hands over to the administrator when the customer asks for a person, and only then', async () => {
     const testChat = () => t.system.db.knex('chats').where({ owner_id: anna.id, channel: 'test' });
     await testChat().update({ needs_attention: false });

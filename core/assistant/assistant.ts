@@ -120,6 +120,13 @@ export function createAssistant(deps: AssistantDeps) {
     // Several messages together can drown the question in small talk: then the newest one alone.
     const newest = burst[burst.length - 1]!.text;
     if (hits.length === 0 && burst.length > 1 && newest.trim() && !/^\[[a-z_]+\]$/.test(newest)) hits = await deps.retriever.retrieve(ownerId, newest, PASSAGES);
+    // A follow-up names nothing itself ("А он долго держится?"): searched with the customer's previous
+    // message. Only for the model, which sees the conversation and judges whether the passages answer;
+    // quoted as they are, they could answer yesterday's question instead of this one.
+    const previous = deps.chatModel && hits.length === 0 && question.trim()
+      ? [...context.history].reverse().find((past) => past.sender === 'customer' && BigInt(past.id) < BigInt(burst[0]!.id))
+      : undefined;
+    if (previous) hits = await deps.retriever.retrieve(ownerId, `${previous.text}\n${question}`, PASSAGES);
     const toSource = (hit: SearchHit): Source => ({ file_id: hit.fileId, name: hit.fileName, text: hit.text });
 
     let response: string;

@@ -63,6 +63,17 @@ describe('api/agent with an OpenAI-compatible model', function () {
     expect(contents).to.include('Меня зовут Ольга');
   });
 
+  it("searches a follow-up that names nothing itself together with the customer's previous message", async () => {
+    const systemOfLastCall = () => String(([...fake.requests].reverse().find((request) => request.path === '/v1/chat/completions')!.body as ChatBody).messages[0]!.content);
+    fake.reply(() => ({ text: 'Маникюр с покрытием стоит 1500 руб.' }));
+    await ask(t.http, owner.access, 'Сколько стоит маникюр с покрытием?');
+    fake.reply(() => ({ text: 'Около трёх недель; процедура длится 90 минут.' }));
+    await ask(t.http, owner.access, 'А он долго держится?');
+    expect(systemOfLastCall()).to.include('Маникюр с покрытием');
+    expect(systemOfLastCall()).to.not.include('(no matching passages)');
+    fake.reply();
+  });
+
   it('records tokens and cost of chat and embedding calls in usage', async () => {
     const usage = await t.http.get('/api/usage', { token: owner.access });
     expect(usage.status).to.equal(200);

@@ -20,10 +20,13 @@ const detail = z
 export function historyRoutes(history: HistoryService): AnyRoute[] {
   return [
     route({
-      method: 'get', path: '/agent/history', tag: 'history', access: 'authenticated', summary: 'Conversations, newest first',
-      query: pageQuery,
+      method: 'get', path: '/agent/history', tag: 'history', access: 'authenticated', summary: 'Conversations, newest first; `needs_attention=true` lists those waiting for the owner',
+      query: pageQuery.extend({
+        needs_attention: z.enum(['true', 'false'], 'Use true or false').transform((value) => value === 'true').optional()
+          .meta({ description: 'Only the chats that need (true) or do not need (false) the owner' }),
+      }),
       responses: { 200: { description: 'A page of chats', schema: z.object({ items: z.array(summary), total: z.number(), page: z.number(), page_size: z.number() }) } },
-      handler: (ctx, { query }) => history.list(currentOwner(ctx.state).id, query.page, query.page_size),
+      handler: (ctx, { query }) => history.list(currentOwner(ctx.state).id, query.page, query.page_size, { needsAttention: query.needs_attention }),
     }),
     route({
       method: 'get', path: '/agent/history/:chatId', tag: 'history', access: 'authenticated', summary: "A chat's messages; marks it read",

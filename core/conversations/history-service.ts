@@ -53,15 +53,15 @@ export function createHistoryService({ db, sender }: { db: Knex; sender: OwnerRe
   }
 
   return {
-    async list(ownerId: string, page: number, pageSize: number): Promise<{ items: ChatSummary[]; total: number; page: number; page_size: number }> {
+    async list(ownerId: string, page: number, pageSize: number, filter: { needsAttention?: boolean } = {}): Promise<{ items: ChatSummary[]; total: number; page: number; page_size: number }> {
+      const chats = () => db('chats').where({ owner_id: ownerId, ...(filter.needsAttention === undefined ? {} : { needs_attention: filter.needsAttention }) });
       const [rows, count] = await Promise.all([
-        db('chats')
-          .where({ owner_id: ownerId })
+        chats()
           .orderByRaw('last_message_at desc nulls last, id')
           .limit(pageSize)
           .offset((page - 1) * pageSize)
           .select<ChatRow[]>(),
-        db('chats').where({ owner_id: ownerId }).count<{ count: string | number }[]>({ count: '*' }).first(),
+        chats().count<{ count: string | number }[]>({ count: '*' }).first(),
       ]);
       return {
         items: rows.map((row) => ({

@@ -135,10 +135,22 @@ describe('bots/telegram: customers talk to the business bot', function () {
     expect((await fake.waitForMessage(annaBot.token, 505)).text).to.equal('Хорошо, я передал ваш вопрос администратору, он ответит вам здесь.');
     const flagged = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find((c: { customer_name: string }) => c.customer_name === 'Olga');
     expect(flagged).to.include({ needs_attention: true });
+    // The owner's "waiting for me" list: this chat, and none that does not need the owner.
+    const waiting = (await t.http.get('/api/agent/history/?needs_attention=true', { token: anna.access })).body;
+    expect(waiting.items.map((c: { id: string }) => c.id)).to.include(flagged.id);
+    expect(waiting.items.every((c: { needs_attention: boolean }) => c.needs_attention)).to.equal(true);
+    expect(waiting.total).to.equal(waiting.items.length);
+    const bad = await t.http.get('/api/agent/history/?needs_attention=maybe', { token: anna.access });
+    expect(bad.status).to.equal(422);
+    expect(bad.body.detail[0]).to.deep.include({ loc: ['query', 'needs_attention'], msg: 'Use true or false' });
     expect((await t.http.post(`/api/agent/history/${flagged.id}/messages/`, { token: anna.access, body: { text: 'Здравствуйте, Ольга! Это Анна.' } })).status).to.equal(201);
     await fake.waitForMessage(annaBot.token, 505, (m) => m.text === 'Здравствуйте, Ольга! Это Анна.');
     const settled = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find((c: { id: string }) => c.id === flagged.id);
     expect(settled).to.include({ needs_attention: false });
+    const stillWaiting = (await t.http.get('/api/agent/history/?needs_attention=true', { token: anna.access })).body;
+    expect(stillWaiting.items.map((c: { id: string }) => c.id)).to.not.include(flagged.id);
+    const notWaiting = (await t.http.get('/api/agent/history/?needs_attention=false', { token: anna.access })).body;
+    expect(notWaiting.items.map((c: { id: string }) => c.id)).to.include(flagged.id);
   });
 
   it('answers a redelivered update only once', async () => {

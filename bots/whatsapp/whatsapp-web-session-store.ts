@@ -35,7 +35,7 @@ export function createSessionStore(deps: { db: Knex; secretBox: SecretBox; integ
     async save({ session }) {
       own(session); // checks the name before reading anything
       const archive = await readFile(path.join(deps.dataPath, `${session}.zip`));
-      const row = { archive_sealed: secretBox.encrypt(archive.toString('base64')), archive_bytes: archive.byteLength, updated_at: new Date() };
+      const row = { archive_sealed: secretBox.encryptBytes(archive), archive_bytes: archive.byteLength, updated_at: new Date() };
       await db('whatsapp_web_sessions')
         .insert({ integration_id: integrationId, owner_id: ownerId, ...row })
         .onConflict('integration_id')
@@ -44,7 +44,9 @@ export function createSessionStore(deps: { db: Knex; secretBox: SecretBox; integ
     async extract({ session, path: target }) {
       const row = await own(session).first<{ archive_sealed: string } | undefined>('archive_sealed');
       if (!row) throw new Error(`no stored session ${session}`);
-      await writeFile(target, Buffer.from(secretBox.decrypt(row.archive_sealed), 'base64'), { mode: 0o600 });
+      // Archives saved before sealed bytes existed hold base64 text (a third larger again): still read.
+      const archive = row.archive_sealed.startsWith('v1.') ? Buffer.from(secretBox.decrypt(row.archive_sealed), 'base64') : secretBox.decryptBytes(row.archive_sealed);
+      await writeFile(target, archive, { mode: 0o600 });
     },
     async delete({ session }) {
       await own(session).delete();

@@ -43,6 +43,8 @@ describe('bots/whatsapp: the sealed WhatsApp Web session store', function () {
     expect(rows).to.have.length(1);
     expect(rows[0].archive_bytes).to.equal(archive.byteLength);
     expect(rows[0].archive_sealed).to.not.include('WhatsApp login').and.not.include(archive.toString('base64').slice(0, 40));
+    // Sealed as bytes: about a third larger than the archive, not the 16/9 of sealing its base64 text.
+    expect(rows[0].archive_sealed.length).to.be.below(archive.byteLength * 4 / 3 + 64);
 
     const target = path.join(dir, 'restored.zip');
     await store.extract({ session, path: target });
@@ -50,6 +52,16 @@ describe('bots/whatsapp: the sealed WhatsApp Web session store', function () {
 
     await store.delete({ session });
     expect(await store.sessionExists({ session })).to.equal(false);
+  });
+
+  it('still restores an archive sealed as base64 text, the format before sealed bytes', async () => {
+    const { ownerId, integrationId } = await ownerWithWebIntegration(db);
+    const session = `RemoteAuth-${integrationId}`;
+    const archive = Buffer.concat([Buffer.from('PK\u0003\u0004'), randomBytes(2000)]);
+    await db('whatsapp_web_sessions').insert({ integration_id: integrationId, owner_id: ownerId, archive_sealed: secretBox.encrypt(archive.toString('base64')), archive_bytes: archive.byteLength });
+    const target = path.join(dir, 'restored-old.zip');
+    await createSessionStore({ db, secretBox, integrationId, ownerId, dataPath: dir }).extract({ session, path: target });
+    expect(readFileSync(target).equals(archive)).to.equal(true);
   });
 
   it('serves only its own session: another name is refused, another owner sees nothing', async () => {

@@ -60,6 +60,8 @@ export interface AssistantDeps {
 
 const PASSAGES = 5;
 const HISTORY_CHAR_BUDGET = 6000;
+/** A message this short that finds nothing may be a follow-up to the previous one. */
+const FOLLOW_UP_WORDS = 8;
 
 export type Assistant = ReturnType<typeof createAssistant>;
 
@@ -111,8 +113,11 @@ export function createAssistant(deps: AssistantDeps) {
     const question = burst.map((pending) => pending.text).filter((text) => !/^\[[a-z_]+\]$/.test(text)).join('\n');
 
     const language = detectLanguage(question, context.language ?? 'ru');
-    // Asked for a person: no search, no model call; the owner sees the chat flagged.
-    if (asksForPerson(question)) return store(PHRASES.personAsked[language], [], 'asked_for_person');
+    // Asked for a person: the owner sees the chat flagged. Without a model the assistant says so and
+    // searches nothing; a model still answers (it is told to say the administrator will reply), since
+    // a message can ask for a person and something else too.
+    const personAsked = asksForPerson(question);
+    if (personAsked && !deps.chatModel) return store(PHRASES.personAsked[language], [], 'asked_for_person');
     // Without a model only the files could answer, and "Hi!" or "thanks" is not a question for them.
     const talk = deps.chatModel ? undefined : smallTalk(question);
     if (talk) return store(PHRASES[talk][language], [], undefined);
@@ -122,10 +127,10 @@ export function createAssistant(deps: AssistantDeps) {
     if (hits.length === 0 && burst.length > 1 && newest.trim() && !/^\[[a-z_]+\]$/.test(newest)) hits = await deps.retriever.retrieve(ownerId, newest, PASSAGES);
     // A follow-up names nothing itself ("А он долго держится?"): searched with the customer's previous
     // message. Only for the model, which sees the conversation and judges whether the passages answer;
-    // quoted as they are, they could answer yesterday's question instead of this one.
-    const previous = deps.chatModel && hits.length === 0 && question.trim()
-      ? [...context.history].reverse().find((past) => past.sender === 'customer' && BigInt(past.id) < BigInt(burst[0]!.id))
-      : undefined;
+    // quoted as they are, they could answer yesterday's question instead of this one. A follow-up is
+    // short, and thanks or a greeting is none.
+    const followUp = deps.chatModel && hits.length === 0 && question.trim() && question.split(/\s+/).length <= FOLLOW_UP_WORDS && !smallTalk(question);
+    const previous = followUp ? [...context.history].reverse().find((past) => past.sender === 'customer' && BigInt(past.id) < BigInt(burst[0]!.id)) : undefined;
     if (previous) hits = await deps.retriever.retrieve(ownerId, `${previous.text}\n${question}`, PASSAGES);
     const toSource = (hit: SearchHit): Source => ({ file_id: hit.fileId, name: hit.fileName, text: hit.text });
 
@@ -142,6 +147,7 @@ export function createAssistant(deps: AssistantDeps) {
         const taken = takeHandoverMarker(result.text.trim());
         response = taken.text || PHRASES.dontKnow[language];
         if (taken.handOver) handedOver = 'no_information';
+        else if (personAsked) handedOver = 'asked_for_person';
         // An answer handed over did not come from the passages: none are cited.
         sources = taken.handOver ? [] : hits.map(toSource);
         tokens = result.usage;

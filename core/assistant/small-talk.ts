@@ -17,16 +17,21 @@ const THANKS = new Set([
 /** Words that go with those and mean nothing alone ("good evening", "thank you so much"). */
 const FILLER = new Set([
   'день', 'вечер', 'утро', 'дня', 'вечера', 'утра', 'большое', 'огромное', 'вам', 'всем',
-  'ранку', 'вечора', 'дуже', 'щиро',
+  'ранку', 'вечора', 'вечір', 'ранок', 'дуже', 'щиро',
   'good', 'there', 'you', 'it', 'a', 'lot', 'so', 'much', 'got',
 ]);
 
 export type SmallTalk = 'greeting' | 'thanks';
 
-/** 'thanks' or 'greeting' when the message is only that (in Russian, Ukrainian or English), else undefined. */
+/**
+ * 'thanks' or 'greeting' when the message is only that (in Russian, Ukrainian or English), else
+ * undefined. A number makes it an answer ("Ок, 15:00" to the owner's offer of a time), a question mark
+ * makes "Хорошо?" a question: neither is thanks.
+ */
 export function smallTalk(text: string): SmallTalk | undefined {
+  if (/\p{N}/u.test(text)) return undefined;
   const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
   if (!words.every((word) => GREETING.has(word) || THANKS.has(word) || FILLER.has(word))) return undefined;
-  if (words.some((word) => THANKS.has(word))) return 'thanks';
+  if (words.some((word) => THANKS.has(word))) return text.includes('?') ? undefined : 'thanks';
   return words.some((word) => GREETING.has(word)) ? 'greeting' : undefined;
 }

@@ -71,6 +71,10 @@ describe('api/agent with an OpenAI-compatible model', function () {
     await ask(t.http, owner.access, 'А он долго держится?');
     expect(systemOfLastCall()).to.include('Маникюр с покрытием');
     expect(systemOfLastCall()).to.not.include('(no matching passages)');
+    // Thanks is no follow-up: nothing is searched for it, so no passages are sent.
+    fake.reply(() => ({ text: 'Пожалуйста!' }));
+    await ask(t.http, owner.access, 'Спасибо!');
+    expect(systemOfLastCall()).to.include('(no matching passages)');
     fake.reply();
   });
 
@@ -113,14 +117,14 @@ describe('api/agent with an OpenAI-compatible model', function () {
     fake.reply();
   });
 
-  it('hands over a customer who asks for a person without calling the model', async () => {
+  it('flags a chat whose customer asks for a person even when the model forgets the mark, and lets the model answer the rest', async () => {
     const testChat = () => t.system.db.knex('chats').where({ owner_id: owner.id, channel: 'test' });
     await testChat().update({ needs_attention: false });
-    const calls = fake.requests.filter((request) => request.path === '/v1/chat/completions').length;
-    const reply = await ask(t.http, owner.access, 'Можно поговорить с менеджером?');
-    expect(reply.response).to.equal('Хорошо, я передал ваш вопрос администратору, он ответит вам здесь.');
-    expect(fake.requests.filter((request) => request.path === '/v1/chat/completions')).to.have.length(calls);
+    fake.reply(() => ({ text: 'Конечно, менеджер скоро ответит вам здесь. Маникюр с покрытием стоит 1500 руб.' }));
+    const reply = await ask(t.http, owner.access, 'Сколько стоит маникюр с покрытием? И можно поговорить с менеджером?');
+    expect(reply.response).to.equal('Конечно, менеджер скоро ответит вам здесь. Маникюр с покрытием стоит 1500 руб.');
     expect((await testChat().first()).needs_attention).to.equal(true);
+    fake.reply();
   });
 
   it('when the model keeps failing, the customer gets an apology and the chat is flagged for the owner', async () => {

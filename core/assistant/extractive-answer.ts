@@ -23,13 +23,23 @@ export interface ExtractedSentence {
   text: string;
 }
 
+/** Whether a hit holds fewer question words than `better`, all held by it too (unknown when either is not a full-text hit). */
+function coveredBy(hit: SearchHit, better: SearchHit): boolean {
+  const theirs = better.matched;
+  if (!hit.matched || !theirs) return false;
+  return hit.matched.every((found, index) => !found || theirs[index]) && theirs.some((found, index) => found && !hit.matched![index]);
+}
+
 /** The sentences of the top hits that match the most question words, best first, in passage order within a hit. */
 export async function bestSentences(db: Knex, question: string, hits: SearchHit[]): Promise<ExtractedSentence[]> {
   const top = hits[0];
   if (top && top.text.length <= WHOLE_PASSAGE_CHARS) return [{ fileId: top.fileId, text: top.text.trim() }];
   // The search's own terms (they include corrections of misspelled words), else the question's words.
   const groups = hits.find((hit) => hit.terms)?.terms ?? (await queryTermGroups(db, question)).map((group) => group.lexemes);
-  const candidates = hits.slice(0, 2).flatMap((hit, hitIndex) => splitSentences(hit.text).map((text, order) => ({ hit, hitIndex, order, text })));
+  // Not a second passage that holds only some of the first one's question words ("price" beside
+  // "pedicure price"): it would quote another service's price.
+  const quoted = hits.slice(0, 2).filter((hit, index) => index === 0 || !coveredBy(hit, hits[0]!));
+  const candidates = quoted.flatMap((hit, hitIndex) => splitSentences(hit.text).map((text, order) => ({ hit, hitIndex, order, text })));
   if (candidates.length === 0 || groups.length === 0) return [];
   const result = await db.raw(
     `select s.ord::int as ord, array(select lexeme from unnest(to_tsvector('${STEMMED_CONFIG}', s.text) || to_tsvector('${EXACT_CONFIG}', s.text))) as lexemes

@@ -22,6 +22,8 @@ export interface SearchHit {
   coverage: number;
   /** Full-text hits: the forms searched for each question word, misspellings' corrections included. */
   terms?: string[][];
+  /** Full-text hits: which of those question words the chunk holds (same order as `terms`). */
+  matched?: boolean[];
 }
 
 export interface SearchOptions {
@@ -114,7 +116,8 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
   const matchedIdf = scored.map(() => '(case when tsv @@ ?::tsquery then ?::float8 else 0 end)').join(' + ');
   const score = (candidates: string, candidateLimit: number) => preparedRaw(
     db,
-    `select c.id, c.file_id, f.name as file_name, c.position, c.text, c.heading_path, top.score, top.matched_idf
+    `select c.id, c.file_id, f.name as file_name, c.position, c.text, c.heading_path, top.score, top.matched_idf,
+            array[${scored.map(() => 'c.tsv @@ ?::tsquery').join(', ')}] as matched
        from (select id, matched_idf, matched_idf * ${K1 + 1} / (1 + ${K1} * (1 - ${B} + ${B} * dl / ?::float8)) as score
                from (select id, dl, ${matchedIdf} as matched_idf
                        from (select id, dl::float8 as dl, strip(tsv) as tsv
@@ -125,7 +128,7 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
        join chunks c on c.id = top.id
        join files f on f.id = c.file_id and f.owner_id = c.owner_id
       order by top.score desc, top.id`,
-    [stats.avgLength > 0 ? stats.avgLength : 1, ...scored.flatMap((group) => [group.query, group.idf]), ownerId, candidates, totalIdf, totalIdf, minCoverage, limit],
+    [...scored.map((group) => group.query), stats.avgLength > 0 ? stats.avgLength : 1, ...scored.flatMap((group) => [group.query, group.idf]), ownerId, candidates, totalIdf, totalIdf, minCoverage, limit],
   );
 
   let result: Awaited<ReturnType<typeof score>> | undefined;
@@ -157,7 +160,8 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     if (result.rows.length === 0 && allOthers !== '' && selective.every((group) => group.df === 0)) result = await score(allOthers, COMMON_ONLY_LIMIT);
   }
   const terms = groups.map((group) => group.lexemes);
-  return (result.rows as { id: string | number; file_id: string; file_name: string; position: number; text: string; heading_path: string[]; score: number; matched_idf: number }[]).map((row) => ({
+  const rows = result.rows as { id: string | number; file_id: string; file_name: string; position: number; text: string; heading_path: string[]; score: number; matched_idf: number; matched: boolean[] }[];
+  return rows.map((row) => ({
     chunkId: String(row.id),
     fileId: row.file_id,
     fileName: row.file_name,
@@ -167,5 +171,6 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     score: Number(row.score),
     coverage: totalIdf > 0 ? Number(row.matched_idf) / totalIdf : 0,
     terms,
+    matched: weighted.map((group) => row.matched[scored.indexOf(group)] === true),
   }));
 }

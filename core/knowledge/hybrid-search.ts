@@ -138,7 +138,8 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     // "common" in three chunks, so a question about two things ("Eyebrow shaping, is there parking?")
     // needed one chunk with both, and an unknown word's prefix guess ("Zanzibarova" → "zanzibar…") alone
     // chose the street address over the price list.
-    result = await score(scored.map((group) => `(${group.selectQuery})`).join(' | '), SMALL_INDEX);
+    // The statistics may lag a training run still indexing: the budget of a large index, not 300.
+    result = await score(scored.map((group) => `(${group.selectQuery})`).join(' | '), CANDIDATE_BUDGET * 2);
   } else if (selective.length === 0) {
     result = await score(allOthers, COMMON_ONLY_LIMIT);
   } else {

@@ -43,6 +43,8 @@ const SMALL_INDEX = 300;
 /** Above this many candidate chunks, those holding two of the question's rarer words are scored first. */
 const PAIRS_ABOVE = 1000;
 const PAIR_WORDS = 4;
+/** What a match through a synonym only is worth in the score, against the word's own form. */
+const SYNONYM_WEIGHT = 0.8;
 
 /** A tsquery matching any lexeme of the group; lexemes are quoted, so no user text is parsed as syntax. */
 function groupQuery(group: TermGroup, withPrefixes: boolean): string {
@@ -87,7 +89,11 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     // Prefix variants scan a range of the index: worth it only when no exact form of the word is indexed.
     // A misspelling's corrections do not make the word's own prefixes useless (other endings of it).
     // (So `query` and `selectQuery` are empty together: with no indexed form, both are the prefixes.)
-    return { query: groupQuery(indexed, true), selectQuery: groupQuery(indexed, df === 0 || group.corrected === true), df, idf: Math.log(1 + (n - weightDf + 0.5) / (weightDf + 0.5)) };
+    // A synonym's match ranks a little below the word's own ("в субботу": the Russian hours before the
+    // Ukrainian "субота"), while counting in full for the relevance floor.
+    const literal = group.literal ? groupQuery({ ...indexed, lexemes: indexed.lexemes.filter((lexeme) => group.literal!.includes(lexeme)) }, false) : undefined;
+    const query = groupQuery(indexed, true);
+    return { query, literalQuery: literal === query ? undefined : literal, selectQuery: groupQuery(indexed, df === 0 || group.corrected === true), df, idf: Math.log(1 + (n - weightDf + 0.5) / (weightDf + 0.5)) };
   });
   const totalIdf = weighted.reduce((sum, group) => sum + group.idf, 0);
 
@@ -114,12 +120,18 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
   // Scored, filtered and cut in the database (one round trip, only the hits travel): BM25 where a group
   // either matches or not, so a chunk's score is the IDF of its matched groups times its length norm.
   const matchedIdf = scored.map(() => '(case when tsv @@ ?::tsquery then ?::float8 else 0 end)').join(' + ');
+  // Synonym-only matches: the part of their weight the score leaves out (the floor counts it in full).
+  const ranked = scored.filter((group) => group.literalQuery !== undefined);
+  const synonymOnly = ranked
+    .map((group) => (group.literalQuery ? '(case when tsv @@ ?::tsquery then 0 when tsv @@ ?::tsquery then ?::float8 else 0 end)' : '(case when tsv @@ ?::tsquery then ?::float8 else 0 end)'))
+    .join(' + ') || '0';
+  const synonymBindings = ranked.flatMap((group) => [...(group.literalQuery ? [group.literalQuery] : []), group.query, group.idf * (1 - SYNONYM_WEIGHT)]);
   const score = (candidates: string, candidateLimit: number) => preparedRaw(
     db,
     `select c.id, c.file_id, f.name as file_name, c.position, c.text, c.heading_path, top.score, top.matched_idf,
             array[${scored.map(() => 'c.tsv @@ ?::tsquery').join(', ')}] as matched
-       from (select id, matched_idf, matched_idf * ${K1 + 1} / (1 + ${K1} * (1 - ${B} + ${B} * dl / ?::float8)) as score
-               from (select id, dl, ${matchedIdf} as matched_idf
+       from (select id, matched_idf, (matched_idf - synonym_only) * ${K1 + 1} / (1 + ${K1} * (1 - ${B} + ${B} * dl / ?::float8)) as score
+               from (select id, dl, ${matchedIdf} as matched_idf, ${synonymOnly} as synonym_only
                        from (select id, dl::float8 as dl, strip(tsv) as tsv
                                from chunks where owner_id = ? and tsv @@ ?::tsquery limit ${candidateLimit}) found) candidates
               where (case when ?::float8 > 0 then matched_idf / ?::float8 else 0 end) >= ?::float8
@@ -128,7 +140,7 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
        join chunks c on c.id = top.id
        join files f on f.id = c.file_id and f.owner_id = c.owner_id
       order by top.score desc, top.id`,
-    [...scored.map((group) => group.query), stats.avgLength > 0 ? stats.avgLength : 1, ...scored.flatMap((group) => [group.query, group.idf]), ownerId, candidates, totalIdf, totalIdf, minCoverage, limit],
+    [...scored.map((group) => group.query), stats.avgLength > 0 ? stats.avgLength : 1, ...scored.flatMap((group) => [group.query, group.idf]), ...synonymBindings, ownerId, candidates, totalIdf, totalIdf, minCoverage, limit],
   );
 
   let result: Awaited<ReturnType<typeof score>> | undefined;

@@ -8,6 +8,8 @@ import { preparedRaw } from '../prepared-statement.ts';
 export interface TermGroup {
   word: string;
   lexemes: string[];
+  /** With synonyms: the word's own forms among `lexemes` (a chunk holding one ranks above one holding only a synonym). */
+  literal?: string[];
   /** Stem prefixes matched as `prefix:*`: other forms of the word the stemmer does not join
    * (Ukrainian endings, "Монгольской" ↔ "Монголии"). */
   prefixes: string[];
@@ -34,7 +36,14 @@ const QUESTION_WORDS = new Set(
 // Small, domain-specific equivalences for a service business: price, time, place, booking.
 const SYNONYMS: string[][] = [
   ['цена', 'цены', 'стоит', 'стоимость', 'прайс', 'руб', 'грн', 'ціна', 'ціни', 'коштує', 'вартість', 'price', 'prices', 'cost', 'costs', 'fee'],
-  ['работаете', 'работает', 'открыты', 'график', 'часы', 'режим', 'працюєте', 'працює', 'відкриті', 'графік', 'години', 'open', 'hours', 'schedule'],
+  ['работаете', 'работает', 'открыты', 'закрываетесь', 'график', 'часы', 'режим', 'працюєте', 'працює', 'відкриті', 'зачиняєтесь', 'графік', 'години', 'open', 'close', 'closed', 'hours', 'schedule'],
+  // Days, for a question in one language about opening hours written in another.
+  ['понедельник', 'понеділок', 'monday'],
+  ['вторник', 'вівторок', 'tuesday'],
+  ['четверг', 'четвер', 'thursday'],
+  ['суббота', 'субота', 'saturday'],
+  ['воскресенье', 'неділя', 'sunday'],
+  ['выходные', 'вихідні', 'weekend', 'weekends'],
   ['адрес', 'находитесь', 'расположены', 'добраться', 'доехать', 'адреса', 'знаходитесь', 'розташовані', 'дістатися', 'доїхати', 'address', 'located', 'location'],
   ['записаться', 'запись', 'записатися', 'запис', 'book', 'booking', 'appointment'],
   ['оплата', 'оплатить', 'оплачивать', 'наличные', 'наличными', 'оплатити', 'оплачувати', 'готівка', 'готівкою', 'pay', 'payment', 'cash'],
@@ -108,7 +117,7 @@ function questionGroups(rows: WordRow[], synonyms: Map<string, string[]>): TermG
     .map((group) => {
       const expansion = group.lexemes.map((lexeme) => synonyms.get(lexeme)).find((found) => found !== undefined);
       // Synonym sets are complete word lists: no prefix guessing for them ("цен:*" would match "ценный").
-      return expansion ? { word: group.word, lexemes: [...new Set([...group.lexemes, ...expansion])], prefixes: [] } : group;
+      return expansion ? { word: group.word, lexemes: [...new Set([...group.lexemes, ...expansion])], literal: group.lexemes, prefixes: [] } : group;
     });
 }
 

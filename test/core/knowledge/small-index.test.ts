@@ -67,3 +67,30 @@ describe('core/knowledge search in a salon\'s few chunks', () => {
     expect(await found('Do you do tattoos?')).to.deep.equal([]);
   });
 });
+
+describe("core/knowledge search: a word's own form ranks above its synonyms", () => {
+  let db: Database;
+  let ownerId: string;
+  const RU_HOURS = 'Часы работы: понедельник – пятница с 9:00 до 21:00, суббота с 10:00 до 18:00, воскресенье выходной.';
+  const UK_HOURS = "Графік роботи: понеділок – п'ятниця з 9:00 до 20:00, субота з 10:00 до 17:00, неділя вихідний.";
+  const PAYMENT = 'Оплата: наличные или карта.';
+  const CANCELLATION = 'Отмена записи бесплатна, если предупредить за сутки.';
+
+  before(async () => {
+    ({ db, ownerId } = await databaseWithIndexedTexts([RU_HOURS, UK_HOURS, PAYMENT, CANCELLATION]));
+  });
+  after(() => db.close());
+
+  const found = async (question: string) => (await searchChunks(db.knex, ownerId, question)).map((hit) => hit.text);
+
+  it('finds the other language through the synonym, but ranks the question\'s own language first', async () => {
+    // "субботу" is the Russian hours' own word; the Ukrainian "субота" only a synonym.
+    expect(await found('Во сколько вы открываетесь в субботу?')).to.deep.equal([RU_HOURS, UK_HOURS]);
+    expect((await found('What time do you close on Saturday?'))).to.include.members([RU_HOURS, UK_HOURS]);
+  });
+
+  it('ranks the passage naming what is asked above one reached only through a synonym', async () => {
+    // "оплачивать" reaches the payment passage only as a synonym of "оплата"; "отмену" is the cancellation's own word.
+    expect((await found('Надо ли оплачивать отмену?'))[0]).to.equal(CANCELLATION);
+  });
+});

@@ -159,7 +159,9 @@ export function createAssistant(deps: AssistantDeps) {
       }
     } else if (photo && !question.trim()) {
       response = PHRASES.photoOnly[language];
-    } else if (hits.length === 0) {
+    } else if (hits.length === 0 || hits[0]!.priceOnly) {
+      // Nothing found, or only a price list for a service the files never name ("Сколько стоит
+      // пилинг?"): quoting it would answer another question. (A model reads it and judges.)
       response = PHRASES.dontKnow[language];
       handedOver = 'no_information';
     } else {

@@ -24,6 +24,12 @@ export interface SearchHit {
   terms?: string[][];
   /** Full-text hits: which of those question words the chunk holds (same order as `terms`). */
   matched?: boolean[];
+  /**
+   * Full-text hits: of the question's words the chunk holds only its asking for a price, and the question
+   * has a word the owner's files never mention ("Сколько стоит пилинг?" finding a price list): it is the
+   * price of something else.
+   */
+  priceOnly?: boolean;
 }
 
 export interface SearchOptions {
@@ -173,6 +179,9 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     if (result.rows.length === 0 && allOthers !== '' && selective.every((group) => group.df === 0)) result = await score(allOthers, COMMON_ONLY_LIMIT);
   }
   const terms = groups.map((group) => group.lexemes);
+  const priceOnly = (matched: boolean[]) =>
+    groups.every((group, index) => !matched[index] || group.price === true)
+    && weighted.some((group, index) => group.df === 0 && !matched[index]);
   const rows = result.rows as { id: string | number; file_id: string; file_name: string; position: number; text: string; heading_path: string[]; score: number; matched_idf: number; matched: boolean[] }[];
   return rows.map((row) => ({
     chunkId: String(row.id),
@@ -185,5 +194,6 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     coverage: totalIdf > 0 ? Number(row.matched_idf) / totalIdf : 0,
     terms,
     matched: weighted.map((group) => row.matched[scored.indexOf(group)] === true),
+    priceOnly: priceOnly(weighted.map((group) => row.matched[scored.indexOf(group)] === true)),
   }));
 }

@@ -10,6 +10,8 @@ export interface TermGroup {
   lexemes: string[];
   /** With synonyms: the word's own forms among `lexemes` (a chunk holding one ranks above one holding only a synonym). */
   literal?: string[];
+  /** The word asks for a price ("сколько стоит", "цена", "price"). */
+  price?: true;
   /** Stem prefixes matched as `prefix:*`: other forms of the word the stemmer does not join
    * (Ukrainian endings, "Монгольской" ↔ "Монголии"). */
   prefixes: string[];
@@ -117,7 +119,9 @@ function questionGroups(rows: WordRow[], synonyms: Map<string, string[]>): TermG
     .map((group) => {
       const expansion = group.lexemes.map((lexeme) => synonyms.get(lexeme)).find((found) => found !== undefined);
       // Synonym sets are complete word lists: no prefix guessing for them ("цен:*" would match "ценный").
-      return expansion ? { word: group.word, lexemes: [...new Set([...group.lexemes, ...expansion])], literal: group.lexemes, prefixes: [] } : group;
+      if (!expansion) return group;
+      // Each set's lexemes are one array, shared by all its words: the price set is the one "price" maps to.
+      return { word: group.word, lexemes: [...new Set([...group.lexemes, ...expansion])], literal: group.lexemes, prefixes: [], ...(expansion === synonyms.get('price') ? { price: true as const } : {}) };
     });
 }
 

@@ -84,6 +84,10 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
     const reply = await ask(t.http, anna.access, 'Делаете ли вы татуировки?');
     expect(reply.response).to.match(/нет этой информации/);
     expect(reply.sources).to.deep.equal([]);
+    // The price lists match "сколько стоит", but name no peeling: quoting them would give other prices.
+    const peeling = await ask(t.http, anna.access, 'Сколько стоит пилинг?');
+    expect(peeling.response).to.match(/нет этой информации/);
+    expect(peeling.sources).to.deep.equal([]);
     const chat = await t.system.db.knex('chats').where({ owner_id: anna.id, channel: 'test' }).first();
     expect(chat.needs_attention).to.equal(true);
   });

@@ -33,6 +33,15 @@ describe('core/knowledge search in a one-chunk price list', () => {
     expect(await found('Do you do eyebrow shaping? Regards, Konstantinopolsky')).to.deep.equal([PRICE_LIST]);
   });
 
+  it('marks a price list found only by asking a price, for a service the files never name', async () => {
+    const tattoo = await searchChunks(db.knex, ownerId, 'What is the price of a tattoo?');
+    expect(tattoo.map((hit) => hit.text)).to.deep.equal([PRICE_LIST]);
+    expect(tattoo[0]!.priceOnly).to.equal(true);
+    for (const question of ["How much is a men's haircut for my son Tom?", 'What is the price?']) {
+      expect((await searchChunks(db.knex, ownerId, question))[0]!.priceOnly, question).to.equal(false);
+    }
+  });
+
   it('still finds nothing for a question with none of its words', async () => {
     expect(await found("What's the weather in Paris?")).to.deep.equal([]);
     expect(await found('Do you do tattoos?')).to.deep.equal([]);

@@ -54,7 +54,8 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bo
   });
   bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
 
-  bot.command('start', async (ctx) => {
+  // /start, and /help too: a customer asking how the bot works is not asking the knowledge base.
+  bot.command(['start', 'help'], async (ctx) => {
     const owner = await deps.db('owners').where({ id: deps.ownerId }).first<{ salon_name: string; language: 'ru' | 'uk' | 'en' } | undefined>('salon_name', 'language');
     await ctx.reply(TELEGRAM_PHRASES.welcome[customerLanguage(ctx, owner?.language)](owner?.salon_name ?? ''));
   });

@@ -83,6 +83,10 @@ describe('bots/telegram: customers talk to the business bot', function () {
     fake.customerSays(annaBot.token, { chatId: 501, firstName: 'Olga', text: '/start' });
     const welcome = await fake.waitForMessage(annaBot.token, 501);
     expect(welcome.text).to.include('Лотос');
+    fake.customerSays(annaBot.token, { chatId: 501, firstName: 'Olga', text: '/help' });
+    const toOlga = () => fake.sent(annaBot.token).filter((sent) => sent.chat_id === 501);
+    await eventually(async () => toOlga().length === 2, 5000, 'the answer to /help');
+    expect(toOlga()[1]!.text, '/help explains the bot, it is not a question for the files').to.equal(welcome.text);
     fake.customerSays(annaBot.token, { chatId: 501, firstName: 'Olga', username: 'olga', text: 'Сколько стоит маникюр с покрытием?' });
     const answer = await fake.waitForMessage(annaBot.token, 501, (message) => message.text.includes('1500'));
     expect(answer.text).to.include('price-list.xlsx');

@@ -4,7 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import type { SecretBox } from '../../core/crypto/secret-box.ts';
+import { sealedKind, type SecretBox } from '../../core/crypto/secret-box.ts';
 
 /** The Store interface RemoteAuth calls (whatsapp-web.js `Store`). */
 export interface RemoteAuthStore {
@@ -45,7 +45,7 @@ export function createSessionStore(deps: { db: Knex; secretBox: SecretBox; integ
       const row = await own(session).first<{ archive_sealed: string } | undefined>('archive_sealed');
       if (!row) throw new Error(`no stored session ${session}`);
       // Archives saved before sealed bytes existed hold base64 text (a third larger again): still read.
-      const archive = row.archive_sealed.startsWith('v1.') ? Buffer.from(secretBox.decrypt(row.archive_sealed), 'base64') : secretBox.decryptBytes(row.archive_sealed);
+      const archive = sealedKind(row.archive_sealed) === 'text' ? Buffer.from(secretBox.decrypt(row.archive_sealed), 'base64') : secretBox.decryptBytes(row.archive_sealed);
       await writeFile(target, archive, { mode: 0o600 });
     },
     async delete({ session }) {

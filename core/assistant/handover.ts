@@ -23,7 +23,7 @@ const CALL_BACK = /перезвон|передзвон|позвоните мне
 /** Words a bare request for a person may carry besides the person ("Нужен живой человек", "A real person please"). */
 const REQUEST_FILLER = new Set([
   'я', 'мне', 'нужен', 'нужна', 'хочу', 'дайте', 'можно', 'пожалуйста', 'живой', 'живого', 'живым', 'с', 'со', 'связь',
-  'мені', 'потрібен', 'потрібна', 'хочу', 'дайте', 'можна', 'будь', 'ласка', 'живу', 'живою', 'з', "зв'язок",
+  'мені', 'потрібен', 'потрібна', 'можна', 'будь', 'ласка', 'живу', 'живою', 'з', "зв'язок",
   'i', 'need', 'want', 'get', 'give', 'me', 'can', 'a', 'an', 'the', 'real', 'live', 'please', 'to', 'with',
 ]);
 const BARE_REQUEST_WORDS = 5;
@@ -61,7 +61,6 @@ const MARKER = /[*_`\\]*[[(]\s*hand[\s-]?over\s*\\?[\])][*_`]*\.?/gi;
 
 /** The model's reply without the marker, and whether it was there. */
 export function takeHandoverMarker(reply: string): { text: string; handOver: boolean } {
-  const handOver = MARKER.test(reply);
-  MARKER.lastIndex = 0;
-  return { text: handOver ? reply.replace(MARKER, '').replace(/[ \t]+\n/g, '\n').trim() : reply, handOver };
+  const taken = reply.replace(MARKER, '');
+  return taken === reply ? { text: reply, handOver: false } : { text: taken.replace(/[ \t]+\n/g, '\n').trim(), handOver: true };
 }

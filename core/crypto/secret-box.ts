@@ -14,6 +14,12 @@ export interface SecretBox {
   decryptBytes(sealed: string): Buffer;
 }
 
+/** What a sealed value holds, by its version: text (`encrypt`) or bytes (`encryptBytes`). */
+export function sealedKind(sealed: string): 'text' | 'bytes' | undefined {
+  const version = sealed.slice(0, sealed.indexOf('.'));
+  return version === TEXT ? 'text' : version === BYTES ? 'bytes' : undefined;
+}
+
 /** `keyHex` is 32 bytes as 64 hex characters. */
 export function createSecretBox(keyHex: string): SecretBox {
   const key = Buffer.from(keyHex, 'hex');

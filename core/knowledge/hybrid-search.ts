@@ -179,21 +179,23 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     if (result.rows.length === 0 && allOthers !== '' && selective.every((group) => group.df === 0)) result = await score(allOthers, COMMON_ONLY_LIMIT);
   }
   const terms = groups.map((group) => group.lexemes);
-  const priceOnly = (matched: boolean[]) =>
-    groups.every((group, index) => !matched[index] || group.price === true)
-    && weighted.some((group, index) => group.df === 0 && !matched[index]);
   const rows = result.rows as { id: string | number; file_id: string; file_name: string; position: number; text: string; heading_path: string[]; score: number; matched_idf: number; matched: boolean[] }[];
-  return rows.map((row) => ({
-    chunkId: String(row.id),
-    fileId: row.file_id,
-    fileName: row.file_name,
-    position: row.position,
-    text: row.text,
-    headingPath: row.heading_path,
-    score: Number(row.score),
-    coverage: totalIdf > 0 ? Number(row.matched_idf) / totalIdf : 0,
-    terms,
-    matched: weighted.map((group) => row.matched[scored.indexOf(group)] === true),
-    priceOnly: priceOnly(weighted.map((group) => row.matched[scored.indexOf(group)] === true)),
-  }));
+  return rows.map((row) => {
+    // The SQL tested the scored groups only; an untestable group matches nothing.
+    const matched = weighted.map((group) => row.matched[scored.indexOf(group)] === true);
+    const priceOnly = groups.every((group, index) => !matched[index] || group.price === true) && weighted.some((group, index) => group.df === 0 && !matched[index]);
+    return {
+      chunkId: String(row.id),
+      fileId: row.file_id,
+      fileName: row.file_name,
+      position: row.position,
+      text: row.text,
+      headingPath: row.heading_path,
+      score: Number(row.score),
+      coverage: totalIdf > 0 ? Number(row.matched_idf) / totalIdf : 0,
+      terms,
+      matched,
+      priceOnly,
+    };
+  });
 }

@@ -144,6 +144,9 @@ describe('bots/telegram: customers talk to the business bot', function () {
     expect(waiting.items.map((c: { id: string }) => c.id)).to.include(flagged.id);
     expect(waiting.items.every((c: { needs_attention: boolean }) => c.needs_attention)).to.equal(true);
     expect(waiting.total).to.equal(waiting.items.length);
+    // Another owner's waiting list holds none of Anna's chats.
+    const stranger = await registerOwner(t.http);
+    expect((await t.http.get('/api/agent/history/?needs_attention=true', { token: stranger.access })).body).to.deep.include({ items: [], total: 0 });
     const bad = await t.http.get('/api/agent/history/?needs_attention=maybe', { token: anna.access });
     expect(bad.status).to.equal(422);
     expect(bad.body.detail[0]).to.deep.include({ loc: ['query', 'needs_attention'], msg: 'Use true or false' });

@@ -1,9 +1,7 @@
 // The answer quoted without a model: the sentences of the best passages that match the question.
 import { expect } from 'chai';
-import type { Database } from '../../../infra/database.ts';
-import { searchChunks } from '../../../core/knowledge/hybrid-search.ts';
 import { bestSentences } from '../../../core/assistant/extractive-answer.ts';
-import { databaseWithIndexedTexts } from '../../support/indexed-owner.ts';
+import { indexedSuite } from '../../support/indexed-owner.ts';
 
 const PEDICURE = 'Аппаратный педикюр. Процедуру выполняют опытные мастера со стерильными инструментами, она длится около полутора часов и включает обработку стоп, пальцев и кутикулы, а также покрытие по желанию клиента. Мы используем только профессиональную косметику и одноразовые пилки. Стоимость полного ухода — 2000 руб.';
 const CHUNKS = [
@@ -16,22 +14,16 @@ const CHUNKS = [
 ];
 
 describe('core/assistant/extractive-answer', () => {
-  let db: Database;
-  let ownerId: string;
-
-  before(async () => {
-    ({ db, ownerId } = await databaseWithIndexedTexts(CHUNKS));
-  });
-  after(() => db.close());
+  const index = indexedSuite(CHUNKS);
 
   it("quotes the passage about the service asked for, not another service's price row", async () => {
     const question = 'Сколько стоит педикюр?';
-    const hits = await searchChunks(db.knex, ownerId, question);
+    const hits = await index.search(question);
     expect(hits[0]!.text).to.equal(PEDICURE);
     // The price rows match "стоит" too, and are still found (a model would see them)…
     expect(hits.length).to.be.above(1);
     // …but only the pedicure passage is quoted.
-    const quoted = (await bestSentences(db.knex, question, hits)).map((sentence) => sentence.text);
+    const quoted = (await bestSentences(index.knex, question, hits)).map((sentence) => sentence.text);
     expect(quoted).to.include('Стоимость полного ухода — 2000 руб.');
     expect(quoted.join(' ')).to.not.include('900');
   });

@@ -1,9 +1,7 @@
 // A salon's knowledge is often one short price list: one chunk, where every word the index holds is
 // in every chunk. Small talk around a question must not push the right passage under the relevance floor.
 import { expect } from 'chai';
-import type { Database } from '../../../infra/database.ts';
-import { searchChunks } from '../../../core/knowledge/hybrid-search.ts';
-import { databaseWithIndexedTexts } from '../../support/indexed-owner.ts';
+import { indexedSuite } from '../../support/indexed-owner.ts';
 
 const PRICE_LIST = [
   'Service: Gel manicure; Price: 1,200 RUB; Duration: 75 min',
@@ -12,15 +10,7 @@ const PRICE_LIST = [
 ].join('\n');
 
 describe('core/knowledge search in a one-chunk price list', () => {
-  let db: Database;
-  let ownerId: string;
-
-  before(async () => {
-    ({ db, ownerId } = await databaseWithIndexedTexts([PRICE_LIST], { fileName: 'services.csv' }));
-  });
-  after(() => db.close());
-
-  const found = async (question: string) => (await searchChunks(db.knex, ownerId, question)).map((hit) => hit.text);
+  const { found, search } = indexedSuite([PRICE_LIST], { fileName: 'services.csv' });
 
   it('finds the price list for a question with words the index does not hold around it', async () => {
     expect(await found("How much is a men's haircut?")).to.deep.equal([PRICE_LIST]);
@@ -34,11 +24,11 @@ describe('core/knowledge search in a one-chunk price list', () => {
   });
 
   it('marks a price list found only by asking a price, for a service the files never name', async () => {
-    const tattoo = await searchChunks(db.knex, ownerId, 'What is the price of a tattoo?');
+    const tattoo = await search('What is the price of a tattoo?');
     expect(tattoo.map((hit) => hit.text)).to.deep.equal([PRICE_LIST]);
     expect(tattoo[0]!.priceOnly).to.equal(true);
     for (const question of ["How much is a men's haircut for my son Tom?", 'What is the price?']) {
-      expect((await searchChunks(db.knex, ownerId, question))[0]!.priceOnly, question).to.equal(false);
+      expect((await search(question))[0]!.priceOnly, question).to.equal(false);
     }
   });
 
@@ -49,18 +39,10 @@ describe('core/knowledge search in a one-chunk price list', () => {
 });
 
 describe('core/knowledge search in a salon\'s few chunks', () => {
-  let db: Database;
-  let ownerId: string;
   const PRICES = 'Service: Eyebrow shaping; Price: 700 UAH; Duration: 30 min\nService: Gel manicure; Price: 1,200 RUB; Duration: 75 min';
   const ADDRESS = 'We are at 12 Zanzibar Street, second floor. Entrance from the yard.';
   const PARKING = 'Parking: free parking for clients behind the building.';
-
-  before(async () => {
-    ({ db, ownerId } = await databaseWithIndexedTexts([PRICES, ADDRESS, PARKING]));
-  });
-  after(() => db.close());
-
-  const found = async (question: string) => (await searchChunks(db.knex, ownerId, question)).map((hit) => hit.text);
+  const { found } = indexedSuite([PRICES, ADDRESS, PARKING]);
 
   it('finds the price list when an unknown word\'s prefix guess matches another passage', async () => {
     // "Zanzibarova" is guessed as "zanzibar…", which the address holds; "Parkinsons" as "parkin…".
@@ -78,19 +60,11 @@ describe('core/knowledge search in a salon\'s few chunks', () => {
 });
 
 describe("core/knowledge search: a word's own form ranks above its synonyms", () => {
-  let db: Database;
-  let ownerId: string;
   const RU_HOURS = 'Часы работы: понедельник – пятница с 9:00 до 21:00, суббота с 10:00 до 18:00, воскресенье выходной.';
   const UK_HOURS = "Графік роботи: понеділок – п'ятниця з 9:00 до 20:00, субота з 10:00 до 17:00, неділя вихідний.";
   const PAYMENT = 'Оплата: наличные или карта.';
   const CANCELLATION = 'Отмена записи бесплатна, если предупредить за сутки.';
-
-  before(async () => {
-    ({ db, ownerId } = await databaseWithIndexedTexts([RU_HOURS, UK_HOURS, PAYMENT, CANCELLATION]));
-  });
-  after(() => db.close());
-
-  const found = async (question: string) => (await searchChunks(db.knex, ownerId, question)).map((hit) => hit.text);
+  const { found } = indexedSuite([RU_HOURS, UK_HOURS, PAYMENT, CANCELLATION]);
 
   it('finds the other language through the synonym, but ranks the question\'s own language first', async () => {
     // "субботу" is the Russian hours' own word; the Ukrainian "субота" only a synonym.

@@ -33,12 +33,24 @@ import { createTelegramGateway } from './bots/telegram/telegram-gateway.ts';
 import { createOwnerReplySender } from './bots/owner-reply-sender.ts';
 import { createBotManager, type BotManager } from './bots/bot-manager.ts';
 import { createWhatsAppCloudGateway } from './bots/whatsapp/whatsapp-cloud-gateway.ts';
-import { whatsappWebJsFactory, whatsappWebSessionsDir, type WebClientFactory } from './bots/whatsapp/whatsapp-web-client.ts';
+import {
+  whatsappWebJsFactory,
+  whatsappWebSessionsDir,
+  type WebClientFactory,
+} from './bots/whatsapp/whatsapp-web-client.ts';
 import { createWhatsAppWebRelay } from './bots/whatsapp/whatsapp-web-relay.ts';
 import { createWhatsAppWebhook, WHATSAPP_ANSWER_JOB } from './bots/whatsapp/whatsapp-webhook.ts';
-import { createTelegramWebhook, TELEGRAM_UPDATE_JOB, telegramWebhookSecret, telegramWebhookUrl } from './bots/telegram/telegram-webhook.ts';
+import {
+  createTelegramWebhook,
+  TELEGRAM_UPDATE_JOB,
+  telegramWebhookSecret,
+  telegramWebhookUrl,
+} from './bots/telegram/telegram-webhook.ts';
 
-const packageJson = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+const packageJson = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  name: string;
+  version: string;
+};
 export const APP_INFO = { name: 'Frontdesk', version: packageJson.version };
 
 export interface System {
@@ -82,13 +94,21 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
 
   const db =
     options.db ??
-    createDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dir: path.join(config.dataDir, 'pgdata') }, logger);
+    createDatabase(
+      config.databaseUrl
+        ? { kind: 'postgres', url: config.databaseUrl }
+        : { kind: 'pglite', dir: path.join(config.dataDir, 'pgdata') },
+      logger,
+    );
   // Redis clients (ioredis, BullMQ: a quarter of a second of start-up) load only when REDIS_URL is set.
   // Their modules import nothing of ours at run time, so loading them late cannot duplicate a class.
   const store =
     options.store ??
     (config.redisUrl
-      ? new (await import('./infra/redis-key-value-store.ts')).RedisKeyValueStore({ url: config.redisUrl, keyPrefix: config.redisPrefix })
+      ? new (await import('./infra/redis-key-value-store.ts')).RedisKeyValueStore({
+          url: config.redisUrl,
+          keyPrefix: config.redisPrefix,
+        })
       : new MemoryKeyValueStore());
 
   try {
@@ -108,13 +128,24 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     if (config.admin) await accounts.ensureAdmin(config.admin.email, config.admin.password);
 
     const llm = config.llm;
-    const chatModel = llm ? new OpenAIChatModel({ apiKey: llm.apiKey, baseURL: llm.baseURL, model: llm.model, timeoutMs: llm.timeoutMs }) : undefined;
+    const chatModel = llm
+      ? new OpenAIChatModel({ apiKey: llm.apiKey, baseURL: llm.baseURL, model: llm.model, timeoutMs: llm.timeoutMs })
+      : undefined;
     const embeddings = llm?.embeddingModel
-      ? new OpenAIEmbeddingModel({ apiKey: llm.apiKey, baseURL: llm.baseURL, model: llm.embeddingModel, timeoutMs: llm.timeoutMs })
+      ? new OpenAIEmbeddingModel({
+          apiKey: llm.apiKey,
+          baseURL: llm.baseURL,
+          model: llm.embeddingModel,
+          timeoutMs: llm.timeoutMs,
+        })
       : undefined;
     const usage = createUsageService({ db: db.knex, priceOverrides: parsePrices(config.modelPricesJson) });
     const queue: JobQueue = config.redisUrl
-      ? new (await import('./infra/bullmq-job-queue.ts')).BullMQJobQueue({ url: config.redisUrl, prefix: options.queuePrefix ?? `${config.redisPrefix}bull`, logger })
+      ? new (await import('./infra/bullmq-job-queue.ts')).BullMQJobQueue({
+          url: config.redisUrl,
+          prefix: options.queuePrefix ?? `${config.redisPrefix}bull`,
+          logger,
+        })
       : new MemoryJobQueue(logger);
     const training = createTrainingService({
       db: db.knex,
@@ -129,13 +160,17 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       queue.process(TRAIN_JOB, (payload) => training.handleJob(payload));
     }
     const files = createFilesService({ db: db.knex });
-    const recordEmbedding = (ownerId: string, model: string, tokens: number) => usage.record(ownerId, 'embedding', model, tokens, 0);
+    const recordEmbedding = (ownerId: string, model: string, tokens: number) =>
+      usage.record(ownerId, 'embedding', model, tokens, 0);
     const retriever = createRetriever({ db: db.knex, embeddings, logger, onEmbeddingUsage: recordEmbedding });
     const assistant = createAssistant({ db: db.knex, logger, usage, retriever, chatModel });
 
     const health = async (): Promise<HealthReport> => {
       const [database, redis] = await Promise.all([
-        settle(pingDatabase(db.knex)).then((ok) => ({ status: ok ? ('ok' as const) : ('error' as const), kind: db.kind })),
+        settle(pingDatabase(db.knex)).then((ok) => ({
+          status: ok ? ('ok' as const) : ('error' as const),
+          kind: db.kind,
+        })),
         settle(store.ping()).then((ok) => ({ status: ok ? ('ok' as const) : ('error' as const), kind: store.kind })),
       ]);
       const status = database.status !== 'ok' ? 'unavailable' : redis.status !== 'ok' ? 'degraded' : 'ok';
@@ -146,24 +181,57 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     const whatsapp = createWhatsAppCloudGateway(config.whatsappGraphUrl);
     const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp });
     const whatsappWebRelay = createWhatsAppWebRelay(store);
-    const history = createHistoryService({ db: db.knex, sender: createOwnerReplySender({ db: db.knex, secretBox, telegram, whatsapp, whatsappWeb: whatsappWebRelay }) });
-    const whatsappWebhook = createWhatsAppWebhook({ db: db.knex, secretBox, assistant, gateway: whatsapp, queue, logger });
-    if (config.role === 'all' || config.role === 'worker') queue.process(WHATSAPP_ANSWER_JOB, (payload) => whatsappWebhook.handleJob(payload));
+    const history = createHistoryService({
+      db: db.knex,
+      sender: createOwnerReplySender({ db: db.knex, secretBox, telegram, whatsapp, whatsappWeb: whatsappWebRelay }),
+    });
+    const whatsappWebhook = createWhatsAppWebhook({
+      db: db.knex,
+      secretBox,
+      assistant,
+      gateway: whatsapp,
+      queue,
+      logger,
+    });
+    if (config.role === 'all' || config.role === 'worker')
+      queue.process(WHATSAPP_ANSWER_JOB, (payload) => whatsappWebhook.handleJob(payload));
     const publicUrl = config.publicUrl;
     const telegramWebhook = publicUrl
-      ? createTelegramWebhook({ db: db.knex, secretBox, assistant, logger, queue, secretKey: secrets.encryptionKey, apiRoot: config.telegramApiRoot, replyDebounceMs: config.replyDebounceMs })
+      ? createTelegramWebhook({
+          db: db.knex,
+          secretBox,
+          assistant,
+          logger,
+          queue,
+          secretKey: secrets.encryptionKey,
+          apiRoot: config.telegramApiRoot,
+          replyDebounceMs: config.replyDebounceMs,
+        })
       : undefined;
-    if (telegramWebhook && (config.role === 'all' || config.role === 'worker')) queue.process(TELEGRAM_UPDATE_JOB, (payload) => telegramWebhook.handleJob(payload));
+    if (telegramWebhook && (config.role === 'all' || config.role === 'worker'))
+      queue.process(TELEGRAM_UPDATE_JOB, (payload) => telegramWebhook.handleJob(payload));
     let bots: BotManager | undefined;
     if (config.role === 'all' || config.role === 'bots') {
       bots = createBotManager({
-        db: db.knex, store, secretBox, assistant, logger, telegramApiRoot: config.telegramApiRoot,
-        leaseMs: options.botLeaseMs ?? config.botLeaseMs, pollTimeoutSeconds: options.botPollTimeoutSeconds, replyDebounceMs: config.replyDebounceMs,
+        db: db.knex,
+        store,
+        secretBox,
+        assistant,
+        logger,
+        telegramApiRoot: config.telegramApiRoot,
+        leaseMs: options.botLeaseMs ?? config.botLeaseMs,
+        pollTimeoutSeconds: options.botPollTimeoutSeconds,
+        replyDebounceMs: config.replyDebounceMs,
         webhook: publicUrl
-          ? { url: (id) => telegramWebhookUrl(publicUrl, id), secret: (id) => telegramWebhookSecret(secrets.encryptionKey, id) }
+          ? {
+              url: (id) => telegramWebhookUrl(publicUrl, id),
+              secret: (id) => telegramWebhookSecret(secrets.encryptionKey, id),
+            }
           : undefined,
         whatsappWeb: {
-          clientFactory: options.whatsappWebClientFactory ?? whatsappWebJsFactory({ executablePath: config.whatsappWeb.executablePath, dataDir: config.dataDir }),
+          clientFactory:
+            options.whatsappWebClientFactory ??
+            whatsappWebJsFactory({ executablePath: config.whatsappWeb.executablePath, dataDir: config.dataDir }),
           sessionsDir: whatsappWebSessionsDir(config.dataDir),
           relay: whatsappWebRelay,
           maxSessions: config.whatsappWeb.maxSessions,
@@ -183,7 +251,13 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       accounts,
       admin: createAdminService({ db: db.knex }),
       health,
-      agent: { files, training, assistant, prompts: createPromptService({ db: db.knex }), maxFileBytes: config.fileMaxBytes },
+      agent: {
+        files,
+        training,
+        assistant,
+        prompts: createPromptService({ db: db.knex }),
+        maxFileBytes: config.fileMaxBytes,
+      },
       usage,
       history,
       integrations,
@@ -192,7 +266,17 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     });
 
     return {
-      config, db, store, secretBox, accounts, assistant, training, queue, bots, app, health,
+      config,
+      db,
+      store,
+      secretBox,
+      accounts,
+      assistant,
+      training,
+      queue,
+      bots,
+      app,
+      health,
       async close() {
         await bots?.stop();
         await queue.close();
@@ -214,10 +298,16 @@ function parsePrices(json: string | undefined) {
   try {
     value = JSON.parse(json);
   } catch (error) {
-    throw new ConfigError('MODEL_PRICES must be JSON like {"my-model": {"input": 0.15, "output": 0.6}} (USD per 1M tokens)', { cause: error });
+    throw new ConfigError(
+      'MODEL_PRICES must be JSON like {"my-model": {"input": 0.15, "output": 0.6}} (USD per 1M tokens)',
+      { cause: error },
+    );
   }
   const parsed = priceOverridesSchema.safeParse(value);
-  if (!parsed.success) throw new ConfigError('MODEL_PRICES must map model names to {"input": number, "output": number} (USD per 1M tokens)');
+  if (!parsed.success)
+    throw new ConfigError(
+      'MODEL_PRICES must map model names to {"input": number, "output": number} (USD per 1M tokens)',
+    );
   return parsed.data;
 }
 
@@ -235,7 +325,13 @@ async function settle(promise: Promise<unknown>): Promise<boolean> {
     timer = setTimeout(() => resolve(false), 2000);
   });
   try {
-    return await Promise.race([promise.then(() => true, () => false), timeout]);
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

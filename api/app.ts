@@ -24,7 +24,12 @@ import type { IntegrationsService } from '../core/integrations/integrations-serv
 import type { UsageService } from '../core/usage/usage-service.ts';
 import type { WebhookReceiver } from '../core/ports/channel.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
-import { whatsappIntegrationRoutes, whatsappQrRoutes, whatsappWebhookRoutes, type WhatsAppRouteDeps } from './routes/whatsapp.ts';
+import {
+  whatsappIntegrationRoutes,
+  whatsappQrRoutes,
+  whatsappWebhookRoutes,
+  type WhatsAppRouteDeps,
+} from './routes/whatsapp.ts';
 import type { AppState } from './state.ts';
 
 export interface AppDeps {
@@ -81,8 +86,21 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   );
 
   const guards = createAccessGuards(deps.accounts, deps.jwtSecret);
-  const system = [...systemRoutes(deps.info, deps.health), ...webhookRoutes(deps.telegramWebhook), ...whatsappWebhookRoutes(deps.whatsapp)];
-  const api: AnyRoute[] = [...authRoutes(deps.accounts), ...adminRoutes(deps.admin), ...agentRoutes(deps.agent), ...historyRoutes(deps.history), ...integrationRoutes(deps.integrations), ...whatsappIntegrationRoutes(deps.whatsapp), ...whatsappQrRoutes(deps.whatsapp), ...usageRoutes(deps.usage)];
+  const system = [
+    ...systemRoutes(deps.info, deps.health),
+    ...webhookRoutes(deps.telegramWebhook),
+    ...whatsappWebhookRoutes(deps.whatsapp),
+  ];
+  const api: AnyRoute[] = [
+    ...authRoutes(deps.accounts),
+    ...adminRoutes(deps.admin),
+    ...agentRoutes(deps.agent),
+    ...historyRoutes(deps.history),
+    ...integrationRoutes(deps.integrations),
+    ...whatsappIntegrationRoutes(deps.whatsapp),
+    ...whatsappQrRoutes(deps.whatsapp),
+    ...usageRoutes(deps.usage),
+  ];
 
   const document = createDocument({
     openapi: '3.1.0',

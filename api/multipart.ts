@@ -15,14 +15,20 @@ export interface MultipartBody {
   files: Record<string, UploadedFile>;
 }
 
-export function readMultipart(ctx: Context, options: { maxFileBytes: number; maxFieldBytes?: number }): Promise<MultipartBody> {
+export function readMultipart(
+  ctx: Context,
+  options: { maxFileBytes: number; maxFieldBytes?: number },
+): Promise<MultipartBody> {
   if (!ctx.is('multipart/form-data')) {
     return Promise.reject(new UnsupportedError('Send the request as multipart/form-data'));
   }
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: ctx.req.headers, limits: { fileSize: options.maxFileBytes, files: 4, fields: 20, fieldSize: options.maxFieldBytes ?? 64 * 1024 } });
+      parser = busboy({
+        headers: ctx.req.headers,
+        limits: { fileSize: options.maxFileBytes, files: 4, fields: 20, fieldSize: options.maxFieldBytes ?? 64 * 1024 },
+      });
     } catch (error) {
       reject(new InvalidError('Malformed multipart body', undefined, { cause: error }));
       return;
@@ -46,13 +52,22 @@ export function readMultipart(ctx: Context, options: { maxFileBytes: number; max
       stream.on('data', (part: Buffer) => parts.push(part));
       stream.on('limit', () => {
         stream.resume();
-        fail(new TooLargeError(`The file is larger than the ${Math.round(options.maxFileBytes / 1024 / 1024)} MB limit`));
+        fail(
+          new TooLargeError(`The file is larger than the ${Math.round(options.maxFileBytes / 1024 / 1024)} MB limit`),
+        );
       });
       stream.on('end', () => {
-        if (!failed) body.files[name] = { name: info.filename ?? name, mimeType: info.mimeType, bytes: new Uint8Array(Buffer.concat(parts)) };
+        if (!failed)
+          body.files[name] = {
+            name: info.filename ?? name,
+            mimeType: info.mimeType,
+            bytes: new Uint8Array(Buffer.concat(parts)),
+          };
       });
     });
-    parser.on('error', (error: Error) => fail(new InvalidError('Malformed multipart body', undefined, { cause: error })));
+    parser.on('error', (error: Error) =>
+      fail(new InvalidError('Malformed multipart body', undefined, { cause: error })),
+    );
     parser.on('close', () => {
       if (!failed) resolve(body);
     });

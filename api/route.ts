@@ -21,15 +21,20 @@ export interface RouteDefinition<B extends z.ZodType, Q extends z.ZodType, P ext
   params?: P;
   /** Status → response schema (undefined for an empty body). */
   responses: Record<number, { description: string; schema?: z.ZodType }>;
-  handler: (ctx: Context & { state: AppState }, input: { body: z.output<B>; query: z.output<Q>; params: z.output<P> }) => Promise<unknown>;
+  handler: (
+    ctx: Context & { state: AppState },
+    input: { body: z.output<B>; query: z.output<Q>; params: z.output<P> },
+  ) => Promise<unknown>;
 }
 
 // Type erasure for storage in a list; each definition was checked by `route()` when written.
 export type AnyRoute = RouteDefinition<z.ZodType, z.ZodType, z.ZodType>;
 
-export function route<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodUndefined>(
-  definition: RouteDefinition<B, Q, P>,
-): AnyRoute {
+export function route<
+  B extends z.ZodType = z.ZodUndefined,
+  Q extends z.ZodType = z.ZodUndefined,
+  P extends z.ZodType = z.ZodUndefined,
+>(definition: RouteDefinition<B, Q, P>): AnyRoute {
   return definition as unknown as AnyRoute;
 }
 
@@ -57,7 +62,14 @@ export interface AccessGuards {
 /** Adds the routes to `router`; each gets its access guard, then validation, then the handler. */
 export function mount(router: Router<AppState>, routes: AnyRoute[], guards: AccessGuards): void {
   for (const definition of routes) {
-    const guard = definition.access === 'public' ? [] : definition.access === 'write' ? [guards.authenticated, guards.write] : definition.access === 'admin' ? [guards.authenticated, guards.admin] : [guards.authenticated];
+    const guard =
+      definition.access === 'public'
+        ? []
+        : definition.access === 'write'
+          ? [guards.authenticated, guards.write]
+          : definition.access === 'admin'
+            ? [guards.authenticated, guards.admin]
+            : [guards.authenticated];
     router[definition.method](definition.path, ...guard, async (ctx) => {
       if (definition.body && ctx.request.type && !ctx.is('json')) {
         throw new UnsupportedError('Send the request body as application/json');
@@ -79,7 +91,9 @@ export function mount(router: Router<AppState>, routes: AnyRoute[], guards: Acce
 
 const errorSchema = z.object({ detail: z.string() }).meta({ id: 'Error' });
 const validationErrorSchema = z
-  .object({ detail: z.array(z.object({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), type: z.string() })) })
+  .object({
+    detail: z.array(z.object({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), type: z.string() })),
+  })
   .meta({ id: 'ValidationError' });
 
 /** OpenAPI paths for routes mounted under `prefix`. */
@@ -94,13 +108,19 @@ export function openApiPaths(prefix: string, routes: AnyRoute[]): ZodOpenApiPath
         : { description: response.description };
     }
     if (definition.body || definition.query || definition.params) {
-      responses['422'] = { description: 'Validation failed', content: { 'application/json': { schema: validationErrorSchema } } };
+      responses['422'] = {
+        description: 'Validation failed',
+        content: { 'application/json': { schema: validationErrorSchema } },
+      };
     }
     if (definition.access !== 'public') {
       responses['401'] = { description: 'Not authenticated', content: { 'application/json': { schema: errorSchema } } };
     }
     if (definition.access === 'write' || definition.access === 'admin') {
-      responses['403'] = { description: 'Role may not do this', content: { 'application/json': { schema: errorSchema } } };
+      responses['403'] = {
+        description: 'Role may not do this',
+        content: { 'application/json': { schema: errorSchema } },
+      };
     }
     const operation: ZodOpenApiOperationObject = {
       summary: definition.summary,
@@ -109,7 +129,12 @@ export function openApiPaths(prefix: string, routes: AnyRoute[]): ZodOpenApiPath
       ...(definition.access === 'public' ? {} : { security: [{ bearer: [] }] }),
       ...(definition.body ? { requestBody: { content: { 'application/json': { schema: definition.body } } } } : {}),
       ...(definition.query || definition.params
-        ? { requestParams: { ...(definition.query ? { query: definition.query as never } : {}), ...(definition.params ? { path: definition.params as never } : {}) } }
+        ? {
+            requestParams: {
+              ...(definition.query ? { query: definition.query as never } : {}),
+              ...(definition.params ? { path: definition.params as never } : {}),
+            },
+          }
         : {}),
     };
     paths[openApiPath] = { ...paths[openApiPath], [definition.method]: operation };

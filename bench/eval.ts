@@ -44,7 +44,9 @@ interface Options {
 }
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: npm run eval -- [--db pglite|postgres] [--limit N] [--lang ru|en] [--misses]\n`);
+  process.stderr.write(
+    `${message}\nusage: npm run eval -- [--db pglite|postgres] [--limit N] [--lang ru|en] [--misses]\n`,
+  );
   process.exit(1);
 }
 
@@ -82,7 +84,8 @@ function loadDataset(): Dataset {
   const dataset = datasetSchema.parse(JSON.parse(readFileSync(DATASET_PATH, 'utf8')));
   const ids = new Set(dataset.paragraphs.map((paragraph) => paragraph.id));
   for (const question of dataset.questions) {
-    if (!ids.has(question.paragraphId)) throw new Error(`question ${question.id} points at unknown paragraph ${question.paragraphId}`);
+    if (!ids.has(question.paragraphId))
+      throw new Error(`question ${question.id} points at unknown paragraph ${question.paragraphId}`);
   }
   return dataset;
 }
@@ -130,9 +133,18 @@ interface GoldLocation {
  * One owner per language; one `files` row per article (paragraphs without a title are an article of
  * their own), whose chunks are its paragraphs in order. Returns where each paragraph landed.
  */
-async function indexLanguage(knex: Knex, lang: Lang, paragraphs: Dataset['paragraphs']): Promise<{ ownerId: string; gold: Map<string, GoldLocation> }> {
+async function indexLanguage(
+  knex: Knex,
+  lang: Lang,
+  paragraphs: Dataset['paragraphs'],
+): Promise<{ ownerId: string; gold: Map<string, GoldLocation> }> {
   const [owner] = (await knex('owners')
-    .insert({ email: `eval-${lang}-${randomBytes(4).toString('hex')}@example.com`, password_hash: 'not-a-real-hash', salon_name: `Eval ${lang}`, language: lang })
+    .insert({
+      email: `eval-${lang}-${randomBytes(4).toString('hex')}@example.com`,
+      password_hash: 'not-a-real-hash',
+      salon_name: `Eval ${lang}`,
+      language: lang,
+    })
     .returning('id')) as { id: string }[];
   if (!owner) throw new Error('owner insert returned nothing');
   const articles = new Map<string, Dataset['paragraphs']>();
@@ -146,7 +158,15 @@ async function indexLanguage(knex: Knex, lang: Lang, paragraphs: Dataset['paragr
   for (const [name, article] of articles) {
     const size = article.reduce((sum, paragraph) => sum + Buffer.byteLength(paragraph.text), 0);
     const [file] = (await knex('files')
-      .insert({ owner_id: owner.id, name, size, type: 'txt', sha256: `eval-${lang}-${randomBytes(8).toString('hex')}`, status: 'ready', chunk_count: article.length })
+      .insert({
+        owner_id: owner.id,
+        name,
+        size,
+        type: 'txt',
+        sha256: `eval-${lang}-${randomBytes(8).toString('hex')}`,
+        status: 'ready',
+        chunk_count: article.length,
+      })
       .returning('id')) as { id: string }[];
     if (!file) throw new Error('file insert returned nothing');
     const chunks = article.map((paragraph, position) => ({
@@ -186,7 +206,17 @@ function median(sorted: number[]): number {
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['', 'paragraphs', 'questions', 'recall@1', `recall@${TOP_K}`, `MRR@${TOP_K}`, 'no hits', 'p50 ms', 'p95 ms'];
+  const header = [
+    '',
+    'paragraphs',
+    'questions',
+    'recall@1',
+    `recall@${TOP_K}`,
+    `MRR@${TOP_K}`,
+    'no hits',
+    'p50 ms',
+    'p95 ms',
+  ];
   const lines = rows.map((row) => {
     const sorted = [...row.latencies].sort((a, b) => a - b);
     const share = (count: number) => (row.questions ? (count / row.questions).toFixed(3) : '-');
@@ -202,8 +232,13 @@ function printTable(rows: Row[]): void {
       percentile(sorted, 95).toFixed(1),
     ];
   });
-  const widths = header.map((cell, column) => Math.max(cell.length, ...lines.map((line) => (line[column] ?? '').length)));
-  const format = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+  const widths = header.map((cell, column) =>
+    Math.max(cell.length, ...lines.map((line) => (line[column] ?? '').length)),
+  );
+  const format = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
+      .join('  ');
   process.stdout.write(`${format(header)}\n${widths.map((width) => '-'.repeat(width)).join('  ')}\n`);
   for (const line of lines) process.stdout.write(`${format(line)}\n`);
 }
@@ -211,7 +246,9 @@ function printTable(rows: Row[]): void {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const dataset = loadDataset();
-  process.stdout.write(`Dataset: ${dataset.source}\nLicense: ${dataset.license}\nDatabase: ${options.db === 'postgres' ? 'PostgreSQL (temporary database on DATABASE_URL)' : 'PGlite in memory'}\n\n`);
+  process.stdout.write(
+    `Dataset: ${dataset.source}\nLicense: ${dataset.license}\nDatabase: ${options.db === 'postgres' ? 'PostgreSQL (temporary database on DATABASE_URL)' : 'PGlite in memory'}\n\n`,
+  );
 
   const langOfParagraph = new Map<string, Lang>();
   for (const question of dataset.questions) langOfParagraph.set(question.paragraphId, question.lang);
@@ -228,9 +265,20 @@ async function main(): Promise<void> {
 
       const indexStart = performance.now();
       const { ownerId, gold } = await indexLanguage(db.knex, lang, paragraphs);
-      process.stdout.write(`[${lang}] indexed ${paragraphs.length} paragraphs in ${((performance.now() - indexStart) / 1000).toFixed(1)} s; searching ${questions.length} questions\n`);
+      process.stdout.write(
+        `[${lang}] indexed ${paragraphs.length} paragraphs in ${((performance.now() - indexStart) / 1000).toFixed(1)} s; searching ${questions.length} questions\n`,
+      );
 
-      const row: Row = { label: lang, paragraphs: paragraphs.length, questions: questions.length, at1: 0, at5: 0, reciprocalRanks: 0, empty: 0, latencies: [] };
+      const row: Row = {
+        label: lang,
+        paragraphs: paragraphs.length,
+        questions: questions.length,
+        at1: 0,
+        at5: 0,
+        reciprocalRanks: 0,
+        empty: 0,
+        latencies: [],
+      };
       for (const question of questions) {
         const target = gold.get(question.paragraphId);
         if (!target) throw new Error(`paragraph ${question.paragraphId} was not indexed`);
@@ -244,7 +292,9 @@ async function main(): Promise<void> {
           row.at5++;
           row.reciprocalRanks += 1 / rank;
         } else if (options.misses) {
-          misses.push(`[${lang}] ${question.id}: ${question.question}\n    top hit: ${hits[0] ? hits[0].text.slice(0, 160).replace(/\s+/g, ' ') : '(none)'}`);
+          misses.push(
+            `[${lang}] ${question.id}: ${question.question}\n    top hit: ${hits[0] ? hits[0].text.slice(0, 160).replace(/\s+/g, ' ') : '(none)'}`,
+          );
         }
       }
       rows.push(row);

@@ -14,19 +14,58 @@ const QUERIES = 300;
 
 // A deterministic generator, so every run indexes the same text.
 let seed = 42;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
 // Pseudo-words from Cyrillic syllables with a Zipf (1/rank) distribution over 20,000 of them: a few
 // words are everywhere, most are rare, as in real documents (real stop words are already dropped).
-const SYLLABLES = ['ма', 'ни', 'кю', 'ре', 'пе', 'ди', 'стр', 'иж', 'ка', 'ок', 'ра', 'ши', 'ва', 'ние', 'ук', 'лад', 'мас', 'саж', 'бро', 'вей', 'рес', 'ниц', 'лак', 'гель', 'уход', 'мас', 'ки', 'кре', 'мы', 'про', 'це', 'ду', 'ры'];
+const SYLLABLES = [
+  'ма',
+  'ни',
+  'кю',
+  'ре',
+  'пе',
+  'ди',
+  'стр',
+  'иж',
+  'ка',
+  'ок',
+  'ра',
+  'ши',
+  'ва',
+  'ние',
+  'ук',
+  'лад',
+  'мас',
+  'саж',
+  'бро',
+  'вей',
+  'рес',
+  'ниц',
+  'лак',
+  'гель',
+  'уход',
+  'мас',
+  'ки',
+  'кре',
+  'мы',
+  'про',
+  'це',
+  'ду',
+  'ры',
+];
 const VOCABULARY = Array.from({ length: 20_000 }, (_, i) => {
   let word = '';
-  for (let n = i + 7; word.length < 5 || n > 0; n = Math.floor(n / SYLLABLES.length)) word += SYLLABLES[n % SYLLABLES.length];
+  for (let n = i + 7; word.length < 5 || n > 0; n = Math.floor(n / SYLLABLES.length))
+    word += SYLLABLES[n % SYLLABLES.length];
   return word;
 });
-const zipf = () => VOCABULARY[Math.min(VOCABULARY.length - 1, Math.floor(Math.exp(random() * Math.log(VOCABULARY.length))) - 1)]!;
+const zipf = () =>
+  VOCABULARY[Math.min(VOCABULARY.length - 1, Math.floor(Math.exp(random() * Math.log(VOCABULARY.length))) - 1)]!;
 const FILLER = ['и', 'в', 'на', 'для', 'с', 'по', 'это', 'наш', 'салон', 'цена', 'руб', 'мин'];
-const sentence = () => Array.from({ length: 8 + Math.floor(random() * 10) }, () => (random() < 0.35 ? FILLER[Math.floor(random() * FILLER.length)] : zipf())).join(' ');
+const sentence = () =>
+  Array.from({ length: 8 + Math.floor(random() * 10) }, () =>
+    random() < 0.35 ? FILLER[Math.floor(random() * FILLER.length)] : zipf(),
+  ).join(' ');
 const passage = () => Array.from({ length: 3 + Math.floor(random() * 5) }, () => `${sentence()}.`).join(' ');
 
 async function openDatabase(): Promise<{ db: Database; drop(): Promise<void> }> {
@@ -53,12 +92,30 @@ async function openDatabase(): Promise<{ db: Database; drop(): Promise<void> }> 
 }
 
 async function seedOwner(db: Database, tag: string, chunks: number): Promise<string> {
-  const [owner] = await db.knex('owners').insert({ email: `${tag}-${randomBytes(3).toString('hex')}@bench.local`, password_hash: 'x', salon_name: tag }).returning<{ id: string }[]>('id');
+  const [owner] = await db
+    .knex('owners')
+    .insert({ email: `${tag}-${randomBytes(3).toString('hex')}@bench.local`, password_hash: 'x', salon_name: tag })
+    .returning<{ id: string }[]>('id');
   const perFile = 500;
   for (let start = 0; start < chunks; start += perFile) {
-    const [file] = await db.knex('files').insert({ owner_id: owner!.id, name: `doc-${start}.txt`, size: 1, type: 'txt', sha256: randomBytes(16).toString('hex'), status: 'ready' }).returning<{ id: string }[]>('id');
+    const [file] = await db
+      .knex('files')
+      .insert({
+        owner_id: owner!.id,
+        name: `doc-${start}.txt`,
+        size: 1,
+        type: 'txt',
+        sha256: randomBytes(16).toString('hex'),
+        status: 'ready',
+      })
+      .returning<{ id: string }[]>('id');
     const count = Math.min(perFile, chunks - start);
-    await replaceFileChunks(db.knex, owner!.id, file!.id, Array.from({ length: count }, (_, position) => ({ position, text: passage(), headingPath: [], tokenCount: 80 })));
+    await replaceFileChunks(
+      db.knex,
+      owner!.id,
+      file!.id,
+      Array.from({ length: count }, (_, position) => ({ position, text: passage(), headingPath: [], tokenCount: 80 })),
+    );
   }
   await refreshTermStats(db.knex, owner!.id);
   return owner!.id;
@@ -80,10 +137,18 @@ try {
   const queries = words.map((list) => `сколько стоит ${list.join(' ')}`);
   // The same questions with their first word misspelled (a letter no indexed word has, in its middle):
   // each then costs the typo lookup among the owner's words as well.
-  const misspelled = words.map(([first, ...rest]) => `сколько стоит ${first!.slice(0, 3)}ъ${first!.slice(3)} ${rest.join(' ')}`);
-  for (const query of [...queries.slice(0, 20), ...misspelled.slice(0, 20)]) await searchChunks(db.knex, ownerId, query); // warm-up
-  console.log(`database: ${db.kind}; chunks: ${chunkCount} for the owner + ${chunkCount} of another owner; seeded in ${seedSeconds.toFixed(1)} s`);
-  for (const [label, series] of [['queries', queries], ['with a misspelled word', misspelled]] as const) {
+  const misspelled = words.map(
+    ([first, ...rest]) => `сколько стоит ${first!.slice(0, 3)}ъ${first!.slice(3)} ${rest.join(' ')}`,
+  );
+  for (const query of [...queries.slice(0, 20), ...misspelled.slice(0, 20)])
+    await searchChunks(db.knex, ownerId, query); // warm-up
+  console.log(
+    `database: ${db.kind}; chunks: ${chunkCount} for the owner + ${chunkCount} of another owner; seeded in ${seedSeconds.toFixed(1)} s`,
+  );
+  for (const [label, series] of [
+    ['queries', queries],
+    ['with a misspelled word', misspelled],
+  ] as const) {
     const times: number[] = [];
     let withHits = 0;
     for (const query of series) {
@@ -93,7 +158,9 @@ try {
       if (hits.length > 0) withHits++;
     }
     times.sort((a, b) => a - b);
-    console.log(`${label}: ${QUERIES} (${withHits} with hits); full-text retrieval p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms, max ${times.at(-1)!.toFixed(1)} ms`);
+    console.log(
+      `${label}: ${QUERIES} (${withHits} with hits); full-text retrieval p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms, max ${times.at(-1)!.toFixed(1)} ms`,
+    );
   }
 } finally {
   await drop();

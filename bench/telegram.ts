@@ -151,7 +151,9 @@ function processCpuMs(pid: number): number | undefined {
 
 function cpuSnapshot(childPids: readonly number[] = []): CpuSnapshot {
   return {
-    process: process.cpuUsage(), mainThread: threadCpuMs(), others: processesCpuMs(OTHER_PROCESSES),
+    process: process.cpuUsage(),
+    mainThread: threadCpuMs(),
+    others: processesCpuMs(OTHER_PROCESSES),
     children: new Map(childPids.map((pid) => [pid, processCpuMs(pid)])),
   };
 }
@@ -174,9 +176,15 @@ function cpuSince(start: CpuSnapshot): CpuSpent {
   const used = process.cpuUsage(start.process);
   return {
     process: (used.user + used.system) / 1000,
-    ...(start.mainThread !== undefined && end.mainThread !== undefined ? { mainThread: end.mainThread - start.mainThread } : {}),
-    ...(start.others && end.others ? { others: Object.fromEntries(OTHER_PROCESSES.map((name) => [name, end.others![name]! - start.others![name]!])) } : {}),
-    ...(childMs.length > 0 && childMs.every((ms) => ms !== undefined) ? { children: childMs.reduce<number>((sum, ms) => sum + ms!, 0) } : {}),
+    ...(start.mainThread !== undefined && end.mainThread !== undefined
+      ? { mainThread: end.mainThread - start.mainThread }
+      : {}),
+    ...(start.others && end.others
+      ? { others: Object.fromEntries(OTHER_PROCESSES.map((name) => [name, end.others![name]! - start.others![name]!])) }
+      : {}),
+    ...(childMs.length > 0 && childMs.every((ms) => ms !== undefined)
+      ? { children: childMs.reduce<number>((sum, ms) => sum + ms!, 0) }
+      : {}),
   };
 }
 
@@ -256,45 +264,80 @@ async function world(data: WorldData): Promise<void> {
           }, request.replyTimeoutMs);
         });
         const sentAt = performance.now();
-        telegram.customerSays(token, { chatId, firstName: 'Guest', lastName: String(chatId), languageCode: 'en', text });
+        telegram.customerSays(token, {
+          chatId,
+          firstName: 'Guest',
+          lastName: String(chatId),
+          languageCode: 'en',
+          text,
+        });
         const answer = await reply;
         clearTimeout(timer);
         const model = modelSpans.get(marker);
         if (!answer) {
-          records.push({ marker, e2eMs: performance.now() - sentAt, modelCalls: model?.calls ?? 0, ok: false, problem: `no reply within ${request.replyTimeoutMs} ms` });
+          records.push({
+            marker,
+            e2eMs: performance.now() - sentAt,
+            modelCalls: model?.calls ?? 0,
+            ok: false,
+            problem: `no reply within ${request.replyTimeoutMs} ms`,
+          });
           continue;
         }
         lastReply = Math.max(lastReply, answer.at);
         const ok = answer.text.includes(marker);
         records.push({
-          marker, e2eMs: answer.at - sentAt, modelMs: model?.ms, modelCalls: model?.calls ?? 0, ok,
+          marker,
+          e2eMs: answer.at - sentAt,
+          modelMs: model?.ms,
+          modelCalls: model?.calls ?? 0,
+          ok,
           ...(model ? { grounded: model.grounded } : {}),
           ...(ok ? {} : { problem: `reply without the question's marker: ${answer.text.slice(0, 120)}` }),
         });
       }
     };
 
-    await Promise.all(request.tokens.flatMap((token, botIndex) => Array.from({ length: request.customers }, (_, c) => customer(token, botIndex, request.chatBase + c))));
+    await Promise.all(
+      request.tokens.flatMap((token, botIndex) =>
+        Array.from({ length: request.customers }, (_, c) => customer(token, botIndex, request.chatBase + c)),
+      ),
+    );
     current = undefined;
     const cpuAtEnd = threadCpuMs();
     return {
-      records, wallMs: lastReply - started, unexpectedReplies, calls: Object.fromEntries(callCounts), worldLoop: monitor.stop(),
+      records,
+      wallMs: lastReply - started,
+      unexpectedReplies,
+      calls: Object.fromEntries(callCounts),
+      worldLoop: monitor.stop(),
       ...(cpuAtStart !== undefined && cpuAtEnd !== undefined ? { worldCpuMs: cpuAtEnd - cpuAtStart } : {}),
     };
   }
 
   const handle = async (rpc: Rpc): Promise<unknown> => {
     switch (rpc.method) {
-      case 'info': return { telegramUrl: telegram.url, openaiUrl: openai.url, openaiKey: openai.apiKey };
+      case 'info':
+        return { telegramUrl: telegram.url, openaiUrl: openai.url, openaiKey: openai.apiKey };
       case 'addBots':
-        rpc.tokens.forEach((token, index) => telegram.addBot({ token, username: `bench_${index}_${token.split(':')[0]}_bot`, firstName: 'Bench' }));
+        rpc.tokens.forEach((token, index) =>
+          telegram.addBot({ token, username: `bench_${index}_${token.split(':')[0]}_bot`, firstName: 'Bench' }),
+        );
         return true;
       case 'waitPolling':
         await Promise.all(rpc.tokens.map((token) => telegram.waitForPolling(token, 30_000)));
         return true;
-      case 'load': return load(rpc.request);
+      case 'load':
+        return load(rpc.request);
       case 'partial':
-        return current ? { records: current.records, wallMs: performance.now() - current.started, unexpectedReplies, calls: Object.fromEntries(callCounts) } : undefined;
+        return current
+          ? {
+              records: current.records,
+              wallMs: performance.now() - current.started,
+              unexpectedReplies,
+              calls: Object.fromEntries(callCounts),
+            }
+          : undefined;
       case 'close':
         await telegram.close();
         await openai.close();
@@ -305,7 +348,12 @@ async function world(data: WorldData): Promise<void> {
   port.on('message', (message: { id: number; rpc: Rpc }) => {
     handle(message.rpc).then(
       (result) => port.postMessage({ id: message.id, ok: true, result }),
-      (error: unknown) => port.postMessage({ id: message.id, ok: false, error: error instanceof Error ? error.stack ?? error.message : String(error) }),
+      (error: unknown) =>
+        port.postMessage({
+          id: message.id,
+          ok: false,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        }),
     );
   });
   port.postMessage({ id: 0, ok: true, result: 'ready' });
@@ -378,13 +426,21 @@ class WorldClient {
   call<T>(rpc: Rpc, timeoutMs?: number): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      const timer = timeoutMs ? setTimeout(() => {
-        this.waiting.delete(id);
-        reject(new Error(`world: no answer to ${rpc.method} within ${timeoutMs} ms`));
-      }, timeoutMs) : undefined;
+      const timer = timeoutMs
+        ? setTimeout(() => {
+            this.waiting.delete(id);
+            reject(new Error(`world: no answer to ${rpc.method} within ${timeoutMs} ms`));
+          }, timeoutMs)
+        : undefined;
       this.waiting.set(id, {
-        resolve: (value) => { clearTimeout(timer); resolve(value as T); },
-        reject: (error) => { clearTimeout(timer); reject(error); },
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value as T);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       });
       this.worker.postMessage({ id, rpc });
     });
@@ -416,9 +472,10 @@ function parseOptions(defaultDebounceMs: number): Options {
     if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer >= ${min}, got ${raw}`);
     return value;
   };
-  const debounces = values['debounce-ms'] === undefined
-    ? [...new Set([0, defaultDebounceMs])]
-    : values['debounce-ms'].split(',').map((raw) => positive('debounce-ms', raw.trim(), 0));
+  const debounces =
+    values['debounce-ms'] === undefined
+      ? [...new Set([0, defaultDebounceMs])]
+      : values['debounce-ms'].split(',').map((raw) => positive('debounce-ms', raw.trim(), 0));
   return {
     debounces,
     bots: positive('bots', values.bots),
@@ -434,7 +491,10 @@ function parseOptions(defaultDebounceMs: number): Options {
 
 /** Tokens as BotFather issues them: `<bot id>:` + 35 characters of [A-Za-z0-9_-]. */
 function newTokens(count: number, firstId: number): string[] {
-  return Array.from({ length: count }, (_, index) => `${firstId + index}:${randomBytes(27).toString('base64url').slice(0, 35)}`);
+  return Array.from(
+    { length: count },
+    (_, index) => `${firstId + index}:${randomBytes(27).toString('base64url').slice(0, 35)}`,
+  );
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -482,14 +542,37 @@ const REPLY_TIMEOUT_MS = 60_000;
 
 /** A short unmeasured round on other chats (JIT, connection pools, first queries). */
 async function warmUp(world: WorldClient, label: string, tokens: string[], o: Options): Promise<void> {
-  const warm = await world.call<LoadResult>({ method: 'load', request: { label: `${label}-warm`, tokens, customers: Math.min(2, o.customers), messages: 2, chatBase: 900_000, replyTimeoutMs: REPLY_TIMEOUT_MS } });
+  const warm = await world.call<LoadResult>({
+    method: 'load',
+    request: {
+      label: `${label}-warm`,
+      tokens,
+      customers: Math.min(2, o.customers),
+      messages: 2,
+      chatBase: 900_000,
+      replyTimeoutMs: REPLY_TIMEOUT_MS,
+    },
+  });
   const failed = warm.records.filter((record) => !record.ok);
-  if (failed.length > 0) throw new Error(`${label}: warm-up failed for ${failed.length} of ${warm.records.length} messages, e.g. ${failed[0]!.problem}`);
+  if (failed.length > 0)
+    throw new Error(
+      `${label}: warm-up failed for ${failed.length} of ${warm.records.length} messages, e.g. ${failed[0]!.problem}`,
+    );
 }
 
 /** The measured load: every customer of every bot, concurrently, each message after the previous reply. */
 function measuredLoad(world: WorldClient, label: string, tokens: string[], o: Options): Promise<LoadResult> {
-  return world.call<LoadResult>({ method: 'load', request: { label, tokens, customers: o.customers, messages: o.messages, chatBase: 1_000, replyTimeoutMs: REPLY_TIMEOUT_MS } });
+  return world.call<LoadResult>({
+    method: 'load',
+    request: {
+      label,
+      tokens,
+      customers: o.customers,
+      messages: o.messages,
+      chatBase: 1_000,
+      replyTimeoutMs: REPLY_TIMEOUT_MS,
+    },
+  });
 }
 
 // ---- baseline: bare grammY echo bots with the same simulated model latency
@@ -513,7 +596,9 @@ async function runEcho(world: WorldClient, o: Options, progress: (phase: string)
     return bot;
   });
   await Promise.all(bots.map((bot) => bot.init()));
-  const handles = bots.map((bot) => run(bot, { runner: { fetch: { timeout: POLL_TIMEOUT_S, allowed_updates: ['message'] }, silent: true } }));
+  const handles = bots.map((bot) =>
+    run(bot, { runner: { fetch: { timeout: POLL_TIMEOUT_S, allowed_updates: ['message'] }, silent: true } }),
+  );
   try {
     await world.call({ method: 'waitPolling', tokens });
     progress('echo: load');
@@ -529,7 +614,15 @@ async function runEcho(world: WorldClient, o: Options, progress: (phase: string)
       record.modelMs = spans.get(record.marker);
       record.modelCalls = record.modelMs === undefined ? 0 : 1;
     }
-    return { scenario: 'grammY echo (baseline)', database: '-', store: '-', debounceMs: 0, result, loop, cpu: cpuSpent };
+    return {
+      scenario: 'grammY echo (baseline)',
+      database: '-',
+      store: '-',
+      debounceMs: 0,
+      result,
+      loop,
+      cpu: cpuSpent,
+    };
   } finally {
     await Promise.all(handles.map(async (handle) => (handle.isRunning() ? handle.stop() : undefined)));
   }
@@ -538,7 +631,12 @@ async function runEcho(world: WorldClient, o: Options, progress: (phase: string)
 // ---- the product
 
 interface Http {
-  json<T = any>(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: T; text: string }>;
+  json<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+  ): Promise<{ status: number; body: T; text: string }>;
   upload(path: string, token: string, name: string, bytes: Uint8Array): Promise<{ status: number; text: string }>;
 }
 
@@ -555,21 +653,32 @@ function http(baseUrl: string): Http {
       const headers: Record<string, string> = {};
       if (token) headers.authorization = `Bearer ${token}`;
       if (body !== undefined) headers['content-type'] = 'application/json';
-      const response = await fetch(baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+      const response = await fetch(baseUrl + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
       const text = await response.text();
       return { status: response.status, body: parse(text), text };
     },
     async upload(path, token, name, bytes) {
       const form = new FormData();
       form.append('file', new Blob([new Uint8Array(bytes)], { type: 'text/csv' }), name);
-      const response = await fetch(baseUrl + path, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form, signal: AbortSignal.timeout(30_000) });
+      const response = await fetch(baseUrl + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: form,
+        signal: AbortSignal.timeout(30_000),
+      });
       return { status: response.status, text: await response.text() };
     },
   };
 }
 
 function expectStatus(what: string, response: { status: number; text: string }, ...wanted: number[]): void {
-  if (!wanted.includes(response.status)) throw new Error(`${what}: HTTP ${response.status} ${response.text.slice(0, 300)}`);
+  if (!wanted.includes(response.status))
+    throw new Error(`${what}: HTTP ${response.status} ${response.text.slice(0, 300)}`);
 }
 
 /** Time spent in each query shape (knex query → query-response), and waits for a pool connection. */
@@ -600,15 +709,25 @@ function queryProfiler(knex: Knex): { stop(messages: number): string[] } {
   return {
     stop(messages) {
       clearInterval(sampler);
-      knex.removeListener('query', onQuery).removeListener('query-response', onDone).removeListener('query-error', onError);
+      knex
+        .removeListener('query', onQuery)
+        .removeListener('query-response', onDone)
+        .removeListener('query-error', onError);
       const rows = [...bySql.entries()].sort((a, b) => b[1].ms - a[1].ms);
       const total = rows.reduce((sum, [, entry]) => sum + entry.ms, 0);
       const count = rows.reduce((sum, [, entry]) => sum + entry.count, 0);
       const avg = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);
       const lines = [
         `queries: ${count} (${(count / messages).toFixed(1)} per message), ${total.toFixed(0)} ms in total (${(total / messages).toFixed(1)} ms per message, summed over concurrent queries)`,
-        pool ? `pool: connections in use avg ${avg(used).toFixed(1)} max ${Math.max(0, ...used)}; callers waiting for a connection avg ${avg(pending).toFixed(1)} max ${Math.max(0, ...pending)}` : 'pool: none',
-        ...rows.slice(0, 12).map(([sql, entry]) => `${(entry.ms / entry.count).toFixed(2).padStart(7)} ms avg  ${String(entry.count).padStart(5)}×  ${sql}`),
+        pool
+          ? `pool: connections in use avg ${avg(used).toFixed(1)} max ${Math.max(0, ...used)}; callers waiting for a connection avg ${avg(pending).toFixed(1)} max ${Math.max(0, ...pending)}`
+          : 'pool: none',
+        ...rows
+          .slice(0, 12)
+          .map(
+            ([sql, entry]) =>
+              `${(entry.ms / entry.count).toFixed(2).padStart(7)} ms avg  ${String(entry.count).padStart(5)}×  ${sql}`,
+          ),
       ];
       return lines;
     },
@@ -616,13 +735,21 @@ function queryProfiler(knex: Knex): { stop(messages: number): string[] } {
 }
 
 /** N processes of `main.ts bots` on the same PostgreSQL and Redis, each ready (bot manager started) when returned. */
-async function startBotProcesses(count: number, environment: Record<string, string>, warnings: string[], cleanups: Array<() => Promise<void>>): Promise<ChildProcess[]> {
+async function startBotProcesses(
+  count: number,
+  environment: Record<string, string>,
+  warnings: string[],
+  cleanups: Array<() => Promise<void>>,
+): Promise<ChildProcess[]> {
   const { spawn } = await import('node:child_process');
   const { createInterface } = await import('node:readline');
   const mainScript = new URL('../main.ts', import.meta.url).pathname;
   const children: ChildProcess[] = [];
   for (let index = 0; index < count; index += 1) {
-    const child = spawn(process.execPath, ['--import', 'tsx', mainScript, 'bots'], { env: { ...process.env, ...environment, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', mainScript, 'bots'], {
+      env: { ...process.env, ...environment, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     cleanups.push(async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -635,10 +762,12 @@ async function startBotProcesses(count: number, environment: Record<string, stri
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));
     await new Promise<void>((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`bot process ${index + 1} exited (${code}) before it started: ${stderr}`));
+      const onExit = (code: number | null) =>
+        reject(new Error(`bot process ${index + 1} exited (${code}) before it started: ${stderr}`));
       child.once('exit', onExit);
       createInterface({ input: child.stdout! }).on('line', (line) => {
-        if (/"level":(4|5|6)0/.test(line) && warnings.length < 20) warnings.push(`bot process ${index + 1}: ${line.trim().slice(0, 400)}`);
+        if (/"level":(4|5|6)0/.test(line) && warnings.length < 20)
+          warnings.push(`bot process ${index + 1}: ${line.trim().slice(0, 400)}`);
         if (line.includes('started (no HTTP in this role)')) {
           child.off('exit', onExit);
           resolve();
@@ -665,7 +794,14 @@ async function botsPerHolder(redisUrl: string, prefix: string): Promise<number[]
   }
 }
 
-async function runProduct(world: WorldClient, o: Options, debounceMs: number, progress: (phase: string) => void, cleanups: Array<() => Promise<void>>, live: { database: string; store: string }): Promise<Row> {
+async function runProduct(
+  world: WorldClient,
+  o: Options,
+  debounceMs: number,
+  progress: (phase: string) => void,
+  cleanups: Array<() => Promise<void>>,
+  live: { database: string; store: string },
+): Promise<Row> {
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const path = await import('node:path');
@@ -712,7 +848,8 @@ async function runProduct(world: WorldClient, o: Options, debounceMs: number, pr
       done();
     },
   });
-  if (o.botProcesses > 0 && !(databaseUrl && redisUrl)) throw new Error('--bot-processes needs DATABASE_URL and REDIS_URL: processes share PostgreSQL and Redis');
+  if (o.botProcesses > 0 && !(databaseUrl && redisUrl))
+    throw new Error('--bot-processes needs DATABASE_URL and REDIS_URL: processes share PostgreSQL and Redis');
   const environment: Record<string, string> = {
     NODE_ENV: 'development',
     DATA_DIR: dataDir,
@@ -739,10 +876,13 @@ async function runProduct(world: WorldClient, o: Options, debounceMs: number, pr
   Object.assign(live, { database: system.db.kind, store: system.store.kind });
   const server = createServer(system.app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   // Started before any bot is connected: each connection's event reaches every process, and whichever
   // takes the bot's lease first runs it.
   const botProcesses = await startBotProcesses(o.botProcesses, environment, warnings, cleanups);
@@ -753,24 +893,30 @@ async function runProduct(world: WorldClient, o: Options, debounceMs: number, pr
   const csv = new Uint8Array(readFileSync(new URL('../test/fixtures/services.csv', import.meta.url)));
   const tokens = newTokens(o.bots, 6_200_000_000 + debounceMs * 1000);
   await world.call({ method: 'addBots', tokens });
-  await Promise.all(tokens.map(async (token, index) => {
-    const registered = await api.json('POST', '/api/auth/register', { email: `bench-${index}-${randomBytes(4).toString('hex')}@example.com`, password: 'correct horse battery', salon_name: `Bench Salon ${index}` });
-    expectStatus('register', registered, 201);
-    const access: string = registered.body.access;
-    expectStatus('upload', await api.upload('/api/agent/files/', access, 'services.csv', csv), 200, 201);
-    expectStatus('train', await api.json('POST', '/api/agent/train/', undefined, access), 200);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const status = await api.json('GET', '/api/agent/train/status/', undefined, access);
-      if (status.body?.status !== 'training') {
-        if (status.body?.status !== 'completed') throw new Error(`training ended ${status.text}`);
-        break;
+  await Promise.all(
+    tokens.map(async (token, index) => {
+      const registered = await api.json('POST', '/api/auth/register', {
+        email: `bench-${index}-${randomBytes(4).toString('hex')}@example.com`,
+        password: 'correct horse battery',
+        salon_name: `Bench Salon ${index}`,
+      });
+      expectStatus('register', registered, 201);
+      const access: string = registered.body.access;
+      expectStatus('upload', await api.upload('/api/agent/files/', access, 'services.csv', csv), 200, 201);
+      expectStatus('train', await api.json('POST', '/api/agent/train/', undefined, access), 200);
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const status = await api.json('GET', '/api/agent/train/status/', undefined, access);
+        if (status.body?.status !== 'training') {
+          if (status.body?.status !== 'completed') throw new Error(`training ended ${status.text}`);
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`training still running after 60 s: ${status.text}`);
+        await sleep(100);
       }
-      if (Date.now() > deadline) throw new Error(`training still running after 60 s: ${status.text}`);
-      await sleep(100);
-    }
-    expectStatus('connect the bot', await api.json('POST', '/api/integrations/telegram/', { token }, access), 201);
-  }));
+      expectStatus('connect the bot', await api.json('POST', '/api/integrations/telegram/', { token }, access), 201);
+    }),
+  );
   await world.call({ method: 'waitPolling', tokens });
   const spread = botProcesses.length > 0 ? await botsPerHolder(redisUrl!, redisPrefix) : undefined;
 
@@ -783,11 +929,25 @@ async function runProduct(world: WorldClient, o: Options, debounceMs: number, pr
   const result = await measuredLoad(world, `frontdesk${debounceMs}`, tokens, o);
   const cpuSpent = cpuSince(cpuAtStart);
   const loop = monitor.stop();
-  if (cpu) console.error(`[bench:telegram] CPU profile: ${await cpu.stop(o.cpuProfileDir!, `frontdesk-${debounceMs}`)}`);
+  if (cpu)
+    console.error(`[bench:telegram] CPU profile: ${await cpu.stop(o.cpuProfileDir!, `frontdesk-${debounceMs}`)}`);
   const profile = profiler?.stop(Math.max(1, result.records.length));
-  const scenario = botProcesses.length > 0 ? `frontdesk, ${botProcesses.length} bot processes` : 'frontdesk (RAG pipeline)';
-  const row: Row = { scenario, database: system.db.kind, store: system.store.kind, debounceMs, result, loop, cpu: cpuSpent };
-  const notes = [...(spread ? [`bots per process (Redis leases): ${spread.join(', ')}`] : []), ...(profile ?? []), ...warnings.map((line) => `log: ${line}`)];
+  const scenario =
+    botProcesses.length > 0 ? `frontdesk, ${botProcesses.length} bot processes` : 'frontdesk (RAG pipeline)';
+  const row: Row = {
+    scenario,
+    database: system.db.kind,
+    store: system.store.kind,
+    debounceMs,
+    result,
+    loop,
+    cpu: cpuSpent,
+  };
+  const notes = [
+    ...(spread ? [`bots per process (Redis leases): ${spread.join(', ')}`] : []),
+    ...(profile ?? []),
+    ...warnings.map((line) => `log: ${line}`),
+  ];
   if (notes.length > 0) row.profile = notes;
   return row;
 }
@@ -815,13 +975,23 @@ function figures(result: LoadResult, debounceMs: number): Figures {
     msgsPerSecond: ok.length / (result.wallMs / 1000),
     e2e: { p50: percentile(e2e, 50), p99: percentile(e2e, 99) },
     model: { p50: percentile(model, 50), max: model.at(-1) ?? Number.NaN },
-    own: { p50: percentile(own, 50), p90: percentile(own, 90), p99: percentile(own, 99), max: own.at(-1) ?? Number.NaN },
+    own: {
+      p50: percentile(own, 50),
+      p90: percentile(own, 90),
+      p99: percentile(own, 99),
+      max: own.at(-1) ?? Number.NaN,
+    },
   };
 }
 
 function table(header: string[], lines: string[][]): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => (line[column] ?? '').length)));
-  const format = (cells: readonly string[]) => cells.map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...lines.map((line) => (line[column] ?? '').length)),
+  );
+  const format = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
   return [format(header), widths.map((width) => '-'.repeat(width)).join('  '), ...lines.map(format)].join('\n');
 }
 
@@ -831,7 +1001,9 @@ function cpuLine(cpu: CpuSpent, worldCpuMs: number | undefined, messages: number
   const parts: string[] = [];
   const rest = cpu.process - (cpu.mainThread ?? 0) - (worldCpuMs ?? 0);
   if (cpu.mainThread !== undefined) parts.push(`main thread ${per(cpu.mainThread)}`);
-  parts.push(`${cpu.mainThread !== undefined ? 'rest of the process (GC, libuv)' : 'this process'}${worldCpuMs !== undefined ? '' : ' with the fakes'} ${per(worldCpuMs !== undefined || cpu.mainThread !== undefined ? rest : cpu.process)}`);
+  parts.push(
+    `${cpu.mainThread !== undefined ? 'rest of the process (GC, libuv)' : 'this process'}${worldCpuMs !== undefined ? '' : ' with the fakes'} ${per(worldCpuMs !== undefined || cpu.mainThread !== undefined ? rest : cpu.process)}`,
+  );
   if (worldCpuMs !== undefined) parts.push(`fakes' worker ${per(worldCpuMs)}`);
   if (cpu.children !== undefined) parts.push(`bot processes ${per(cpu.children)}`);
   for (const [name, ms] of Object.entries(cpu.others ?? {})) parts.push(`${name} ${per(ms)}`);
@@ -843,31 +1015,82 @@ function report(rows: Row[], o: Options, note?: string): void {
   const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '-');
   const computed = rows.map((row) => ({ row, f: figures(row.result, row.debounceMs) }));
   console.log('');
-  console.log(`Telegram bench: ${o.bots} bots × ${o.customers} customers × ${o.messages} messages, each customer waits for the reply before its next message; model latency ${o.modelMs} ms; Node ${process.version}`);
-  console.log('own time = end to end − the model\'s time for that message, measured where the model waits (inside the fake OpenAI server for frontdesk,');
-  console.log('inside the echo handler for the baseline); end to end = update pushed to the fake Bot API → the bot\'s sendMessage received by it,');
-  console.log('so it includes the long-poll delivery (getUpdates), the Bot API calls and, for frontdesk, the HTTP round trip to the model.');
-  console.log('For frontdesk the configured quiet period (REPLY_DEBOUNCE_MS, "debounce ms") is taken off as well; its timer\'s lateness stays in.');
+  console.log(
+    `Telegram bench: ${o.bots} bots × ${o.customers} customers × ${o.messages} messages, each customer waits for the reply before its next message; model latency ${o.modelMs} ms; Node ${process.version}`,
+  );
+  console.log(
+    "own time = end to end − the model's time for that message, measured where the model waits (inside the fake OpenAI server for frontdesk,",
+  );
+  console.log(
+    "inside the echo handler for the baseline); end to end = update pushed to the fake Bot API → the bot's sendMessage received by it,",
+  );
+  console.log(
+    'so it includes the long-poll delivery (getUpdates), the Bot API calls and, for frontdesk, the HTTP round trip to the model.',
+  );
+  console.log(
+    'For frontdesk the configured quiet period (REPLY_DEBOUNCE_MS, "debounce ms") is taken off as well; its timer\'s lateness stays in.',
+  );
   if (note) console.log(note);
   console.log('');
-  console.log(table(
-    ['scenario', 'database', 'store', 'debounce ms', 'messages', 'failed', 'msgs/s', 'own p50 ms', 'own p90 ms', 'own p99 ms', 'own max ms', 'e2e p50 ms', 'e2e p99 ms', 'model p50 ms', 'loop delay p99 ms'],
-    computed.map(({ row, f }) => [
-      row.scenario, row.database, row.store, String(row.debounceMs), String(f.ok), String(f.failed), f.msgsPerSecond.toFixed(1),
-      ms(f.own.p50), ms(f.own.p90), ms(f.own.p99), ms(f.own.max), ms(f.e2e.p50), ms(f.e2e.p99), ms(f.model.p50), ms(row.loop.p99),
-    ]),
-  ));
+  console.log(
+    table(
+      [
+        'scenario',
+        'database',
+        'store',
+        'debounce ms',
+        'messages',
+        'failed',
+        'msgs/s',
+        'own p50 ms',
+        'own p90 ms',
+        'own p99 ms',
+        'own max ms',
+        'e2e p50 ms',
+        'e2e p99 ms',
+        'model p50 ms',
+        'loop delay p99 ms',
+      ],
+      computed.map(({ row, f }) => [
+        row.scenario,
+        row.database,
+        row.store,
+        String(row.debounceMs),
+        String(f.ok),
+        String(f.failed),
+        f.msgsPerSecond.toFixed(1),
+        ms(f.own.p50),
+        ms(f.own.p90),
+        ms(f.own.p99),
+        ms(f.own.max),
+        ms(f.e2e.p50),
+        ms(f.e2e.p99),
+        ms(f.model.p50),
+        ms(row.loop.p99),
+      ]),
+    ),
+  );
   for (const { row, f } of computed) {
-    const perMessage = Object.entries(row.result.calls).map(([method, count]) => `${method} ${(count / Math.max(1, f.ok + f.failed)).toFixed(2)}`).join(', ');
-    console.log(`\n${row.scenario}: wall ${(row.result.wallMs / 1000).toFixed(2)} s; Bot API calls per message: ${perMessage}; unexpected replies ${row.result.unexpectedReplies}; ` +
-      `event-loop delay p50/p99/max: main thread ${ms(row.loop.p50)} / ${ms(row.loop.p99)} / ${ms(row.loop.max)} ms, ` +
-      `fakes' worker ${ms(row.result.worldLoop?.p50 ?? Number.NaN)} / ${ms(row.result.worldLoop?.p99 ?? Number.NaN)} / ${ms(row.result.worldLoop?.max ?? Number.NaN)} ms`);
+    const perMessage = Object.entries(row.result.calls)
+      .map(([method, count]) => `${method} ${(count / Math.max(1, f.ok + f.failed)).toFixed(2)}`)
+      .join(', ');
+    console.log(
+      `\n${row.scenario}: wall ${(row.result.wallMs / 1000).toFixed(2)} s; Bot API calls per message: ${perMessage}; unexpected replies ${row.result.unexpectedReplies}; ` +
+        `event-loop delay p50/p99/max: main thread ${ms(row.loop.p50)} / ${ms(row.loop.p99)} / ${ms(row.loop.max)} ms, ` +
+        `fakes' worker ${ms(row.result.worldLoop?.p50 ?? Number.NaN)} / ${ms(row.result.worldLoop?.p99 ?? Number.NaN)} / ${ms(row.result.worldLoop?.max ?? Number.NaN)} ms`,
+    );
     if (row.cpu) console.log(`  ${cpuLine(row.cpu, row.result.worldCpuMs, f.ok + f.failed)}`);
     const modelCalls = row.result.records.filter((record) => record.ok && record.modelCalls !== 1).length;
     if (modelCalls > 0) console.log(`  ${modelCalls} answered messages without exactly one model call`);
     const asked = row.result.records.filter((record) => record.grounded !== undefined);
-    if (asked.length > 0) console.log(`  model requests with passages from the knowledge base: ${asked.filter((record) => record.grounded).length} of ${asked.length} (the rest found none)`);
-    for (const problem of [...new Set(row.result.records.filter((record) => !record.ok).map((record) => record.problem))].slice(0, 5)) console.log(`  failed: ${problem}`);
+    if (asked.length > 0)
+      console.log(
+        `  model requests with passages from the knowledge base: ${asked.filter((record) => record.grounded).length} of ${asked.length} (the rest found none)`,
+      );
+    for (const problem of [
+      ...new Set(row.result.records.filter((record) => !record.ok).map((record) => record.problem)),
+    ].slice(0, 5))
+      console.log(`  failed: ${problem}`);
     for (const line of row.profile ?? []) console.log(`  ${line}`);
   }
   const echo = computed.find(({ row }) => row.scenario.startsWith('grammY'));
@@ -880,12 +1103,18 @@ function report(rows: Row[], o: Options, note?: string): void {
     console.log(`${label}: target own time p99 <= 25 ms: ${p99 <= 25 ? 'PASS' : 'FAIL'} (${ms(p99)} ms)`);
     if (echo) {
       const ratio = product.f.msgsPerSecond / echo.f.msgsPerSecond;
-      const bound = product.row.debounceMs > 0 ? ` — with the quiet period each customer waits ${product.row.debounceMs} ms more per message, so this bounds the throughput of a closed loop` : '';
-      console.log(`${label}: target throughput >= 0.5 × echo: ${ratio >= 0.5 ? 'PASS' : 'FAIL'} (${product.f.msgsPerSecond.toFixed(1)} vs ${echo.f.msgsPerSecond.toFixed(1)} msgs/s, ${ratio.toFixed(2)}×)${bound}`);
+      const bound =
+        product.row.debounceMs > 0
+          ? ` — with the quiet period each customer waits ${product.row.debounceMs} ms more per message, so this bounds the throughput of a closed loop`
+          : '';
+      console.log(
+        `${label}: target throughput >= 0.5 × echo: ${ratio >= 0.5 ? 'PASS' : 'FAIL'} (${product.f.msgsPerSecond.toFixed(1)} vs ${echo.f.msgsPerSecond.toFixed(1)} msgs/s, ${ratio.toFixed(2)}×)${bound}`,
+      );
     } else {
       console.log(`${label}: target throughput >= 0.5 × echo: not measured (no baseline)`);
     }
-    if (product.f.failed > 0) console.log(`${label}: ${product.f.failed} messages failed; the figures count only answered ones`);
+    if (product.f.failed > 0)
+      console.log(`${label}: ${product.f.failed} messages failed; the figures count only answered ones`);
   }
 }
 
@@ -912,7 +1141,15 @@ async function main(): Promise<void> {
     void (async () => {
       console.error(`[bench:telegram] global timeout (${o.timeoutS} s) during "${phase}"`);
       const partial = await world?.call<LoadResult | undefined>({ method: 'partial' }, 2_000).catch(() => undefined);
-      if (partial) rows.push({ scenario: `${phase} (partial)`, database: live.database, store: live.store, debounceMs: currentDebounce, result: partial, loop: { p50: Number.NaN, p99: Number.NaN, max: Number.NaN } });
+      if (partial)
+        rows.push({
+          scenario: `${phase} (partial)`,
+          database: live.database,
+          store: live.store,
+          debounceMs: currentDebounce,
+          result: partial,
+          loop: { p50: Number.NaN, p99: Number.NaN, max: Number.NaN },
+        });
       report(rows, o, `INCOMPLETE: stopped by the global timeout during "${phase}"`);
       await Promise.race([runCleanups(), sleep(10_000)]);
       process.exit(1);

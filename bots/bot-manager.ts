@@ -11,11 +11,19 @@ import type { Logger } from 'pino';
 import type { KeyValueStore } from '../core/ports/key-value-store.ts';
 import type { SecretBox } from '../core/crypto/secret-box.ts';
 import type { Assistant } from '../core/assistant/assistant.ts';
-import { INTEGRATIONS_CHANNEL, parseIntegrationEvent, publishIntegrationEvent } from '../core/integrations/integration-events.ts';
+import {
+  INTEGRATIONS_CHANNEL,
+  parseIntegrationEvent,
+  publishIntegrationEvent,
+} from '../core/integrations/integration-events.ts';
 import { markIntegrationError } from '../core/integrations/integrations-service.ts';
 import { createTelegramRunner, type TelegramRunner } from './telegram/telegram-runner.ts';
 import type { WebClientFactory } from './whatsapp/whatsapp-web-client.ts';
-import { createWhatsAppWebSession, WEB_SESSION_LIVE_STATUSES, type WhatsAppWebSession } from './whatsapp/whatsapp-web-session.ts';
+import {
+  createWhatsAppWebSession,
+  WEB_SESSION_LIVE_STATUSES,
+  type WhatsAppWebSession,
+} from './whatsapp/whatsapp-web-session.ts';
 import { createSessionStore } from './whatsapp/whatsapp-web-session-store.ts';
 import type { WhatsAppWebRelay } from './whatsapp/whatsapp-web-relay.ts';
 import { isWebSession, WEB_MODE_SQL } from '../core/integrations/public-info.ts';
@@ -108,7 +116,12 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
     if (stopped) return (telegramShare = 0);
     const [processes, connected] = await Promise.all([
       deps.store.heartbeat(PROCESSES_GROUP, holder, leaseMs),
-      connectedBots ?? deps.db('integrations').where({ type: 'telegram', status: 'connected' }).count<{ count: string | number }[]>({ count: '*' }).then((rows) => Number(rows[0]?.count ?? 0)),
+      connectedBots ??
+        deps
+          .db('integrations')
+          .where({ type: 'telegram', status: 'connected' })
+          .count<{ count: string | number }[]>({ count: '*' })
+          .then((rows) => Number(rows[0]?.count ?? 0)),
     ]);
     telegramShare = Math.max(1, Math.ceil(connected / Math.max(1, processes)));
     return telegramShare;
@@ -116,7 +129,9 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
 
   /** Runs work on one integration after what is queued for it, never interleaved; a failure is logged. */
   function enqueue(id: string, work: () => Promise<void>, failure: string): Promise<void> {
-    const next = (queues.get(id) ?? Promise.resolve()).then(work).catch((error: unknown) => log.error({ err: error, integrationId: id }, failure));
+    const next = (queues.get(id) ?? Promise.resolve())
+      .then(work)
+      .catch((error: unknown) => log.error({ err: error, integrationId: id }, failure));
     queues.set(id, next);
     return next;
   }
@@ -132,18 +147,25 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
     handingOver = handingOver.then(async () => {
       const excess = telegramRunning() - telegramShare;
       if (excess <= 0 || stopped) return;
-      const ids = [...runners].filter(([, running]) => running.kind === 'telegram').map(([id]) => id).slice(-excess);
+      const ids = [...runners]
+        .filter(([, running]) => running.kind === 'telegram')
+        .map(([id]) => id)
+        .slice(-excess);
       await Promise.all(ids.map((id) => handOver(id)));
     });
     return handingOver;
   }
 
   function handOver(id: string): Promise<void> {
-    return enqueue(id, async () => {
-      await stopRunner(id);
-      await publishIntegrationEvent(deps.store, { integrationId: id, change: 'released' });
-      log.info({ integrationId: id }, 'telegram bot handed over to another process');
-    }, 'bot hand-over failed');
+    return enqueue(
+      id,
+      async () => {
+        await stopRunner(id);
+        await publishIntegrationEvent(deps.store, { integrationId: id, change: 'released' });
+        log.info({ integrationId: id }, 'telegram bot handed over to another process');
+      },
+      'bot hand-over failed',
+    );
   }
 
   /**
@@ -171,7 +193,12 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
   }
 
   async function reconcileNow(id: string, fromEvent: boolean): Promise<void> {
-    const row = stopped ? undefined : await deps.db('integrations').where({ id }).first<IntegrationRow | undefined>('id', 'owner_id', 'type', 'status', 'public_info', 'secrets_sealed');
+    const row = stopped
+      ? undefined
+      : await deps
+          .db('integrations')
+          .where({ id })
+          .first<IntegrationRow | undefined>('id', 'owner_id', 'type', 'status', 'public_info', 'secrets_sealed');
     const kind = row ? kindOf(row) : undefined;
     if (!row || !kind || !isWanted(kind, row.status)) return stopRunner(id, true, !row && !stopped);
     const lease = leaseKey(kind, id);
@@ -222,14 +249,16 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
         await runner.stop();
         if (!runners.has(id)) {
           await deps.store.releaseLease(lease, holder);
-          if (stopped) await publishIntegrationEvent(deps.store, { integrationId: id, change: 'released' }).catch(() => undefined);
+          if (stopped)
+            await publishIntegrationEvent(deps.store, { integrationId: id, change: 'released' }).catch(() => undefined);
         }
       }
     } catch (error) {
       runners.delete(id);
       await deps.store.releaseLease(lease, holder);
       const status = (error as { error_code?: number }).error_code;
-      if (status === 401 || status === 404) await markIntegrationError(deps.db, id, 'Telegram refused the token; connect the bot again with a new token');
+      if (status === 401 || status === 404)
+        await markIntegrationError(deps.db, id, 'Telegram refused the token; connect the bot again with a new token');
       log.warn({ err: error, integrationId: id }, 'telegram bot could not start');
     }
   }
@@ -237,11 +266,16 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
   async function startWebSession(row: IntegrationRow, lease: string): Promise<void> {
     const web = deps.whatsappWeb;
     if (!web) return;
-    const sessions = [...runners.values()].filter((running) => running.kind === 'whatsapp-web').length + starting['whatsapp-web'];
+    const sessions =
+      [...runners.values()].filter((running) => running.kind === 'whatsapp-web').length + starting['whatsapp-web'];
     if (sessions >= web.maxSessions) {
-      log.warn({ integrationId: row.id, sessions }, 'WhatsApp Web session limit of this process reached; leaving it to another process');
+      log.warn(
+        { integrationId: row.id, sessions },
+        'WhatsApp Web session limit of this process reached; leaving it to another process',
+      );
       // The owner sees why nothing happens yet (only while it is still waiting to start).
-      await deps.db('integrations')
+      await deps
+        .db('integrations')
         .where({ id: row.id, owner_id: row.owner_id, status: 'pending' })
         .whereRaw('status_reason is distinct from ?', [WEB_SESSION_WAITING_REASON])
         .update({ status_reason: WEB_SESSION_WAITING_REASON, updated_at: new Date() });
@@ -257,7 +291,13 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
       ownerId: row.owner_id,
       db: deps.db,
       store: deps.store,
-      sessionStore: createSessionStore({ db: deps.db, secretBox: deps.secretBox, integrationId: row.id, ownerId: row.owner_id, dataPath: web.sessionsDir }),
+      sessionStore: createSessionStore({
+        db: deps.db,
+        secretBox: deps.secretBox,
+        integrationId: row.id,
+        ownerId: row.owner_id,
+        dataPath: web.sessionsDir,
+      }),
       assistant: deps.assistant,
       logger: deps.logger,
       clientFactory: web.clientFactory,
@@ -269,13 +309,20 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
     });
     runners.set(row.id, { kind: 'whatsapp-web', runner });
     // Not awaited: a session waits up to a minute for its QR code, and must not hold up other changes.
-    void runner.start().catch((error: unknown) => log.error({ err: error, integrationId: row.id }, 'whatsapp web session could not start'));
+    void runner
+      .start()
+      .catch((error: unknown) =>
+        log.error({ err: error, integrationId: row.id }, 'whatsapp web session could not start'),
+      );
   }
 
   async function reconcileAll(): Promise<void> {
-    const rows = await deps.db('integrations')
+    const rows = await deps
+      .db('integrations')
       .where({ type: 'telegram', status: 'connected' })
-      .orWhere((query) => query.where({ type: 'whatsapp' }).whereIn('status', WEB_SESSION_LIVE_STATUSES).whereRaw(WEB_MODE_SQL))
+      .orWhere((query) =>
+        query.where({ type: 'whatsapp' }).whereIn('status', WEB_SESSION_LIVE_STATUSES).whereRaw(WEB_MODE_SQL),
+      )
       .select<{ id: string; type: string }[]>('id', 'type');
     await countShare(rows.filter((row) => row.type === 'telegram').length);
     const ids = new Set([...rows.map((row) => row.id), ...runners.keys()]);
@@ -307,7 +354,10 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
         .then(() => (stopped ? undefined : deps.store.publish(PROCESSES_CHANNEL, holder)))
         .catch((error: unknown) => log.error({ err: error }, 'starting bots failed'));
       // Renews our leases and picks up runners whose process died; a third of the lease keeps a margin.
-      timer = setInterval(() => void reconcileAll().catch((error: unknown) => log.error({ err: error }, 'bot lease renewal failed')), Math.max(1000, Math.floor(leaseMs / 3)));
+      timer = setInterval(
+        () => void reconcileAll().catch((error: unknown) => log.error({ err: error }, 'bot lease renewal failed')),
+        Math.max(1000, Math.floor(leaseMs / 3)),
+      );
       timer.unref();
     },
     async stop() {
@@ -317,13 +367,21 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
       await unsubscribeProcesses?.();
       await unserve?.();
       // Out of the count first, so the processes that take the bots over count without this one.
-      await deps.store.leave(PROCESSES_GROUP, holder).catch((error: unknown) => log.warn({ err: error }, 'could not leave the bot processes group'));
+      await deps.store
+        .leave(PROCESSES_GROUP, holder)
+        .catch((error: unknown) => log.warn({ err: error }, 'could not leave the bot processes group'));
       // Bots still starting are not waited for (their start may hang on the network); each one stops
       // itself when its start returns and finds the manager stopped.
       const released = [...runners].filter(([, running]) => running.kind === 'telegram').map(([id]) => id);
       await Promise.all([...runners.keys()].map((id) => stopRunner(id)));
       // The other processes take the bots over now, not when they would have noticed the free leases.
-      await Promise.all(released.map((id) => publishIntegrationEvent(deps.store, { integrationId: id, change: 'released' }).catch((error: unknown) => log.warn({ err: error, integrationId: id }, 'could not announce a released bot'))));
+      await Promise.all(
+        released.map((id) =>
+          publishIntegrationEvent(deps.store, { integrationId: id, change: 'released' }).catch((error: unknown) =>
+            log.warn({ err: error, integrationId: id }, 'could not announce a released bot'),
+          ),
+        ),
+      );
       // Once more: a heartbeat already on its way when stop() began may have counted this process back in.
       await deps.store.leave(PROCESSES_GROUP, holder).catch(() => undefined);
     },

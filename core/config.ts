@@ -12,14 +12,23 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: optionalString.pipe(
-    z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .optional(),
   ),
   REDIS_URL: optionalString.pipe(
-    z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
   ),
   JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   ENCRYPTION_KEY: optionalString.pipe(
-    z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)').optional(),
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)')
+      .optional(),
   ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: optionalString,
@@ -28,7 +37,10 @@ const envSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(30),
   ROLE: z.enum(['all', 'api', 'bots', 'worker']).default('all'),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits, colon, underscore and dash only').default('frontdesk:'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits, colon, underscore and dash only')
+    .default('frontdesk:'),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString.pipe(z.url('must be a URL such as http://127.0.0.1:11434/v1').optional()),
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
@@ -42,7 +54,10 @@ const envSchema = z.object({
   WHATSAPP_GRAPH_URL: optionalString.pipe(z.url('must be a URL such as https://graph.facebook.com/v21.0').optional()),
   PUBLIC_URL: optionalString.pipe(z.url('must be the public https URL of this server').optional()),
   TELEGRAM_API_ROOT: optionalString.pipe(z.url('must be a URL such as https://api.telegram.org').optional()),
-  TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((value) => value === 'true' || value === '1'),
+  TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
   PUPPETEER_EXECUTABLE_PATH: z.string().min(1).default('/usr/bin/chromium'),
   WHATSAPP_WEB_MAX_SESSIONS: z.coerce.number().int().min(0).max(100).default(3),
   WHATSAPP_WEB_START_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(60_000),
@@ -124,7 +139,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, roleArg?: string): Config {
     jwtSecret: e.JWT_SECRET,
     encryptionKey: e.ENCRYPTION_KEY,
     logLevel: e.LOG_LEVEL,
-    corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : [],
+    corsOrigins: e.CORS_ORIGINS
+      ? e.CORS_ORIGINS.split(',')
+          .map((o) => o.trim())
+          .filter(Boolean)
+      : [],
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
@@ -147,6 +166,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, roleArg?: string): Config {
     whatsappGraphUrl: e.WHATSAPP_GRAPH_URL,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     telegramApiRoot: e.TELEGRAM_API_ROOT?.replace(/\/+$/, ''),
-    whatsappWeb: { executablePath: e.PUPPETEER_EXECUTABLE_PATH, maxSessions: e.WHATSAPP_WEB_MAX_SESSIONS, startTimeoutMs: e.WHATSAPP_WEB_START_TIMEOUT_MS },
+    whatsappWeb: {
+      executablePath: e.PUPPETEER_EXECUTABLE_PATH,
+      maxSessions: e.WHATSAPP_WEB_MAX_SESSIONS,
+      startTimeoutMs: e.WHATSAPP_WEB_START_TIMEOUT_MS,
+    },
   };
 }

@@ -27,7 +27,11 @@ export class ConflictError extends DomainError {
 /** The request is well-formed but not acceptable; `issues` gives field-level detail when there is some. */
 export class InvalidError extends DomainError {
   readonly status = 422;
-  constructor(message: string, readonly issues?: FieldIssue[], options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly issues?: FieldIssue[],
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -45,7 +49,10 @@ export class ForbiddenError extends DomainError {
 /** Too many attempts; `retryAfterSeconds` tells the client when to try again. */
 export class RateLimitedError extends DomainError {
   readonly status = 429;
-  constructor(message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(message);
   }
 }

@@ -43,7 +43,9 @@ export class BullMQJobQueue implements JobQueue {
       prefix: this.options.prefix,
       concurrency: 2,
     });
-    worker.on('failed', (job, error) => this.options.logger?.error({ err: error, job: name, jobId: job?.id }, 'job failed'));
+    worker.on('failed', (job, error) =>
+      this.options.logger?.error({ err: error, job: name, jobId: job?.id }, 'job failed'),
+    );
     worker.on('error', (error) => this.options.logger?.warn({ err: error, job: name }, 'job worker error'));
     this.workers.push(worker);
   }

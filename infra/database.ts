@@ -40,7 +40,8 @@ export function createDatabase(target: DatabaseTarget, logger?: Logger): Databas
     dataDir = target.dir;
     mkdirSync(path.dirname(dataDir), { recursive: true });
     try {
-      if (seedFromTemplate(dataDir, target.templateDir)) logger?.info({ dataDir }, 'embedded database created from the install-time template');
+      if (seedFromTemplate(dataDir, target.templateDir))
+        logger?.info({ dataDir }, 'embedded database created from the install-time template');
     } catch (error) {
       logger?.warn({ err: error }, 'could not copy the embedded database template; initialising from scratch');
     }

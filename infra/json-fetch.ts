@@ -61,7 +61,11 @@ const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** The Response for undici's response data: read whole, or streamed for an event stream. */
 async function toResponse(data: Dispatcher.ResponseData, method: string): Promise<Response> {
   const { statusCode: status } = data;
-  const init: ResponseInit = { status, statusText: REASON_PHRASE.test(data.statusText) ? data.statusText : '', headers: responseHeaders(data.headers) };
+  const init: ResponseInit = {
+    status,
+    statusText: REASON_PHRASE.test(data.statusText) ? data.statusText : '',
+    headers: responseHeaders(data.headers),
+  };
   if (NULL_BODY_STATUS.has(status) || method === 'HEAD') {
     await data.body.dump();
     return new Response(null, init);
@@ -79,10 +83,17 @@ export const jsonFetch: Fetch = async (input, init = {}) => {
   const method = (init.method ?? 'GET').toUpperCase();
   const signal = init.signal ?? undefined;
   try {
-    const data = await request(url, { method: method as Dispatcher.HttpMethod, headers: headerRecord(init.headers), body: body ?? null, signal, dispatcher: dispatcher() });
+    const data = await request(url, {
+      method: method as Dispatcher.HttpMethod,
+      headers: headerRecord(init.headers),
+      body: body ?? null,
+      signal,
+      dispatcher: dispatcher(),
+    });
     try {
       // A streamed body was sent once and cannot be sent again to where a redirect points: fetch fails then too.
-      if (body instanceof Readable && data.statusCode >= 300 && data.statusCode < 400 && data.headers.location) throw new Error(`a redirect (${data.statusCode}) cannot be followed with a streamed body`);
+      if (body instanceof Readable && data.statusCode >= 300 && data.statusCode < 400 && data.headers.location)
+        throw new Error(`a redirect (${data.statusCode}) cannot be followed with a streamed body`);
       return await toResponse(data, method);
     } catch (error) {
       // Frees the connection (destroying undici's body emits an abort error: nobody waits for it).

@@ -3,7 +3,20 @@
 // (grammY and node-fetch put "bot<token>" into error messages).
 import { pino, stdSerializers, type Logger, type DestinationStream } from 'pino';
 
-const SECRET_KEYS = ['password', 'old_password', 'new_password', 'token', 'refresh', 'access', 'secret', 'app_secret', 'authorization', 'cookie', 'api_key', 'apiKey'];
+const SECRET_KEYS = [
+  'password',
+  'old_password',
+  'new_password',
+  'token',
+  'refresh',
+  'access',
+  'secret',
+  'app_secret',
+  'authorization',
+  'cookie',
+  'api_key',
+  'apiKey',
+];
 
 export const REDACT_PATHS = [
   ...SECRET_KEYS,
@@ -39,7 +52,12 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       hooks: {
         // Messages are strings the serializers never see.
         logMethod(args, method) {
-          method.apply(this, args.map((arg) => (typeof arg === 'string' ? (scrubSecrets(arg) as string) : arg)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((arg) => (typeof arg === 'string' ? (scrubSecrets(arg) as string) : arg)) as Parameters<
+              typeof method
+            >,
+          );
         },
       },
     },

@@ -19,6 +19,15 @@ export async function migrateToLatest(knex: Knex): Promise<string[]> {
 
 /** Each migration's file name with a hash of its content: tells whether a database was migrated by these very files. */
 export function migrationFingerprints(): Record<string, string> {
-  const names = readdirSync(MIGRATIONS_DIR).filter((name) => name.endsWith('.ts')).sort();
-  return Object.fromEntries(names.map((name) => [name, createHash('sha256').update(readFileSync(path.join(MIGRATIONS_DIR, name))).digest('hex')]));
+  const names = readdirSync(MIGRATIONS_DIR)
+    .filter((name) => name.endsWith('.ts'))
+    .sort();
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      createHash('sha256')
+        .update(readFileSync(path.join(MIGRATIONS_DIR, name)))
+        .digest('hex'),
+    ]),
+  );
 }

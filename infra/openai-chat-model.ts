@@ -38,7 +38,10 @@ const cappedRetryAfterFetch = async (input: string | URL | Request, init?: Reque
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 };
 
-export function createOpenAIClient(options: OpenAIClientOptions, defaults: { timeoutMs: number; maxRetries: number }): OpenAI {
+export function createOpenAIClient(
+  options: OpenAIClientOptions,
+  defaults: { timeoutMs: number; maxRetries: number },
+): OpenAI {
   return new OpenAI({
     apiKey: options.apiKey,
     // Explicit so the SDK does not silently pick up OPENAI_BASE_URL; config owns the environment.
@@ -71,7 +74,10 @@ export function toModelError(error: unknown, context: { what: string; apiKey: st
     return new ModelError(`${what}: no response within ${timeoutMs} ms`, true);
   }
   if (error instanceof APIConnectionError) {
-    const reason = error.cause instanceof Error ? `${error.cause.message}${error.cause.cause instanceof Error ? ` (${error.cause.cause.message})` : ''}` : error.message;
+    const reason =
+      error.cause instanceof Error
+        ? `${error.cause.message}${error.cause.cause instanceof Error ? ` (${error.cause.cause.message})` : ''}`
+        : error.message;
     return new ModelError(`${what}: could not reach the server: ${redact(reason, apiKey)}`, true);
   }
   if (error instanceof APIError && typeof error.status === 'number') {
@@ -81,7 +87,8 @@ export function toModelError(error: unknown, context: { what: string; apiKey: st
     const suffix = detail ? `: ${redact(detail, apiKey)}` : '';
     if (status === 401) return new ModelError(`${what}: the server rejected the API key (HTTP 401)`, false, { cause });
     if (status === 403) return new ModelError(`${what}: permission denied (HTTP 403)${suffix}`, false, { cause });
-    if (status === 404) return new ModelError(`${what}: model or endpoint not found (HTTP 404)${suffix}`, false, { cause });
+    if (status === 404)
+      return new ModelError(`${what}: model or endpoint not found (HTTP 404)${suffix}`, false, { cause });
     if (status === 429) {
       const wait = retryAfterMs(error.headers);
       const hint = wait === undefined ? '' : `, retry after ${Math.ceil(wait / 1000)} s`;
@@ -97,10 +104,14 @@ export function toModelError(error: unknown, context: { what: string; apiKey: st
 function toOpenAIMessage(message: ChatMessage): ChatCompletionMessageParam {
   if (typeof message.content === 'string') return { role: message.role, content: message.content };
   if (message.role === 'user') {
-    const content = message.content.map((part): ChatCompletionContentPart =>
-      part.type === 'text'
-        ? { type: 'text', text: part.text }
-        : { type: 'image_url', image_url: { url: `data:${part.mimeType};base64,${Buffer.from(part.data).toString('base64')}` } },
+    const content = message.content.map(
+      (part): ChatCompletionContentPart =>
+        part.type === 'text'
+          ? { type: 'text', text: part.text }
+          : {
+              type: 'image_url',
+              image_url: { url: `data:${part.mimeType};base64,${Buffer.from(part.data).toString('base64')}` },
+            },
     );
     return { role: 'user', content };
   }
@@ -124,7 +135,10 @@ export class OpenAIChatModel implements ChatModel {
     this.context = { what: `chat model ${options.model}`, apiKey: options.apiKey, timeoutMs };
   }
 
-  async complete(messages: ChatMessage[], options: { signal?: AbortSignal; maxTokens?: number } = {}): Promise<ChatResult> {
+  async complete(
+    messages: ChatMessage[],
+    options: { signal?: AbortSignal; maxTokens?: number } = {},
+  ): Promise<ChatResult> {
     const body = {
       model: this.model,
       messages: messages.map(toOpenAIMessage),

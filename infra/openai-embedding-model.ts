@@ -40,7 +40,10 @@ export class OpenAIEmbeddingModel implements EmbeddingModel {
         throw toModelError(error, this.context);
       }
       if (response.data.length !== batch.length) {
-        throw new ModelError(`${this.context.what}: the server returned ${response.data.length} vectors for ${batch.length} inputs`, false);
+        throw new ModelError(
+          `${this.context.what}: the server returned ${response.data.length} vectors for ${batch.length} inputs`,
+          false,
+        );
       }
       const ordered = [...response.data].sort((a, b) => a.index - b.index);
       for (const item of ordered) vectors.push(item.embedding);

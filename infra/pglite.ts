@@ -4,7 +4,17 @@
 // and the first start on an empty DATA_DIR copies it. The template records which migration files made
 // it; once those change it is not used (and the next `npm install` remakes it). Without a usable
 // template PGlite initialises the directory itself, only slower.
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -58,7 +68,8 @@ function removeStaleScratch(target: string): void {
   const prefix = `${path.basename(target)}.`;
   if (!existsSync(parent)) return;
   for (const name of readdirSync(parent)) {
-    if (name.startsWith(prefix) && name.endsWith('.tmp')) rmSync(path.join(parent, name), { recursive: true, force: true });
+    if (name.startsWith(prefix) && name.endsWith('.tmp'))
+      rmSync(path.join(parent, name), { recursive: true, force: true });
   }
 }
 const MANIFEST = 'frontdesk-template.json';

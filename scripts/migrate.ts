@@ -4,10 +4,16 @@ import { loadConfig } from '../core/config.ts';
 import { createDatabase, migrateToLatest } from '../infra/database.ts';
 
 const config = loadConfig(process.env);
-const db = createDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dir: path.join(config.dataDir, 'pgdata') });
+const db = createDatabase(
+  config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl }
+    : { kind: 'pglite', dir: path.join(config.dataDir, 'pgdata') },
+);
 try {
   const applied = await migrateToLatest(db.knex);
-  process.stdout.write(applied.length ? `Applied ${applied.length} migration(s):\n${applied.join('\n')}\n` : 'Database is up to date\n');
+  process.stdout.write(
+    applied.length ? `Applied ${applied.length} migration(s):\n${applied.join('\n')}\n` : 'Database is up to date\n',
+  );
 } finally {
   await db.close();
 }

@@ -7,8 +7,12 @@ const started = performance.now();
 try {
   const result = await createPgliteTemplate();
   if (result === 'created') {
-    process.stdout.write(`frontdesk: embedded database template ready in ${Math.round(performance.now() - started)} ms (${defaultTemplateDir()})\n`);
+    process.stdout.write(
+      `frontdesk: embedded database template ready in ${Math.round(performance.now() - started)} ms (${defaultTemplateDir()})\n`,
+    );
   }
 } catch (error) {
-  process.stderr.write(`frontdesk: could not prepare the embedded database template (${error instanceof Error ? error.message : String(error)}); the first start will initialise the database itself\n`);
+  process.stderr.write(
+    `frontdesk: could not prepare the embedded database template (${error instanceof Error ? error.message : String(error)}); the first start will initialise the database itself\n`,
+  );
 }

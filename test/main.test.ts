@@ -37,7 +37,14 @@ async function startMain(env: Record<string, string>): Promise<Running> {
   // Only what a newcomer would set: no inherited DATABASE_URL/REDIS_URL unless a test passes them.
   const child = spawn(TSX, ['main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -65,7 +72,10 @@ async function waitForHealth(running: Running, timeoutMs: number, started: numbe
   throw new Error(`no healthy answer within ${timeoutMs} ms:\n${running.output()}`);
 }
 
-async function stop(running: Running, signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; ms: number }> {
+async function stop(
+  running: Running,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<{ code: number | null; ms: number }> {
   const started = Date.now();
   running.child.kill(signal);
   const code = await running.exited;
@@ -103,7 +113,8 @@ describe('main.ts (the real process)', function () {
     const startupMs = await waitForHealth(first, 15_000, started);
     expect(startupMs, 'start-up time').to.be.below(5000);
     // On the embedded default the first start copies the database npm install prepared (not initdb).
-    if (!env.DATABASE_URL) expect(first.output(), 'the first start used the install-time template').to.include('install-time template');
+    if (!env.DATABASE_URL)
+      expect(first.output(), 'the first start used the install-time template').to.include('install-time template');
 
     const email = uniqueEmail('restart');
     const register = await fetch(`${first.url}/api/auth/register`, {

@@ -39,7 +39,10 @@ export function errorHandler(): Middleware<AppState> {
       if (status >= 500) {
         ctx.state.log?.error({ err: error }, 'request failed');
       } else {
-        ctx.state.log?.info({ status, detail: typeof detail === 'string' ? detail : 'validation failed' }, 'request refused');
+        ctx.state.log?.info(
+          { status, detail: typeof detail === 'string' ? detail : 'validation failed' },
+          'request refused',
+        );
       }
       ctx.status = status;
       ctx.body = { detail };
@@ -51,7 +54,8 @@ function describe(error: unknown): { status: number; detail: unknown } {
   if (error instanceof InvalidError && error.issues) return { status: 422, detail: error.issues };
   if (error instanceof DomainError) return { status: error.status, detail: error.message };
   const http = (typeof error === 'object' && error !== null ? error : {}) as HttpLikeError;
-  const status = typeof http.status === 'number' ? http.status : typeof http.statusCode === 'number' ? http.statusCode : 500;
+  const status =
+    typeof http.status === 'number' ? http.status : typeof http.statusCode === 'number' ? http.statusCode : 500;
   if (status < 400 || status >= 600) return { status: 500, detail: 'Internal server error' };
   if (status >= 500) return { status, detail: 'Internal server error' };
   const message = http.expose === true && typeof http.message === 'string' ? http.message : undefined;

@@ -19,7 +19,13 @@ export function requestContext(logger: Logger): Middleware<AppState> {
     } finally {
       // The path only: query strings can carry verification tokens.
       ctx.state.log.info(
-        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started), ownerId: ctx.state.owner?.id },
+        {
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          ms: Math.round(performance.now() - started),
+          ownerId: ctx.state.owner?.id,
+        },
         'request',
       );
     }

@@ -14,20 +14,34 @@ export const pageQuery = z.object({
 export function adminRoutes(admin: ReturnType<typeof createAdminService>): AnyRoute[] {
   return [
     route({
-      method: 'get', path: '/admin/users', tag: 'admin', access: 'admin',
+      method: 'get',
+      path: '/admin/users',
+      tag: 'admin',
+      access: 'admin',
       summary: 'Every owner account, newest first',
       query: pageQuery,
       responses: {
-        200: { description: 'A page of accounts', schema: z.object({ items: z.array(adminUser), total: z.number(), page: z.number(), page_size: z.number() }) },
+        200: {
+          description: 'A page of accounts',
+          schema: z.object({ items: z.array(adminUser), total: z.number(), page: z.number(), page_size: z.number() }),
+        },
       },
       handler: (_ctx, { query }) => admin.listOwners(query.page, query.page_size),
     }),
     route({
-      method: 'put', path: '/admin/users/:id', tag: 'admin', access: 'admin',
+      method: 'put',
+      path: '/admin/users/:id',
+      tag: 'admin',
+      access: 'admin',
       summary: "Change an account's role or deactivate it",
       params: z.object({ id: z.uuid('Not a valid user id') }),
-      body: z.object({ role: z.enum(['admin', 'user', 'guest']).optional(), is_active: z.boolean().optional() }).strict(),
-      responses: { 200: { description: 'Updated account', schema: adminUser }, 404: { description: 'No such account' } },
+      body: z
+        .object({ role: z.enum(['admin', 'user', 'guest']).optional(), is_active: z.boolean().optional() })
+        .strict(),
+      responses: {
+        200: { description: 'Updated account', schema: adminUser },
+        404: { description: 'No such account' },
+      },
       handler: (_ctx, { params, body }) => admin.updateOwner(params.id, body),
     }),
   ];

@@ -23,9 +23,13 @@ const fileSchema = z
     chunk_count: z.number(),
   })
   .meta({ id: 'KnowledgeFile' });
-const trainingStatus = z.object({ status: z.enum(['idle', 'training', 'completed', 'failed']), progress: z.number(), message: z.string() }).meta({ id: 'TrainingStatus' });
+const trainingStatus = z
+  .object({ status: z.enum(['idle', 'training', 'completed', 'failed']), progress: z.number(), message: z.string() })
+  .meta({ id: 'TrainingStatus' });
 const source = z.object({ file_id: z.string(), name: z.string(), text: z.string() });
-const testReply = z.object({ response: z.string(), timestamp: z.string(), sources: z.array(source), chat_id: z.string() }).meta({ id: 'TestReply' });
+const testReply = z
+  .object({ response: z.string(), timestamp: z.string(), sources: z.array(source), chat_id: z.string() })
+  .meta({ id: 'TestReply' });
 const multipartNote = 'multipart/form-data';
 const MESSAGE_MAX = 4000;
 const PHOTO_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif']);
@@ -41,7 +45,10 @@ export interface AgentRouteDeps {
 export function agentRoutes(deps: AgentRouteDeps): AnyRoute[] {
   return [
     route({
-      method: 'post', path: '/agent/files', tag: 'agent', access: 'write',
+      method: 'post',
+      path: '/agent/files',
+      tag: 'agent',
+      access: 'write',
       summary: `Upload a knowledge file (${multipartNote}, field "file"): pdf, doc, docx, xls, xlsx, txt, md, csv, html`,
       responses: {
         201: { description: 'Stored', schema: fileSchema },
@@ -53,19 +60,30 @@ export function agentRoutes(deps: AgentRouteDeps): AnyRoute[] {
         const owner = currentOwner(ctx.state);
         const body = await readMultipart(ctx, { maxFileBytes: deps.maxFileBytes });
         const file = body.files.file;
-        if (!file) throw new InvalidError('No file', [{ loc: ['body', 'file'], msg: 'Attach the file in the "file" field', type: 'missing' }]);
+        if (!file)
+          throw new InvalidError('No file', [
+            { loc: ['body', 'file'], msg: 'Attach the file in the "file" field', type: 'missing' },
+          ]);
         const { file: stored, created } = await deps.files.upload(owner.id, file.name, file.bytes);
         ctx.status = created ? 201 : 200;
         return stored;
       },
     }),
     route({
-      method: 'get', path: '/agent/files', tag: 'agent', access: 'authenticated', summary: 'Knowledge files with their processing status',
+      method: 'get',
+      path: '/agent/files',
+      tag: 'agent',
+      access: 'authenticated',
+      summary: 'Knowledge files with their processing status',
       responses: { 200: { description: 'Files, newest first', schema: z.array(fileSchema) } },
       handler: (ctx) => deps.files.list(currentOwner(ctx.state).id),
     }),
     route({
-      method: 'delete', path: '/agent/files/:id', tag: 'agent', access: 'write', summary: 'Delete a file; its passages stop answering at once',
+      method: 'delete',
+      path: '/agent/files/:id',
+      tag: 'agent',
+      access: 'write',
+      summary: 'Delete a file; its passages stop answering at once',
       params: z.object({ id: z.uuid('Not a valid file id') }),
       responses: { 204: { description: 'Deleted' }, 404: { description: 'No such file' } },
       handler: async (ctx, { params }) => {
@@ -75,31 +93,63 @@ export function agentRoutes(deps: AgentRouteDeps): AnyRoute[] {
       },
     }),
     route({
-      method: 'get', path: '/agent/prompt', tag: 'agent', access: 'authenticated', summary: "The assistant's instructions",
+      method: 'get',
+      path: '/agent/prompt',
+      tag: 'agent',
+      access: 'authenticated',
+      summary: "The assistant's instructions",
       responses: { 200: { description: 'Prompt', schema: z.object({ prompt: z.string() }) } },
       handler: async (ctx) => ({ prompt: await deps.prompts.get(currentOwner(ctx.state).id) }),
     }),
     route({
-      method: 'put', path: '/agent/prompt', tag: 'agent', access: 'write', summary: "Replace the assistant's instructions",
-      body: z.object({ prompt: z.string().trim().min(1, 'Prompt cannot be empty').max(PROMPT_MAX_LENGTH, `At most ${PROMPT_MAX_LENGTH} characters`) }),
+      method: 'put',
+      path: '/agent/prompt',
+      tag: 'agent',
+      access: 'write',
+      summary: "Replace the assistant's instructions",
+      body: z.object({
+        prompt: z
+          .string()
+          .trim()
+          .min(1, 'Prompt cannot be empty')
+          .max(PROMPT_MAX_LENGTH, `At most ${PROMPT_MAX_LENGTH} characters`),
+      }),
       responses: { 200: { description: 'Saved prompt', schema: z.object({ prompt: z.string() }) } },
       handler: async (ctx, { body }) => ({ prompt: await deps.prompts.set(currentOwner(ctx.state).id, body.prompt) }),
     }),
     route({
-      method: 'post', path: '/agent/train', tag: 'agent', access: 'write', summary: 'Process new and changed files into the search index (a background job)',
-      responses: { 200: { description: 'Started, or already running', schema: z.object({ status: z.string(), message: z.string() }) } },
+      method: 'post',
+      path: '/agent/train',
+      tag: 'agent',
+      access: 'write',
+      summary: 'Process new and changed files into the search index (a background job)',
+      responses: {
+        200: {
+          description: 'Started, or already running',
+          schema: z.object({ status: z.string(), message: z.string() }),
+        },
+      },
       handler: async (ctx) => {
         const { started, status } = await deps.training.start(currentOwner(ctx.state).id);
-        return started ? { status: 'started', message: 'Training started' } : { status: status.status, message: `Already training: ${status.message}` };
+        return started
+          ? { status: 'started', message: 'Training started' }
+          : { status: status.status, message: `Already training: ${status.message}` };
       },
     }),
     route({
-      method: 'get', path: '/agent/train/status', tag: 'agent', access: 'authenticated', summary: 'Progress of the latest training',
+      method: 'get',
+      path: '/agent/train/status',
+      tag: 'agent',
+      access: 'authenticated',
+      summary: 'Progress of the latest training',
       responses: { 200: { description: 'Status', schema: trainingStatus } },
       handler: (ctx) => deps.training.status(currentOwner(ctx.state).id),
     }),
     route({
-      method: 'post', path: '/agent/test', tag: 'agent', access: 'write',
+      method: 'post',
+      path: '/agent/test',
+      tag: 'agent',
+      access: 'write',
       summary: `Ask the assistant as a customer would (${multipartNote}: "message", optional "photo"; or JSON {message})`,
       responses: { 200: { description: 'The answer and its sources, best first', schema: testReply } },
       handler: async (ctx) => {
@@ -114,17 +164,38 @@ export function agentRoutes(deps: AgentRouteDeps): AnyRoute[] {
           message = body.fields.message;
           const file = body.files.photo;
           if (file) {
-            if (!PHOTO_TYPES.has(file.mimeType)) throw new UnsupportedError('The photo must be a JPEG, PNG, WebP or GIF image');
+            if (!PHOTO_TYPES.has(file.mimeType))
+              throw new UnsupportedError('The photo must be a JPEG, PNG, WebP or GIF image');
             photo = { mimeType: file.mimeType, data: file.bytes };
           }
         }
         const text = (message ?? '').trim();
-        if (!text && !photo) throw new InvalidError('Empty message', [{ loc: ['body', 'message'], msg: 'Write a message or attach a photo', type: 'missing' }]);
-        if (text.length > MESSAGE_MAX) throw new InvalidError('Message too long', [{ loc: ['body', 'message'], msg: `At most ${MESSAGE_MAX} characters`, type: 'too_big' }]);
+        if (!text && !photo)
+          throw new InvalidError('Empty message', [
+            { loc: ['body', 'message'], msg: 'Write a message or attach a photo', type: 'missing' },
+          ]);
+        if (text.length > MESSAGE_MAX)
+          throw new InvalidError('Message too long', [
+            { loc: ['body', 'message'], msg: `At most ${MESSAGE_MAX} characters`, type: 'too_big' },
+          ]);
         // One test chat per owner: the test conversation keeps its history like a customer's would.
-        const outcome = await deps.assistant.handle({ ownerId: owner.id, channel: 'test', chatRef: `test:${owner.id}`, customer: { name: 'Test chat' }, text, photo, externalId: randomUUID() });
-        if (outcome.kind !== 'answered') return { response: '', timestamp: new Date().toISOString(), sources: [], chat_id: outcome.chatId };
-        return { response: outcome.reply.response, timestamp: outcome.reply.timestamp, sources: outcome.reply.sources, chat_id: outcome.reply.chatId };
+        const outcome = await deps.assistant.handle({
+          ownerId: owner.id,
+          channel: 'test',
+          chatRef: `test:${owner.id}`,
+          customer: { name: 'Test chat' },
+          text,
+          photo,
+          externalId: randomUUID(),
+        });
+        if (outcome.kind !== 'answered')
+          return { response: '', timestamp: new Date().toISOString(), sources: [], chat_id: outcome.chatId };
+        return {
+          response: outcome.reply.response,
+          timestamp: outcome.reply.timestamp,
+          sources: outcome.reply.sources,
+          chat_id: outcome.reply.chatId,
+        };
       },
     }),
   ];

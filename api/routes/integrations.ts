@@ -6,9 +6,16 @@ import { currentOwner } from '../state.ts';
 
 const integration = z
   .object({
-    id: z.string(), type: z.enum(['telegram', 'whatsapp', 'calendar']), status: z.enum(['pending', 'pending_qr', 'connected', 'disconnected', 'stopped', 'error']),
-    status_reason: z.string().nullable(), connected_at: z.string().nullable(), username: z.string().optional(), bot_id: z.number().optional(),
-    phone_id: z.string().optional(), display_phone_number: z.string().optional(), mode: z.enum(['cloud', 'web']).optional(),
+    id: z.string(),
+    type: z.enum(['telegram', 'whatsapp', 'calendar']),
+    status: z.enum(['pending', 'pending_qr', 'connected', 'disconnected', 'stopped', 'error']),
+    status_reason: z.string().nullable(),
+    connected_at: z.string().nullable(),
+    username: z.string().optional(),
+    bot_id: z.number().optional(),
+    phone_id: z.string().optional(),
+    display_phone_number: z.string().optional(),
+    mode: z.enum(['cloud', 'web']).optional(),
   })
   .meta({ id: 'Integration' });
 const id = z.object({ id: z.uuid('Not a valid integration id') });
@@ -16,18 +23,34 @@ const id = z.object({ id: z.uuid('Not a valid integration id') });
 export function integrationRoutes(integrations: IntegrationsService): AnyRoute[] {
   const action = (name: 'start' | 'stop', summary: string) =>
     route({
-      method: 'post', path: `/integrations/:id/${name}`, tag: 'integrations', access: 'write', summary, params: id,
-      responses: { 200: { description: 'New state', schema: integration }, 404: { description: 'No such integration' } },
+      method: 'post',
+      path: `/integrations/:id/${name}`,
+      tag: 'integrations',
+      access: 'write',
+      summary,
+      params: id,
+      responses: {
+        200: { description: 'New state', schema: integration },
+        404: { description: 'No such integration' },
+      },
       handler: (ctx, { params }) => integrations[name](currentOwner(ctx.state).id, params.id),
     });
   return [
     route({
-      method: 'get', path: '/integrations', tag: 'integrations', access: 'authenticated', summary: 'Connected channels, without secrets',
+      method: 'get',
+      path: '/integrations',
+      tag: 'integrations',
+      access: 'authenticated',
+      summary: 'Connected channels, without secrets',
       responses: { 200: { description: 'Integrations', schema: z.array(integration) } },
       handler: (ctx) => integrations.list(currentOwner(ctx.state).id),
     }),
     route({
-      method: 'post', path: '/integrations/telegram', tag: 'integrations', access: 'write', summary: 'Connect a Telegram bot by its @BotFather token (checked with getMe)',
+      method: 'post',
+      path: '/integrations/telegram',
+      tag: 'integrations',
+      access: 'write',
+      summary: 'Connect a Telegram bot by its @BotFather token (checked with getMe)',
       body: z.object({ token: z.string().trim().min(1, 'Paste the token from @BotFather').max(200) }),
       responses: {
         201: { description: 'Connected; the bot answers within seconds', schema: integration },
@@ -36,13 +59,21 @@ export function integrationRoutes(integrations: IntegrationsService): AnyRoute[]
         422: { description: 'Telegram rejected the token' },
       },
       handler: async (ctx, { body }) => {
-        const { integration: view, created } = await integrations.connectTelegram(currentOwner(ctx.state).id, body.token);
+        const { integration: view, created } = await integrations.connectTelegram(
+          currentOwner(ctx.state).id,
+          body.token,
+        );
         ctx.status = created ? 201 : 200;
         return view;
       },
     }),
     route({
-      method: 'delete', path: '/integrations/:id', tag: 'integrations', access: 'write', summary: 'Disconnect: stops the bot and forgets its token', params: id,
+      method: 'delete',
+      path: '/integrations/:id',
+      tag: 'integrations',
+      access: 'write',
+      summary: 'Disconnect: stops the bot and forgets its token',
+      params: id,
       responses: { 204: { description: 'Deleted' }, 404: { description: 'No such integration' } },
       handler: async (ctx, { params }) => {
         await integrations.remove(currentOwner(ctx.state).id, params.id);
@@ -53,8 +84,16 @@ export function integrationRoutes(integrations: IntegrationsService): AnyRoute[]
     action('start', 'Start answering again'),
     action('stop', 'Stop answering (the token is kept)'),
     route({
-      method: 'post', path: '/integrations/:id/test', tag: 'integrations', access: 'write', summary: 'Check that the stored token still works', params: id,
-      responses: { 200: { description: 'Result', schema: z.object({ ok: z.boolean(), detail: z.string(), integration }) }, 404: { description: 'No such integration' } },
+      method: 'post',
+      path: '/integrations/:id/test',
+      tag: 'integrations',
+      access: 'write',
+      summary: 'Check that the stored token still works',
+      params: id,
+      responses: {
+        200: { description: 'Result', schema: z.object({ ok: z.boolean(), detail: z.string(), integration }) },
+        404: { description: 'No such integration' },
+      },
       handler: (ctx, { params }) => integrations.test(currentOwner(ctx.state).id, params.id),
     }),
   ];

@@ -19,13 +19,26 @@ const healthSchema = z
 export function systemRoutes(info: { name: string; version: string }, health: () => Promise<HealthReport>): AnyRoute[] {
   return [
     route({
-      method: 'get', path: '/', tag: 'system', access: 'public', summary: 'Service name and version',
-      responses: { 200: { description: 'Name and version', schema: z.object({ name: z.string(), version: z.string() }) } },
+      method: 'get',
+      path: '/',
+      tag: 'system',
+      access: 'public',
+      summary: 'Service name and version',
+      responses: {
+        200: { description: 'Name and version', schema: z.object({ name: z.string(), version: z.string() }) },
+      },
       handler: async () => info,
     }),
     route({
-      method: 'get', path: '/health', tag: 'system', access: 'public', summary: 'Database and Redis state (503 when the database is down)',
-      responses: { 200: { description: 'Healthy or degraded', schema: healthSchema }, 503: { description: 'Database unreachable', schema: healthSchema } },
+      method: 'get',
+      path: '/health',
+      tag: 'system',
+      access: 'public',
+      summary: 'Database and Redis state (503 when the database is down)',
+      responses: {
+        200: { description: 'Healthy or degraded', schema: healthSchema },
+        503: { description: 'Database unreachable', schema: healthSchema },
+      },
       handler: async (ctx) => {
         const report = await health();
         ctx.status = report.database.status === 'ok' ? 200 : 503;

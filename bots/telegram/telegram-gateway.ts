@@ -36,10 +36,15 @@ export function createTelegramApi(token: string, apiRoot?: string): Api {
 
 export function toChannelError(error: unknown): unknown {
   if (error instanceof GrammyError && error.error_code < 500 && error.error_code !== 429) {
-    return new ChannelRejectedError(error.description.replace(/^[^:]*: ?/, '') || error.description, error.error_code, { cause: error });
+    return new ChannelRejectedError(error.description.replace(/^[^:]*: ?/, '') || error.description, error.error_code, {
+      cause: error,
+    });
   }
   // The network failed: the original error's message holds the request URL, token included.
-  if (error instanceof HttpError) return new Error('Telegram could not be reached', { cause: { message: String(error.message).replace(/bot\d+:[\w-]+/g, 'bot[redacted]') } });
+  if (error instanceof HttpError)
+    return new Error('Telegram could not be reached', {
+      cause: { message: String(error.message).replace(/bot\d+:[\w-]+/g, 'bot[redacted]') },
+    });
   return error;
 }
 
@@ -47,7 +52,8 @@ export function createTelegramGateway(apiRoot?: string): TelegramGateway {
   return {
     async getMe(token) {
       // A token with characters Telegram never issues is refused here: it would end up in the URL.
-      if (!/^\d{3,20}:[A-Za-z0-9_-]{20,100}$/.test(token)) throw new ChannelRejectedError('this is not a bot token (it looks like 123456:ABC-DEF…)', 400);
+      if (!/^\d{3,20}:[A-Za-z0-9_-]{20,100}$/.test(token))
+        throw new ChannelRejectedError('this is not a bot token (it looks like 123456:ABC-DEF…)', 400);
       try {
         const me = await createTelegramApi(token, apiRoot).getMe();
         return { id: me.id, username: me.username, firstName: me.first_name };

@@ -3,9 +3,11 @@ import type { Language } from '../../core/assistant/language.ts';
 
 export const TELEGRAM_PHRASES = {
   welcome: {
-    ru: (salon: string) => `Здравствуйте! Это ${salon}. Напишите ваш вопрос — о ценах, услугах, времени работы или записи.`,
+    ru: (salon: string) =>
+      `Здравствуйте! Это ${salon}. Напишите ваш вопрос — о ценах, услугах, времени работы или записи.`,
     uk: (salon: string) => `Вітаємо! Це ${salon}. Напишіть ваше питання — про ціни, послуги, час роботи чи запис.`,
-    en: (salon: string) => `Hello! This is ${salon}. Send your question about prices, services, opening hours or booking.`,
+    en: (salon: string) =>
+      `Hello! This is ${salon}. Send your question about prices, services, opening hours or booking.`,
   },
   unsupported: {
     ru: 'Я понимаю текстовые сообщения и фото. Напишите, пожалуйста, вопрос текстом.',

@@ -44,19 +44,31 @@ export interface TelegramRunner {
 export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bot {
   const log = deps.logger.child({ integrationId: deps.integrationId, ownerId: deps.ownerId });
   // grammY's default request timeout is 500 s; long polls need their own timeout plus a margin.
-  const bot = new Bot(deps.token, { client: { ...(deps.apiRoot ? { apiRoot: deps.apiRoot } : {}), timeoutSeconds: (deps.pollTimeoutSeconds ?? 30) + 20, fetch: TELEGRAM_FETCH } });
+  const bot = new Bot(deps.token, {
+    client: {
+      ...(deps.apiRoot ? { apiRoot: deps.apiRoot } : {}),
+      timeoutSeconds: (deps.pollTimeoutSeconds ?? 30) + 20,
+      fetch: TELEGRAM_FETCH,
+    },
+  });
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
   // A revoked token shows up as 401 on whatever call comes next, polling included.
   bot.api.config.use(async (prev, method, payload, signal) => {
     const result = await prev(method, payload, signal);
-    if (!result.ok && result.error_code === 401) deps.onTokenRejected(`Telegram refused the token (${result.description}); connect the bot again with a new token`);
+    if (!result.ok && result.error_code === 401)
+      deps.onTokenRejected(
+        `Telegram refused the token (${result.description}); connect the bot again with a new token`,
+      );
     return result;
   });
   bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
 
   // /start, and /help too: a customer asking how the bot works is not asking the knowledge base.
   bot.command(['start', 'help'], async (ctx) => {
-    const owner = await deps.db('owners').where({ id: deps.ownerId }).first<{ salon_name: string; language: 'ru' | 'uk' | 'en' } | undefined>('salon_name', 'language');
+    const owner = await deps
+      .db('owners')
+      .where({ id: deps.ownerId })
+      .first<{ salon_name: string; language: 'ru' | 'uk' | 'en' } | undefined>('salon_name', 'language');
     await ctx.reply(TELEGRAM_PHRASES.welcome[customerLanguage(ctx, owner?.language)](owner?.salon_name ?? ''));
   });
 
@@ -70,7 +82,10 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bo
       channel: 'telegram',
       chatRef: telegramChatRef(deps.integrationId, message.chat.id),
       integrationId: deps.integrationId,
-      customer: { name: [message.from?.first_name, message.from?.last_name].filter(Boolean).join(' ') || undefined, username: message.from?.username },
+      customer: {
+        name: [message.from?.first_name, message.from?.last_name].filter(Boolean).join(' ') || undefined,
+        username: message.from?.username,
+      },
       text,
       photo,
       externalId: String(message.message_id),
@@ -85,7 +100,8 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bo
         const reply = await deps.assistant.answerIfLatest(deps.ownerId, received.chatId, received.messageId, photo);
         if (!reply) return;
         clearTimeout(typing); // before sending: the reply is what the customer was waiting for
-        for (const part of splitMessage(reply.response, TELEGRAM_MESSAGE_LIMIT)) await ctx.api.sendMessage(message.chat.id, part);
+        for (const part of splitMessage(reply.response, TELEGRAM_MESSAGE_LIMIT))
+          await ctx.api.sendMessage(message.chat.id, part);
       } finally {
         clearTimeout(typing);
       }
@@ -107,12 +123,21 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bo
   async function reportFailure(cause: unknown, chatId: number | undefined, ctx: Context): Promise<void> {
     if (cause instanceof GrammyError && cause.error_code === 403 && chatId !== undefined) {
       // The customer blocked the bot: remember it, so the owner knows replies will not arrive.
-      await deps.db('chats').where({ owner_id: deps.ownerId, channel: 'telegram', external_id: telegramChatRef(deps.integrationId, chatId) }).update({ customer_blocked: true }).catch(() => undefined);
+      await deps
+        .db('chats')
+        .where({
+          owner_id: deps.ownerId,
+          channel: 'telegram',
+          external_id: telegramChatRef(deps.integrationId, chatId),
+        })
+        .update({ customer_blocked: true })
+        .catch(() => undefined);
       log.info({ chatId }, 'customer blocked the bot');
       return;
     }
     log.error({ err: cause, chatId }, 'telegram update failed');
-    if (chatId !== undefined) await ctx.api.sendMessage(chatId, TELEGRAM_PHRASES.failure[customerLanguage(ctx)]).catch(() => undefined);
+    if (chatId !== undefined)
+      await ctx.api.sendMessage(chatId, TELEGRAM_PHRASES.failure[customerLanguage(ctx)]).catch(() => undefined);
   }
 
   bot.catch((error) => reportFailure(error.error, error.ctx.chat?.id, error.ctx));
@@ -136,16 +161,25 @@ export function createTelegramRunner(deps: TelegramRunnerDeps): TelegramRunner {
       }
       // Removes a webhook left by another deployment, so polling works.
       await bot.api.deleteWebhook();
-      handle = run(bot, { runner: { fetch: { timeout: deps.pollTimeoutSeconds ?? 30, allowed_updates: ['message'] }, silent: true, retryInterval: 'exponential', maxRetryTime: 15 * 60_000 } });
+      handle = run(bot, {
+        runner: {
+          fetch: { timeout: deps.pollTimeoutSeconds ?? 30, allowed_updates: ['message'] },
+          silent: true,
+          retryInterval: 'exponential',
+          maxRetryTime: 15 * 60_000,
+        },
+      });
       // The runner gives up on 401 (revoked token), 409 (someone else polls this bot) and long outages:
       // its task then rejects, which must end this bot only, never the process.
       handle.task()?.catch((error: unknown) => {
         log.warn({ err: error }, 'telegram polling stopped');
         const status = (error as { error_code?: number }).error_code;
         const reason =
-          status === 401 ? 'Telegram refused the token; connect the bot again with a new token'
-          : status === 409 ? 'Another program is receiving this bot\'s updates (getUpdates conflict); stop it, then start the bot here again'
-          : 'Telegram could not be reached for a long time; start the bot again';
+          status === 401
+            ? 'Telegram refused the token; connect the bot again with a new token'
+            : status === 409
+              ? "Another program is receiving this bot's updates (getUpdates conflict); stop it, then start the bot here again"
+              : 'Telegram could not be reached for a long time; start the bot again';
         deps.onTokenRejected(reason);
       });
       log.info({ username: bot.botInfo.username }, 'telegram bot polling');
@@ -154,7 +188,10 @@ export function createTelegramRunner(deps: TelegramRunnerDeps): TelegramRunner {
       if (handle?.isRunning()) await handle.stop();
       handle = undefined;
       await Promise.all([...pending]);
-      if (disable && deps.webhook) await bot.api.deleteWebhook().catch((error: unknown) => log.warn({ err: error }, 'could not remove the webhook'));
+      if (disable && deps.webhook)
+        await bot.api
+          .deleteWebhook()
+          .catch((error: unknown) => log.warn({ err: error }, 'could not remove the webhook'));
     },
   };
 }
@@ -168,7 +205,11 @@ function customerLanguage(ctx: Context, fallback: Language = 'ru'): Language {
   return fallback;
 }
 
-async function downloadPhoto(ctx: Context, token: string, apiRoot?: string): Promise<{ mimeType: string; data: Uint8Array } | undefined> {
+async function downloadPhoto(
+  ctx: Context,
+  token: string,
+  apiRoot?: string,
+): Promise<{ mimeType: string; data: Uint8Array } | undefined> {
   const sizes = ctx.message?.photo;
   const largest = sizes?.[sizes.length - 1];
   if (!largest) return undefined;

@@ -35,7 +35,9 @@ export interface TelegramWebhookDeps {
   replyDebounceMs?: number;
 }
 
-export function createTelegramWebhook(deps: TelegramWebhookDeps): WebhookReceiver & { handleJob(payload: Record<string, string>): Promise<void>; close(): Promise<void> } {
+export function createTelegramWebhook(
+  deps: TelegramWebhookDeps,
+): WebhookReceiver & { handleJob(payload: Record<string, string>): Promise<void>; close(): Promise<void> } {
   // Bots built for webhook updates, one per integration and token, reused across updates.
   const bots = new Map<string, { token: string; bot: Promise<Bot> }>();
   // Debounced answers still being prepared, awaited at shutdown.
@@ -46,8 +48,19 @@ export function createTelegramWebhook(deps: TelegramWebhookDeps): WebhookReceive
     if (cached?.token === token) return cached.bot;
     const bot = (async () => {
       const created = createTelegramBot({
-        integrationId, ownerId, token, apiRoot: deps.apiRoot, db: deps.db, assistant: deps.assistant, logger: deps.logger, replyDebounceMs: deps.replyDebounceMs, pending,
-        onTokenRejected: (reason) => void markIntegrationError(deps.db, integrationId, reason).catch((error: unknown) => deps.logger.error({ err: error, integrationId }, 'could not mark the bot failed')),
+        integrationId,
+        ownerId,
+        token,
+        apiRoot: deps.apiRoot,
+        db: deps.db,
+        assistant: deps.assistant,
+        logger: deps.logger,
+        replyDebounceMs: deps.replyDebounceMs,
+        pending,
+        onTokenRejected: (reason) =>
+          void markIntegrationError(deps.db, integrationId, reason).catch((error: unknown) =>
+            deps.logger.error({ err: error, integrationId }, 'could not mark the bot failed'),
+          ),
       });
       await created.init();
       return created;
@@ -62,10 +75,19 @@ export function createTelegramWebhook(deps: TelegramWebhookDeps): WebhookReceive
       const expected = Buffer.from(telegramWebhookSecret(deps.secretKey, integrationId));
       const given = Buffer.from(secret ?? '');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return false;
-      if (typeof update !== 'object' || update === null || typeof (update as { update_id?: unknown }).update_id !== 'number') return true; // nothing to do
+      if (
+        typeof update !== 'object' ||
+        update === null ||
+        typeof (update as { update_id?: unknown }).update_id !== 'number'
+      )
+        return true; // nothing to do
       const updateId = (update as { update_id: number }).update_id;
       // The job id makes a redelivered update a no-op while the first copy is queued.
-      await deps.queue.enqueue(TELEGRAM_UPDATE_JOB, { integrationId, update: JSON.stringify(update) }, `tg:${integrationId}:${updateId}`);
+      await deps.queue.enqueue(
+        TELEGRAM_UPDATE_JOB,
+        { integrationId, update: JSON.stringify(update) },
+        `tg:${integrationId}:${updateId}`,
+      );
       return true;
     },
 

@@ -54,7 +54,11 @@ export function whatsappWebSessionsDir(dataDir: string): string {
 }
 
 /** The real client: Chromium headless from `executablePath`, the session backed up through RemoteAuth. */
-export function whatsappWebJsFactory(settings: { executablePath: string; dataDir: string; qrMaxRetries?: number }): WebClientFactory {
+export function whatsappWebJsFactory(settings: {
+  executablePath: string;
+  dataDir: string;
+  qrMaxRetries?: number;
+}): WebClientFactory {
   return async ({ integrationId, store }) => {
     try {
       accessSync(settings.executablePath, constants.X_OK);
@@ -66,7 +70,12 @@ export function whatsappWebJsFactory(settings: { executablePath: string; dataDir
     // Loaded on first use: whatsapp-web.js pulls in puppeteer, which no process needs until a session starts.
     const { default: wweb } = await import('whatsapp-web.js');
     const root = path.resolve(settings.dataDir, 'whatsapp-web');
-    const auth = new (closableRemoteAuth(wweb.RemoteAuth))({ clientId: integrationId, dataPath: whatsappWebSessionsDir(settings.dataDir), store, backupSyncIntervalMs: 5 * 60_000 });
+    const auth = new (closableRemoteAuth(wweb.RemoteAuth))({
+      clientId: integrationId,
+      dataPath: whatsappWebSessionsDir(settings.dataDir),
+      store,
+      backupSyncIntervalMs: 5 * 60_000,
+    });
     const client = new wweb.Client({
       authStrategy: auth,
       webVersionCache: { type: 'local', path: path.join(root, 'web-cache') },
@@ -80,7 +89,15 @@ export function whatsappWebJsFactory(settings: { executablePath: string; dataDir
         handleSIGINT: false,
         handleSIGTERM: false,
         handleSIGHUP: false,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-dev-shm-usage',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       },
     });
     // whatsapp-web.js says nothing when its browser dies (a crash, the OOM killer): report it as a
@@ -92,7 +109,10 @@ export function whatsappWebJsFactory(settings: { executablePath: string; dataDir
     const destroy = client.destroy.bind(client);
     client.initialize = async () => {
       const run = initialize();
-      launched = Promise.race([(auth as unknown as LaunchAware).browserLaunched, run]).then(() => undefined, () => undefined);
+      launched = Promise.race([(auth as unknown as LaunchAware).browserLaunched, run]).then(
+        () => undefined,
+        () => undefined,
+      );
       await run;
       client.pupBrowser?.once('disconnected', () => {
         if (!closing) client.emit('disconnected', 'BROWSER_CLOSED');
@@ -126,7 +146,9 @@ interface LaunchAware {
  */
 function closableRemoteAuth(Base: RemoteAuthClass): RemoteAuthClass {
   // The typings declare these methods as properties, which a subclass cannot override; the runtime has methods.
-  const Loose = Base as unknown as new (options: object) => {
+  const Loose = Base as unknown as new (
+    options: object,
+  ) => {
     afterAuthReady(): Promise<void>;
     afterBrowserInitialized(): Promise<void>;
     storeRemoteSession(options?: { emit?: boolean }): Promise<void>;
@@ -189,7 +211,11 @@ function closableRemoteAuth(Base: RemoteAuthClass): RemoteAuthClass {
 export function describeStartFailure(error: unknown): string {
   if (error instanceof BrowserMissingError) return error.message;
   const message = error instanceof Error ? error.message : String(error);
-  if (/Failed to launch the browser process|spawn .* (ENOENT|EACCES)|Browser was not found|Could not find (Chrome|Chromium)/i.test(message)) {
+  if (
+    /Failed to launch the browser process|spawn .* (ENOENT|EACCES)|Browser was not found|Could not find (Chrome|Chromium)/i.test(
+      message,
+    )
+  ) {
     return `Chromium could not be started on this server (${firstLine(message)}). Check PUPPETEER_EXECUTABLE_PATH, then start the integration again.`;
   }
   if (/net::ERR_|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|Navigation timeout/i.test(message)) {

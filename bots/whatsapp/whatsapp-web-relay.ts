@@ -25,7 +25,9 @@ export interface WhatsAppWebRelay {
   /** Sends through the process that runs the session; rejects with ChannelRejectedError when none answers. */
   send(integrationId: string, to: string, text: string): Promise<void>;
   /** Answers requests for the sessions `find` knows (the bot manager's). */
-  serve(find: (integrationId: string) => { send(to: string, text: string): Promise<void> } | undefined): Promise<() => Promise<void>>;
+  serve(
+    find: (integrationId: string) => { send(to: string, text: string): Promise<void> } | undefined,
+  ): Promise<() => Promise<void>>;
 }
 
 export function createWhatsAppWebRelay(store: KeyValueStore, options: { timeoutMs?: number } = {}): WhatsAppWebRelay {
@@ -46,10 +48,22 @@ export function createWhatsAppWebRelay(store: KeyValueStore, options: { timeoutM
       try {
         await store.publish(REQUESTS, JSON.stringify({ requestId, integrationId, to, text } satisfies SendRequest));
         const timedOut = new Promise<SendOutcome>((resolve) => {
-          timer = setTimeout(() => resolve({ ok: false, message: 'no running WhatsApp Web session answered; start the integration and try again', status: 503 }), timeoutMs);
+          timer = setTimeout(
+            () =>
+              resolve({
+                ok: false,
+                message: 'no running WhatsApp Web session answered; start the integration and try again',
+                status: 503,
+              }),
+            timeoutMs,
+          );
         });
         const outcome = await Promise.race([answered, timedOut]);
-        if (!outcome.ok) throw new ChannelRejectedError(outcome.message ?? 'WhatsApp Web could not send the message', outcome.status ?? 502);
+        if (!outcome.ok)
+          throw new ChannelRejectedError(
+            outcome.message ?? 'WhatsApp Web could not send the message',
+            outcome.status ?? 502,
+          );
       } finally {
         clearTimeout(timer);
         await unsubscribe();
@@ -69,11 +83,13 @@ export function createWhatsAppWebRelay(store: KeyValueStore, options: { timeoutM
         void session
           .send(request.to, request.text)
           .then((): SendOutcome => ({ ok: true }))
-          .catch((error: unknown): SendOutcome => ({
-            ok: false,
-            message: error instanceof Error ? error.message : String(error),
-            status: error instanceof ChannelRejectedError ? error.status : 502,
-          }))
+          .catch(
+            (error: unknown): SendOutcome => ({
+              ok: false,
+              message: error instanceof Error ? error.message : String(error),
+              status: error instanceof ChannelRejectedError ? error.status : 502,
+            }),
+          )
           .then((outcome) => store.publish(replies(request.requestId), JSON.stringify(outcome)))
           .catch(() => undefined);
       });

@@ -20,7 +20,13 @@ export interface RemoteAuthStore {
  * A store bound to one integration (RemoteAuth names its session `RemoteAuth-<clientId>`, and the
  * client id is the integration id). `dataPath` is where RemoteAuth writes the archive before `save`.
  */
-export function createSessionStore(deps: { db: Knex; secretBox: SecretBox; integrationId: string; ownerId: string; dataPath: string }): RemoteAuthStore {
+export function createSessionStore(deps: {
+  db: Knex;
+  secretBox: SecretBox;
+  integrationId: string;
+  ownerId: string;
+  dataPath: string;
+}): RemoteAuthStore {
   const { db, secretBox, integrationId, ownerId } = deps;
   const expected = `RemoteAuth-${integrationId}`;
   const own = (session: string) => {
@@ -35,7 +41,11 @@ export function createSessionStore(deps: { db: Knex; secretBox: SecretBox; integ
     async save({ session }) {
       own(session); // checks the name before reading anything
       const archive = await readFile(path.join(deps.dataPath, `${session}.zip`));
-      const row = { archive_sealed: secretBox.encryptBytes(archive), archive_bytes: archive.byteLength, updated_at: new Date() };
+      const row = {
+        archive_sealed: secretBox.encryptBytes(archive),
+        archive_bytes: archive.byteLength,
+        updated_at: new Date(),
+      };
       await db('whatsapp_web_sessions')
         .insert({ integration_id: integrationId, owner_id: ownerId, ...row })
         .onConflict('integration_id')
@@ -45,7 +55,10 @@ export function createSessionStore(deps: { db: Knex; secretBox: SecretBox; integ
       const row = await own(session).first<{ archive_sealed: string } | undefined>('archive_sealed');
       if (!row) throw new Error(`no stored session ${session}`);
       // Archives saved before sealed bytes existed hold base64 text (a third larger again): still read.
-      const archive = sealedKind(row.archive_sealed) === 'text' ? Buffer.from(secretBox.decrypt(row.archive_sealed), 'base64') : secretBox.decryptBytes(row.archive_sealed);
+      const archive =
+        sealedKind(row.archive_sealed) === 'text'
+          ? Buffer.from(secretBox.decrypt(row.archive_sealed), 'base64')
+          : secretBox.decryptBytes(row.archive_sealed);
       await writeFile(target, archive, { mode: 0o600 });
     },
     async delete({ session }) {

@@ -23,7 +23,8 @@ const DISCONNECT_REASONS: Record<string, string> = {
   DEPRECATED_VERSION: 'WhatsApp no longer accepts this WhatsApp Web version; update whatsapp-web.js',
 };
 
-export const SCAN_REASON = 'Scan the QR code with WhatsApp on the business phone: Settings → Linked devices → Link a device';
+export const SCAN_REASON =
+  'Scan the QR code with WhatsApp on the business phone: Settings → Linked devices → Link a device';
 
 export interface WhatsAppWebSessionDeps {
   integrationId: string;
@@ -69,9 +70,17 @@ const isCustomerChat = (message: WebMessage) =>
   !message.fromMe && !message.isStatus && !/@(g\.us|broadcast|newsletter)$/.test(message.from);
 
 export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsAppWebSession {
-  const log = deps.logger.child({ integrationId: deps.integrationId, ownerId: deps.ownerId, component: 'whatsapp-web' });
+  const log = deps.logger.child({
+    integrationId: deps.integrationId,
+    ownerId: deps.ownerId,
+    component: 'whatsapp-web',
+  });
   const startTimeoutMs = deps.startTimeoutMs ?? 60_000;
-  const backoff = { baseMs: deps.reconnect?.baseMs ?? 2000, maxMs: deps.reconnect?.maxMs ?? 5 * 60_000, attempts: deps.reconnect?.attempts ?? 8 };
+  const backoff = {
+    baseMs: deps.reconnect?.baseMs ?? 2000,
+    maxMs: deps.reconnect?.maxMs ?? 5 * 60_000,
+    attempts: deps.reconnect?.attempts ?? 8,
+  };
   let client: WebClient | undefined;
   let ready = false;
   let stopping = false;
@@ -91,7 +100,11 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
   async function setStatus(status: Status, reason: string | null, extra: Record<string, unknown> = {}): Promise<void> {
     if (stopping) return;
     // Only over a live status: the owner's stop (or a delete) written meanwhile must win.
-    await deps.db('integrations').where({ id: deps.integrationId, owner_id: deps.ownerId }).whereIn('status', WEB_SESSION_LIVE_STATUSES).update({ status, status_reason: reason, updated_at: new Date(), ...extra });
+    await deps
+      .db('integrations')
+      .where({ id: deps.integrationId, owner_id: deps.ownerId })
+      .whereIn('status', WEB_SESSION_LIVE_STATUSES)
+      .update({ status, status_reason: reason, updated_at: new Date(), ...extra });
   }
 
   async function fail(reason: string): Promise<void> {
@@ -99,7 +112,9 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
     // The browser is closed first: once the owner sees `error`, nothing of the session still runs.
     await shutdownClient();
     hasEnded = true;
-    await setStatus('error', reason).catch((error: unknown) => log.error({ err: error }, 'could not record the failure'));
+    await setStatus('error', reason).catch((error: unknown) =>
+      log.error({ err: error }, 'could not record the failure'),
+    );
     if (!stopping) deps.onEnded();
   }
 
@@ -126,7 +141,9 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
 
   async function removeProfile(): Promise<void> {
     if (!deps.profileDir || client) return;
-    await rm(deps.profileDir, { recursive: true, force: true, maxRetries: 5 }).catch((error: unknown) => log.warn({ err: error }, 'could not remove the browser profile'));
+    await rm(deps.profileDir, { recursive: true, force: true, maxRetries: 5 }).catch((error: unknown) =>
+      log.warn({ err: error }, 'could not remove the browser profile'),
+    );
   }
 
   function scheduleReconnect(reason: string): void {
@@ -146,7 +163,13 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
 
   /** A client this session no longer wants (stopped or replaced while starting): close it, bounded. */
   async function abandon(current: WebClient): Promise<void> {
-    await Promise.race([current.destroy().catch(() => undefined).then(() => (stopping ? removeProfile() : undefined)), new Promise<void>((resolve) => setTimeout(resolve, 5000).unref())]);
+    await Promise.race([
+      current
+        .destroy()
+        .catch(() => undefined)
+        .then(() => (stopping ? removeProfile() : undefined)),
+      new Promise<void>((resolve) => setTimeout(resolve, 5000).unref()),
+    ]);
   }
 
   /** Starts a client; resolves once it shows a QR code or is ready, or the session has failed. */
@@ -181,7 +204,10 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
         await deps.store.delete(webSessionQrKey(deps.integrationId));
         // Merged in the statement that records the connection: the phone's number joins what is there.
         const shown = { mode: 'web', ...(user ? { display_phone_number: `+${user}` } : {}) };
-        await setStatus('connected', null, { connected_at: new Date(), public_info: deps.db.raw('public_info || ?::jsonb', [JSON.stringify(shown)]) });
+        await setStatus('connected', null, {
+          connected_at: new Date(),
+          public_info: deps.db.raw('public_info || ?::jsonb', [JSON.stringify(shown)]),
+        });
         log.info('whatsapp web session connected');
       });
     });
@@ -206,7 +232,10 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
         // itself, so the new client (started with backoff) shows a new QR code. Only after a browser
         // crash is the login still there, and the new client reconnects without a scan.
         try {
-          await setStatus('disconnected', `${DISCONNECT_REASONS[reason] ?? `WhatsApp Web disconnected (${reason})`}; ${reason === 'BROWSER_CLOSED' ? 'reconnecting' : 'a new QR code is being prepared'}`);
+          await setStatus(
+            'disconnected',
+            `${DISCONNECT_REASONS[reason] ?? `WhatsApp Web disconnected (${reason})`}; ${reason === 'BROWSER_CLOSED' ? 'reconnecting' : 'a new QR code is being prepared'}`,
+          );
         } finally {
           await shutdownClient();
           scheduleReconnect(reason);
@@ -216,7 +245,9 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
     current.on('message', (message) => {
       if (!isCustomerChat(message)) return;
       const previous = chats.get(message.from) ?? Promise.resolve();
-      const next = previous.then(() => handleMessage(message)).catch((error: unknown) => log.error({ err: error }, 'whatsapp web message failed'));
+      const next = previous
+        .then(() => handleMessage(message))
+        .catch((error: unknown) => log.error({ err: error }, 'whatsapp web message failed'));
       chats.set(message.from, next);
       void next.finally(() => {
         if (chats.get(message.from) === next) chats.delete(message.from);
@@ -224,7 +255,9 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
     });
 
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), startTimeoutMs)));
+    const deadline = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), startTimeoutMs)),
+    );
     const started = current.initialize();
     // A browser that finished launching after a stop (destroy() before the launch closes nothing) is closed now.
     const abandonIfUnwanted = () => {
@@ -232,7 +265,11 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
     };
     started.then(abandonIfUnwanted, abandonIfUnwanted);
     try {
-      const outcome = await Promise.race([visible.then(() => 'shown' as const), started.then(() => visible).then(() => 'shown' as const), deadline]);
+      const outcome = await Promise.race([
+        visible.then(() => 'shown' as const),
+        started.then(() => visible).then(() => 'shown' as const),
+        deadline,
+      ]);
       if (outcome === 'shown') {
         // A start that fails after the QR appeared still ends (or retries) the session.
         started.catch((error: unknown) => {
@@ -273,7 +310,10 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
     if (received.kind !== 'stored') return;
     void current.sendSeen(message.from).catch(() => undefined);
     if (!isText) {
-      const owner = await deps.db('owners').where({ id: deps.ownerId }).first<{ language: string } | undefined>('language');
+      const owner = await deps
+        .db('owners')
+        .where({ id: deps.ownerId })
+        .first<{ language: string } | undefined>('language');
       await current.sendMessage(message.from, unsupportedPhrase(owner?.language));
       return;
     }
@@ -304,7 +344,11 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
     },
     ended: () => hasEnded,
     async send(to, text) {
-      if (!client || !ready) throw new ChannelRejectedError('the WhatsApp Web session of this chat is not connected right now; check the integration', 409);
+      if (!client || !ready)
+        throw new ChannelRejectedError(
+          'the WhatsApp Web session of this chat is not connected right now; check the integration',
+          409,
+        );
       await client.sendMessage(to, text);
     },
   };

@@ -35,7 +35,14 @@ function safeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-export function createWhatsAppWebhook(deps: { db: Knex; secretBox: SecretBox; assistant: Assistant; gateway: WhatsAppGateway; queue: JobQueue; logger: Logger }): WhatsAppWebhook {
+export function createWhatsAppWebhook(deps: {
+  db: Knex;
+  secretBox: SecretBox;
+  assistant: Assistant;
+  gateway: WhatsAppGateway;
+  queue: JobQueue;
+  logger: Logger;
+}): WhatsAppWebhook {
   const load = (id: string) => loadIntegrationSecrets(deps.db, deps.secretBox, id, 'whatsapp');
 
   return {
@@ -48,7 +55,9 @@ export function createWhatsAppWebhook(deps: { db: Knex; secretBox: SecretBox; as
     async accept(integrationId, signature, rawBody, body) {
       const integration = await load(integrationId);
       if (!integration || !signature) return false;
-      const expected = `sha256=${createHmac('sha256', integration.secrets.app_secret ?? '').update(rawBody, 'utf8').digest('hex')}`;
+      const expected = `sha256=${createHmac('sha256', integration.secrets.app_secret ?? '')
+        .update(rawBody, 'utf8')
+        .digest('hex')}`;
       if (!safeEqual(signature, expected)) return false;
       if (integration.status !== 'connected') return true;
       const entries = (body as { entry?: { changes?: { value?: DeliveryValue }[] }[] }).entry ?? [];
@@ -70,7 +79,14 @@ export function createWhatsAppWebhook(deps: { db: Knex; secretBox: SecretBox; as
           if (received.kind !== 'stored') continue;
           await deps.queue.enqueue(
             WHATSAPP_ANSWER_JOB,
-            { integrationId, chatId: received.chatId, messageId: received.messageId, wamid: message.id, to: message.from, kind: isText ? 'text' : 'unsupported' },
+            {
+              integrationId,
+              chatId: received.chatId,
+              messageId: received.messageId,
+              wamid: message.id,
+              to: message.from,
+              kind: isText ? 'text' : 'unsupported',
+            },
             `wa:${message.id}`,
           );
         }
@@ -84,9 +100,14 @@ export function createWhatsAppWebhook(deps: { db: Knex; secretBox: SecretBox; as
       const integration = await load(integrationId);
       if (!integration || integration.status !== 'connected') return;
       const token = integration.secrets.token ?? '';
-      await deps.gateway.markRead(integration.externalRef, token, wamid ?? '').catch((error: unknown) => deps.logger.warn({ err: error, integrationId }, 'could not mark read'));
+      await deps.gateway
+        .markRead(integration.externalRef, token, wamid ?? '')
+        .catch((error: unknown) => deps.logger.warn({ err: error, integrationId }, 'could not mark read'));
       if (kind === 'unsupported') {
-        const owner = await deps.db('owners').where({ id: integration.ownerId }).first<{ language: string } | undefined>('language');
+        const owner = await deps
+          .db('owners')
+          .where({ id: integration.ownerId })
+          .first<{ language: string } | undefined>('language');
         await deps.gateway.sendText(integration.externalRef, token, to, unsupportedPhrase(owner?.language));
         return;
       }

@@ -4,7 +4,15 @@ import type { KeyValueStore } from '../ports/key-value-store.ts';
 import { ConflictError, InvalidError, NotFoundError, UnauthorizedError } from '../errors.ts';
 import { createRateLimiter, type LimitRule } from '../rate-limiter.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
-import { findOwnerByEmail, findOwnerById, isUniqueViolation, toPublicUser, type OwnerRole, type OwnerRow, type PublicUser } from './owners.ts';
+import {
+  findOwnerByEmail,
+  findOwnerById,
+  isUniqueViolation,
+  toPublicUser,
+  type OwnerRole,
+  type OwnerRow,
+  type PublicUser,
+} from './owners.ts';
 import { createSession, findOwnerBySession, revokeAllSessions, revokeSession } from './sessions.ts';
 import { findSessionOfToken, issueRefreshToken, rotateRefreshToken } from './refresh-tokens.ts';
 import { isAccessClaims, signAccessToken } from './access-tokens.ts';
@@ -76,7 +84,8 @@ export function createAccountService(deps: AccountServiceDeps) {
       if (!row) throw new Error('owner insert returned nothing');
       return row;
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError('An account with this email already exists', { cause: error });
+      if (isUniqueViolation(error))
+        throw new ConflictError('An account with this email already exists', { cause: error });
       throw error;
     }
   }
@@ -97,7 +106,9 @@ export function createAccountService(deps: AccountServiceDeps) {
       await loginPerIp.consume(ip);
       await loginPerAccount.consume(accountKey);
       const owner = await findOwnerByEmail(db, input.email);
-      const valid = owner ? await verifyPassword(owner.password_hash, input.password) : (await burnPasswordCheck(input.password), false);
+      const valid = owner
+        ? await verifyPassword(owner.password_hash, input.password)
+        : (await burnPasswordCheck(input.password), false);
       if (!owner || !valid || !owner.is_active) throw new UnauthorizedError('Invalid email or password');
       await loginPerAccount.reset(accountKey);
       return { ...(await startSession(owner.id)), user: toPublicUser(owner) };
@@ -114,7 +125,10 @@ export function createAccountService(deps: AccountServiceDeps) {
         } as const;
         throw new UnauthorizedError(messages[result.reason]);
       }
-      return { access: signAccessToken(jwtSecret, result.ownerId, result.sessionId, accessTokenTtlSeconds), refresh: result.refresh };
+      return {
+        access: signAccessToken(jwtSecret, result.ownerId, result.sessionId, accessTokenTtlSeconds),
+        refresh: result.refresh,
+      };
     },
 
     /** Maps verified JWT claims to the owner, or undefined when the session was revoked. */
@@ -134,7 +148,9 @@ export function createAccountService(deps: AccountServiceDeps) {
 
     async updateProfile(ownerId: string, update: ProfileUpdate): Promise<PublicUser> {
       if (update.timezone !== undefined && !isTimeZone(update.timezone)) {
-        throw new InvalidError('Unknown time zone', [{ loc: ['body', 'timezone'], msg: 'Unknown IANA time zone', type: 'value_error' }]);
+        throw new InvalidError('Unknown time zone', [
+          { loc: ['body', 'timezone'], msg: 'Unknown IANA time zone', type: 'value_error' },
+        ]);
       }
       const [row] = await db<OwnerRow>('owners')
         .where({ id: ownerId })
@@ -149,7 +165,9 @@ export function createAccountService(deps: AccountServiceDeps) {
       const owner = await findOwnerById(db, ownerId);
       if (!owner) throw new NotFoundError('Account not found');
       if (!(await verifyPassword(owner.password_hash, oldPassword))) {
-        throw new InvalidError('Current password is wrong', [{ loc: ['body', 'old_password'], msg: 'Current password is wrong', type: 'value_error' }]);
+        throw new InvalidError('Current password is wrong', [
+          { loc: ['body', 'old_password'], msg: 'Current password is wrong', type: 'value_error' },
+        ]);
       }
       const passwordHash = await hashPassword(newPassword);
       await db.transaction(async (trx) => {
@@ -168,7 +186,9 @@ export function createAccountService(deps: AccountServiceDeps) {
       }
       const samePassword = await verifyPassword(existing.password_hash, password);
       const passwordHash = samePassword ? existing.password_hash : await hashPassword(password);
-      await db('owners').where({ id: existing.id }).update({ role: 'admin', is_active: true, password_hash: passwordHash, updated_at: new Date() });
+      await db('owners')
+        .where({ id: existing.id })
+        .update({ role: 'admin', is_active: true, password_hash: passwordHash, updated_at: new Date() });
       if (!samePassword) await revokeAllSessions(db, existing.id, 'password changed');
     },
   };

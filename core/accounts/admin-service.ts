@@ -24,14 +24,20 @@ export function createAdminService({ db }: { db: Knex }) {
   return {
     async listOwners(page: number, pageSize: number): Promise<Page<AdminUser>> {
       const [rows, countRow] = await Promise.all([
-        db<OwnerRow>('owners').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]).limit(pageSize).offset((page - 1) * pageSize),
+        db<OwnerRow>('owners')
+          .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }])
+          .limit(pageSize)
+          .offset((page - 1) * pageSize),
         db('owners').count<{ count: string | number }[]>({ count: '*' }).first(),
       ]);
       return { items: rows.map(toAdminUser), total: Number(countRow?.count ?? 0), page, page_size: pageSize };
     },
 
     async updateOwner(id: string, update: { role?: OwnerRole; is_active?: boolean }): Promise<AdminUser> {
-      const [row] = await db<OwnerRow>('owners').where({ id }).update({ ...update, updated_at: new Date() }).returning('*');
+      const [row] = await db<OwnerRow>('owners')
+        .where({ id })
+        .update({ ...update, updated_at: new Date() })
+        .returning('*');
       if (!row) throw new NotFoundError('User not found');
       // A deactivated account is logged out everywhere at once.
       if (update.is_active === false) await revokeAllSessions(db, id, 'deactivated');

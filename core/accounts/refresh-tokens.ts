@@ -7,7 +7,12 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export async function issueRefreshToken(db: Knex, ownerId: string, sessionId: string, ttlDays: number): Promise<string> {
+export async function issueRefreshToken(
+  db: Knex,
+  ownerId: string,
+  sessionId: string,
+  ttlDays: number,
+): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   await db('refresh_tokens').insert({
     owner_id: ownerId,
@@ -32,9 +37,15 @@ interface TokenRow {
 
 export async function rotateRefreshToken(db: Knex, token: string, ttlDays: number): Promise<RotationResult> {
   return db.transaction(async (trx) => {
-    const row: TokenRow | undefined = await trx('refresh_tokens').where('token_hash', hashToken(token)).forUpdate().first();
+    const row: TokenRow | undefined = await trx('refresh_tokens')
+      .where('token_hash', hashToken(token))
+      .forUpdate()
+      .first();
     if (!row) return { ok: false, reason: 'unknown' };
-    const session = await trx('sessions').where({ id: row.session_id }).forUpdate().first<{ revoked_at: Date | null }>();
+    const session = await trx('sessions')
+      .where({ id: row.session_id })
+      .forUpdate()
+      .first<{ revoked_at: Date | null }>();
     if (!session || session.revoked_at) return { ok: false, reason: 'revoked' };
     if (row.used_at) {
       await trx('sessions')

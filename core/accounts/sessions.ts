@@ -17,7 +17,10 @@ export async function revokeSession(db: Knex, ownerId: string, sessionId: string
 }
 
 export async function revokeAllSessions(db: Knex, ownerId: string, reason: string): Promise<void> {
-  await db('sessions').where({ owner_id: ownerId }).whereNull('revoked_at').update({ revoked_at: db.fn.now(), revoked_reason: reason });
+  await db('sessions')
+    .where({ owner_id: ownerId })
+    .whereNull('revoked_at')
+    .update({ revoked_at: db.fn.now(), revoked_reason: reason });
 }
 
 /** The owner behind a live session, or undefined when the session is revoked or the owner deactivated. */

@@ -21,12 +21,18 @@ export interface AnswerContext {
   history: { id: string; text: string; sender: Sender }[];
 }
 
-export async function loadAnswerContext(db: Knex, ownerId: string, chatId: string, historyLimit: number): Promise<AnswerContext | undefined> {
-  const history = historyLimit > 0
-    ? `coalesce((select json_agg(json_build_object('id', h.id::text, 'text', h.text, 'sender', h.sender) order by h.created_at, h.id)
+export async function loadAnswerContext(
+  db: Knex,
+  ownerId: string,
+  chatId: string,
+  historyLimit: number,
+): Promise<AnswerContext | undefined> {
+  const history =
+    historyLimit > 0
+      ? `coalesce((select json_agg(json_build_object('id', h.id::text, 'text', h.text, 'sender', h.sender) order by h.created_at, h.id)
          from (select id, text, sender, created_at from messages where owner_id = ch.owner_id and chat_id = ch.id
                 order by created_at desc, id desc limit ${Math.floor(historyLimit)}) h), '[]'::json)`
-    : `'[]'::json`;
+      : `'[]'::json`;
   const result = await preparedRaw(
     db,
     `select ch.bot_paused, o.prompt, o.salon_name, o.language,
@@ -42,8 +48,22 @@ export async function loadAnswerContext(db: Knex, ownerId: string, chatId: strin
     [ownerId, chatId],
   );
   const row = result.rows[0] as
-    | { bot_paused: boolean; prompt: string | null; salon_name: string; language: Language; burst: AnswerContext['burst']; history: AnswerContext['history'] }
+    | {
+        bot_paused: boolean;
+        prompt: string | null;
+        salon_name: string;
+        language: Language;
+        burst: AnswerContext['burst'];
+        history: AnswerContext['history'];
+      }
     | undefined;
   if (!row) return undefined;
-  return { botPaused: row.bot_paused, prompt: row.prompt, salonName: row.salon_name, language: row.language, burst: row.burst, history: row.history };
+  return {
+    botPaused: row.bot_paused,
+    prompt: row.prompt,
+    salonName: row.salon_name,
+    language: row.language,
+    burst: row.burst,
+    history: row.history,
+  };
 }

@@ -17,12 +17,24 @@ export interface AnswerToStore {
 }
 
 /** Returns the stored answer's time, or undefined when a newer customer message arrived meanwhile. */
-export async function storeAnswerIfLatest(db: Knex, ownerId: string, chatId: string, answer: AnswerToStore): Promise<{ id: string; createdAt: Date } | undefined> {
+export async function storeAnswerIfLatest(
+  db: Knex,
+  ownerId: string,
+  chatId: string,
+  answer: AnswerToStore,
+): Promise<{ id: string; createdAt: Date } | undefined> {
   const usage = answer.usage
     ? `, usage as (insert into usage_events (owner_id, kind, model, prompt_tokens, completion_tokens, cost_usd) values (?, ?, ?, ?, ?, ?))`
     : '';
   const usageBindings = answer.usage
-    ? [answer.usage.owner_id, answer.usage.kind, answer.usage.model, answer.usage.prompt_tokens, answer.usage.completion_tokens, answer.usage.cost_usd]
+    ? [
+        answer.usage.owner_id,
+        answer.usage.kind,
+        answer.usage.model,
+        answer.usage.prompt_tokens,
+        answer.usage.completion_tokens,
+        answer.usage.cost_usd,
+      ]
     : [];
   const result = await preparedRaw(
     db,
@@ -38,9 +50,20 @@ export async function storeAnswerIfLatest(db: Knex, ownerId: string, chatId: str
      )${usage}
      select id, created_at from inserted`,
     [
-      ownerId, chatId, answer.text, JSON.stringify(answer.sources), answer.promptTokens, answer.completionTokens, answer.replyToId,
-      ownerId, chatId, answer.replyToId,
-      answer.text.slice(0, 500), answer.needsAttention, ownerId, chatId,
+      ownerId,
+      chatId,
+      answer.text,
+      JSON.stringify(answer.sources),
+      answer.promptTokens,
+      answer.completionTokens,
+      answer.replyToId,
+      ownerId,
+      chatId,
+      answer.replyToId,
+      answer.text.slice(0, 500),
+      answer.needsAttention,
+      ownerId,
+      chatId,
       ...usageBindings,
     ],
   );

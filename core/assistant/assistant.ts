@@ -45,8 +45,14 @@ export interface Reply {
   handedOver?: 'no_information' | 'asked_for_person' | 'model_failed';
 }
 
-export type AnswerOutcome = { kind: 'answered'; reply: Reply } | { kind: 'paused'; chatId: string } | { kind: 'duplicate'; chatId: string };
-export type ReceiveOutcome = { kind: 'stored'; chatId: string; messageId: string } | { kind: 'paused'; chatId: string } | { kind: 'duplicate'; chatId: string };
+export type AnswerOutcome =
+  | { kind: 'answered'; reply: Reply }
+  | { kind: 'paused'; chatId: string }
+  | { kind: 'duplicate'; chatId: string };
+export type ReceiveOutcome =
+  | { kind: 'stored'; chatId: string; messageId: string }
+  | { kind: 'paused'; chatId: string }
+  | { kind: 'duplicate'; chatId: string };
 
 export interface AssistantDeps {
   db: Knex;
@@ -69,7 +75,16 @@ export function createAssistant(deps: AssistantDeps) {
   const { db, logger } = deps;
   const historyMessages = deps.historyMessages ?? 12;
 
-  function generate(question: string, photo: IncomingMessage['photo'], burstStart: string, ownerPrompt: string, language: Language, hits: SearchHit[], history: AnswerContext['history'], model: ChatModel) {
+  function generate(
+    question: string,
+    photo: IncomingMessage['photo'],
+    burstStart: string,
+    ownerPrompt: string,
+    language: Language,
+    hits: SearchHit[],
+    history: AnswerContext['history'],
+    model: ChatModel,
+  ) {
     // Earlier turns (before the messages being answered) within a character budget, newest kept.
     const earlier = history.filter((past) => BigInt(past.id) < BigInt(burstStart)).slice(-historyMessages);
     let budget = HISTORY_CHAR_BUDGET;
@@ -81,9 +96,16 @@ export function createAssistant(deps: AssistantDeps) {
     }
     const passages = hits.map((hit, index) => ({ index: index + 1, fileName: hit.fileName, text: hit.text }));
     const userContent: ChatMessage['content'] = photo
-      ? [{ type: 'text', text: question || '(photo)' }, { type: 'image', mimeType: photo.mimeType, data: photo.data }]
+      ? [
+          { type: 'text', text: question || '(photo)' },
+          { type: 'image', mimeType: photo.mimeType, data: photo.data },
+        ]
       : question;
-    return model.complete([{ role: 'system', content: buildSystemPrompt(ownerPrompt, passages, language) }, ...kept, { role: 'user', content: userContent }]);
+    return model.complete([
+      { role: 'system', content: buildSystemPrompt(ownerPrompt, passages, language) },
+      ...kept,
+      { role: 'user', content: userContent },
+    ]);
   }
 
   /** Stores a customer message (once per external id) and says whether it should be answered. */
@@ -91,7 +113,12 @@ export function createAssistant(deps: AssistantDeps) {
     const received = await receiveCustomerMessage(
       db,
       message.ownerId,
-      { channel: message.channel, externalId: message.chatRef, customer: message.customer, integrationId: message.integrationId },
+      {
+        channel: message.channel,
+        externalId: message.chatRef,
+        customer: message.customer,
+        integrationId: message.integrationId,
+      },
       { text: message.text || (message.photo ? '[photo]' : ''), externalId: message.externalId },
     );
     if (!received.message) return { kind: 'duplicate', chatId: received.chatId };
@@ -103,14 +130,22 @@ export function createAssistant(deps: AssistantDeps) {
    * Answers the chat's pending customer messages together, if `latestMessageId` is still the newest
    * of them (otherwise a later message will answer, and undefined is returned) and the chat is not paused.
    */
-  async function answerIfLatest(ownerId: string, chatId: string, latestMessageId: string, photo?: IncomingMessage['photo']): Promise<Reply | undefined> {
+  async function answerIfLatest(
+    ownerId: string,
+    chatId: string,
+    latestMessageId: string,
+    photo?: IncomingMessage['photo'],
+  ): Promise<Reply | undefined> {
     // The chat's pause switch, the owner's settings, the unanswered messages and the history in one round trip.
     const context = await loadAnswerContext(db, ownerId, chatId, deps.chatModel ? historyMessages + 10 : 0);
     if (!context || context.botPaused) return undefined;
     const { burst } = context;
     if (burst.length === 0 || burst[burst.length - 1]!.id !== latestMessageId) return undefined;
     // Placeholders for media ([photo], [audio]) carry no words to search for.
-    const question = burst.map((pending) => pending.text).filter((text) => !/^\[[a-z_]+\]$/.test(text)).join('\n');
+    const question = burst
+      .map((pending) => pending.text)
+      .filter((text) => !/^\[[a-z_]+\]$/.test(text))
+      .join('\n');
 
     const language = detectLanguage(question, context.language ?? 'ru');
     // Asked for a person: the owner sees the chat flagged. Without a model the assistant says so and
@@ -124,13 +159,23 @@ export function createAssistant(deps: AssistantDeps) {
     let hits = question.trim() ? await deps.retriever.retrieve(ownerId, question, PASSAGES) : [];
     // Several messages together can drown the question in small talk: then the newest one alone.
     const newest = burst[burst.length - 1]!.text;
-    if (hits.length === 0 && burst.length > 1 && newest.trim() && !/^\[[a-z_]+\]$/.test(newest)) hits = await deps.retriever.retrieve(ownerId, newest, PASSAGES);
+    if (hits.length === 0 && burst.length > 1 && newest.trim() && !/^\[[a-z_]+\]$/.test(newest))
+      hits = await deps.retriever.retrieve(ownerId, newest, PASSAGES);
     // A follow-up names nothing itself ("А он долго держится?"): searched with the customer's previous
     // message. Only for the model, which sees the conversation and judges whether the passages answer;
     // quoted as they are, they could answer yesterday's question instead of this one. A follow-up is
     // short, and thanks or a greeting is none.
-    const followUp = deps.chatModel && hits.length === 0 && question.trim() && question.split(/\s+/).length <= FOLLOW_UP_WORDS && !smallTalk(question);
-    const previous = followUp ? [...context.history].reverse().find((past) => past.sender === 'customer' && BigInt(past.id) < BigInt(burst[0]!.id)) : undefined;
+    const followUp =
+      deps.chatModel &&
+      hits.length === 0 &&
+      question.trim() &&
+      question.split(/\s+/).length <= FOLLOW_UP_WORDS &&
+      !smallTalk(question);
+    const previous = followUp
+      ? [...context.history]
+          .reverse()
+          .find((past) => past.sender === 'customer' && BigInt(past.id) < BigInt(burst[0]!.id))
+      : undefined;
     if (previous) hits = await deps.retriever.retrieve(ownerId, `${previous.text}\n${question}`, PASSAGES);
     const toSource = (hit: SearchHit): Source => ({ file_id: hit.fileId, name: hit.fileName, text: hit.text });
 
@@ -141,7 +186,16 @@ export function createAssistant(deps: AssistantDeps) {
     let usage: UsageRow | undefined;
     if (deps.chatModel) {
       try {
-        const result = await generate(question, photo, burst[0]!.id, context.prompt ?? defaultPrompt(context.salonName), language, hits, context.history, deps.chatModel);
+        const result = await generate(
+          question,
+          photo,
+          burst[0]!.id,
+          context.prompt ?? defaultPrompt(context.salonName),
+          language,
+          hits,
+          context.history,
+          deps.chatModel,
+        );
         usage = deps.usage.row(ownerId, 'chat', result.model, result.usage.promptTokens, result.usage.completionTokens);
         // The model's own handover: the passages do not answer, or the customer asked for a person.
         const taken = takeHandoverMarker(result.text.trim());
@@ -167,19 +221,41 @@ export function createAssistant(deps: AssistantDeps) {
     } else {
       const sentences = await bestSentences(db, question, hits);
       const usedFiles = [...new Set(sentences.map((sentence) => sentence.fileId))];
-      const firstFile = hits.find((hit) => hit.fileId === (usedFiles[0] ?? hits[0]!.fileId))?.fileName ?? hits[0]!.fileName;
+      const firstFile =
+        hits.find((hit) => hit.fileId === (usedFiles[0] ?? hits[0]!.fileId))?.fileName ?? hits[0]!.fileName;
       response = `${PHRASES.foundIn[language](firstFile)}\n${sentences.map((sentence) => sentence.text).join('\n')}`;
       // Sources best first: the passages the sentences came from, then the other matches.
-      sources = [...hits].sort((a, b) => Number(!usedFiles.includes(a.fileId)) - Number(!usedFiles.includes(b.fileId))).map(toSource);
+      sources = [...hits]
+        .sort((a, b) => Number(!usedFiles.includes(a.fileId)) - Number(!usedFiles.includes(b.fileId)))
+        .map(toSource);
     }
     return store(response, sources, handedOver, tokens, usage);
 
     // A newer message arrived while this answer was prepared: it will answer everything, this one too
     // (the model's usage is stored either way).
-    async function store(text: string, cited: Source[], reason: Reply['handedOver'], used = { promptTokens: 0, completionTokens: 0 }, billed?: UsageRow): Promise<Reply | undefined> {
-      const saved = await storeAnswerIfLatest(db, ownerId, chatId, { text, sources: cited, ...used, replyToId: latestMessageId, needsAttention: reason !== undefined, usage: billed });
+    async function store(
+      text: string,
+      cited: Source[],
+      reason: Reply['handedOver'],
+      used = { promptTokens: 0, completionTokens: 0 },
+      billed?: UsageRow,
+    ): Promise<Reply | undefined> {
+      const saved = await storeAnswerIfLatest(db, ownerId, chatId, {
+        text,
+        sources: cited,
+        ...used,
+        replyToId: latestMessageId,
+        needsAttention: reason !== undefined,
+        usage: billed,
+      });
       if (!saved) return undefined;
-      return { chatId, response: text, sources: cited, timestamp: saved.createdAt.toISOString(), ...(reason ? { handedOver: reason } : {}) };
+      return {
+        chatId,
+        response: text,
+        sources: cited,
+        timestamp: saved.createdAt.toISOString(),
+        ...(reason ? { handedOver: reason } : {}),
+      };
     }
   }
 

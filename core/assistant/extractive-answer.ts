@@ -27,7 +27,10 @@ export interface ExtractedSentence {
 function coveredBy(hit: SearchHit, better: SearchHit): boolean {
   const theirs = better.matched;
   if (!hit.matched || !theirs) return false;
-  return hit.matched.every((found, index) => !found || theirs[index]) && theirs.some((found, index) => found && !hit.matched![index]);
+  return (
+    hit.matched.every((found, index) => !found || theirs[index]) &&
+    theirs.some((found, index) => found && !hit.matched![index])
+  );
 }
 
 /** The sentences of the top hits that match the most question words, best first, in passage order within a hit. */
@@ -35,11 +38,14 @@ export async function bestSentences(db: Knex, question: string, hits: SearchHit[
   const top = hits[0];
   if (top && top.text.length <= WHOLE_PASSAGE_CHARS) return [{ fileId: top.fileId, text: top.text.trim() }];
   // The search's own terms (they include corrections of misspelled words), else the question's words.
-  const groups = hits.find((hit) => hit.terms)?.terms ?? (await queryTermGroups(db, question)).map((group) => group.lexemes);
+  const groups =
+    hits.find((hit) => hit.terms)?.terms ?? (await queryTermGroups(db, question)).map((group) => group.lexemes);
   // Not a second passage that holds only some of the first one's question words ("price" beside
   // "pedicure price"): it would quote another service's price.
   const quoted = hits.slice(0, 2).filter((hit, index) => index === 0 || !coveredBy(hit, hits[0]!));
-  const candidates = quoted.flatMap((hit, hitIndex) => splitSentences(hit.text).map((text, order) => ({ hit, hitIndex, order, text })));
+  const candidates = quoted.flatMap((hit, hitIndex) =>
+    splitSentences(hit.text).map((text, order) => ({ hit, hitIndex, order, text })),
+  );
   if (candidates.length === 0 || groups.length === 0) return [];
   const result = await db.raw(
     `select s.ord::int as ord, array(select lexeme from unnest(to_tsvector('${STEMMED_CONFIG}', s.text) || to_tsvector('${EXACT_CONFIG}', s.text))) as lexemes
@@ -47,7 +53,8 @@ export async function bestSentences(db: Knex, question: string, hits: SearchHit[
     [candidates.map((candidate) => normalizeSearchText(candidate.text))],
   );
   const lexemesByIndex = new Map<number, Set<string>>();
-  for (const row of result.rows as { ord: number; lexemes: string[] }[]) lexemesByIndex.set(row.ord - 1, new Set(row.lexemes));
+  for (const row of result.rows as { ord: number; lexemes: string[] }[])
+    lexemesByIndex.set(row.ord - 1, new Set(row.lexemes));
   const scored = candidates.map((candidate, index) => {
     const lexemes = lexemesByIndex.get(index) ?? new Set<string>();
     const matched = groups.filter((group) => group.some((lexeme) => lexemes.has(lexeme))).length;
@@ -64,7 +71,10 @@ export async function bestSentences(db: Knex, question: string, hits: SearchHit[
       seen.add(key);
       return true;
     })
-    .filter((candidate) => candidate.matched >= Math.max(1, best - 1) && (candidate.hitIndex === 0 || candidate.matched === best))
+    .filter(
+      (candidate) =>
+        candidate.matched >= Math.max(1, best - 1) && (candidate.hitIndex === 0 || candidate.matched === best),
+    )
     .sort((a, b) => b.matched - a.matched || a.hitIndex - b.hitIndex || a.order - b.order)
     .slice(0, MAX_SENTENCES)
     .sort((a, b) => a.hitIndex - b.hitIndex || a.order - b.order)

@@ -5,34 +5,118 @@
 // ones whole, with -s / -ing / -ed ("personal" is not a person, "talking" is talking).
 /** Whom a customer asks for: a role at the business, or just a human. */
 const PERSON = [
-  'администратор', 'админ', 'менеджер', 'оператор', 'человек', 'сотрудник', 'владел', 'хозяйк', 'мастер',
-  'адміністратор', 'адмін', 'людин', 'співробітник', 'працівник', 'власник', 'майстр',
+  'администратор',
+  'админ',
+  'менеджер',
+  'оператор',
+  'человек',
+  'сотрудник',
+  'владел',
+  'хозяйк',
+  'мастер',
+  'адміністратор',
+  'адмін',
+  'людин',
+  'співробітник',
+  'працівник',
+  'власник',
+  'майстр',
 ];
-const PERSON_EN = /^(administrator|admin|manager|operator|human|person|someone|somebody|agent|representative|owner|master)s?$/;
+const PERSON_EN =
+  /^(administrator|admin|manager|operator|human|person|someone|somebody|agent|representative|owner|master)s?$/;
 
 /** Asking to be put through (call, connect, talk to) or to pass a word on (tell, warn): before the person. */
 const REACH = [
-  'позов', 'позва', 'соедин', 'переключ', 'переведи', 'поговор', 'свяжи', 'свяжите', 'связат', 'пообща', 'позвон', 'передай', 'скажите', 'предупред',
-  'поклич', "з'єдна", 'зєдна', 'перемкн', "зв'яж", 'звяж', "зв'язат", 'звязат', 'поспілкув', 'зателефон', 'передайте', 'скажіть', 'повідом', 'поперед',
+  'позов',
+  'позва',
+  'соедин',
+  'переключ',
+  'переведи',
+  'поговор',
+  'свяжи',
+  'свяжите',
+  'связат',
+  'пообща',
+  'позвон',
+  'передай',
+  'скажите',
+  'предупред',
+  'поклич',
+  "з'єдна",
+  'зєдна',
+  'перемкн',
+  "зв'яж",
+  'звяж',
+  "зв'язат",
+  'звязат',
+  'поспілкув',
+  'зателефон',
+  'передайте',
+  'скажіть',
+  'повідом',
+  'поперед',
 ];
 const REACH_EN = /^(talk|speak|connect|reach|contact|transfer|chat|tell|inform|warn)(s|ing|ed)?$/;
 
 /** A call back is a person too ("Перезвоните мне", "Please call me back"). */
-const CALL_BACK = /перезвон|передзвон|позвоните мне|подзвоніть мені|зателефонуйте мені|\bcall me\b|\bcall back\b|\bcall .* back\b/;
+const CALL_BACK =
+  /перезвон|передзвон|позвоните мне|подзвоніть мені|зателефонуйте мені|\bcall me\b|\bcall back\b|\bcall .* back\b/;
 
 /** Words a bare request for a person may carry besides the person ("Нужен живой человек", "A real person please"). */
 const REQUEST_FILLER = new Set([
-  'я', 'мне', 'нужен', 'нужна', 'хочу', 'дайте', 'можно', 'пожалуйста', 'живой', 'живого', 'живым', 'с', 'со', 'связь',
-  'мені', 'потрібен', 'потрібна', 'можна', 'будь', 'ласка', 'живу', 'живою', 'з', "зв'язок",
-  'i', 'need', 'want', 'get', 'give', 'me', 'can', 'a', 'an', 'the', 'real', 'live', 'please', 'to', 'with',
+  'я',
+  'мне',
+  'нужен',
+  'нужна',
+  'хочу',
+  'дайте',
+  'можно',
+  'пожалуйста',
+  'живой',
+  'живого',
+  'живым',
+  'с',
+  'со',
+  'связь',
+  'мені',
+  'потрібен',
+  'потрібна',
+  'можна',
+  'будь',
+  'ласка',
+  'живу',
+  'живою',
+  'з',
+  "зв'язок",
+  'i',
+  'need',
+  'want',
+  'get',
+  'give',
+  'me',
+  'can',
+  'a',
+  'an',
+  'the',
+  'real',
+  'live',
+  'please',
+  'to',
+  'with',
 ]);
 const BARE_REQUEST_WORDS = 5;
 
 function words(text: string): string[] {
-  return text.toLowerCase().replace(/[’ʼ`]/g, "'").match(/[\p{L}\p{N}']+/gu) ?? [];
+  return (
+    text
+      .toLowerCase()
+      .replace(/[’ʼ`]/g, "'")
+      .match(/[\p{L}\p{N}']+/gu) ?? []
+  );
 }
 
-const matches = (word: string, beginnings: readonly string[], english: RegExp) => english.test(word) || beginnings.some((beginning) => word.startsWith(beginning));
+const matches = (word: string, beginnings: readonly string[], english: RegExp) =>
+  english.test(word) || beginnings.some((beginning) => word.startsWith(beginning));
 const isPerson = (word: string) => matches(word, PERSON, PERSON_EN);
 const isReach = (word: string) => matches(word, REACH, REACH_EN);
 
@@ -50,7 +134,9 @@ export function asksForPerson(text: string): boolean {
   if (firstPerson < 0) return false;
   if (all.slice(0, firstPerson).some(isReach)) return true;
   // Short, and nothing but the request: the person, asking words and politeness ("Администратора позовите").
-  return all.length <= BARE_REQUEST_WORDS && all.every((word) => isPerson(word) || isReach(word) || REQUEST_FILLER.has(word));
+  return (
+    all.length <= BARE_REQUEST_WORDS && all.every((word) => isPerson(word) || isReach(word) || REQUEST_FILLER.has(word))
+  );
 }
 
 /** What the model appends when it cannot answer from the passages or the customer asks for a person. */
@@ -62,5 +148,7 @@ const MARKER = /[*_`\\]*[[(]\s*hand[\s-]?over\s*\\?[\])][*_`]*\.?/gi;
 /** The model's reply without the marker, and whether it was there. */
 export function takeHandoverMarker(reply: string): { text: string; handOver: boolean } {
   const taken = reply.replace(MARKER, '');
-  return taken === reply ? { text: reply, handOver: false } : { text: taken.replace(/[ \t]+\n/g, '\n').trim(), handOver: true };
+  return taken === reply
+    ? { text: reply, handOver: false }
+    : { text: taken.replace(/[ \t]+\n/g, '\n').trim(), handOver: true };
 }

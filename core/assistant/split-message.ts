@@ -6,7 +6,11 @@ export function splitMessage(text: string, limit: number): string[] {
   while (rest.length > limit) {
     const window = rest.slice(0, limit + 1);
     const cut =
-      lastBoundary(window, /\n\s*\n/g) ?? lastBoundary(window, /\n/g) ?? lastBoundary(window, /[.!?…](?=\s)/g, 1) ?? lastBoundary(window, /\s/g) ?? limit;
+      lastBoundary(window, /\n\s*\n/g) ??
+      lastBoundary(window, /\n/g) ??
+      lastBoundary(window, /[.!?…](?=\s)/g, 1) ??
+      lastBoundary(window, /\s/g) ??
+      limit;
     parts.push(rest.slice(0, cut).trim());
     rest = rest.slice(cut).trim();
   }

@@ -68,10 +68,23 @@ export async function receiveCustomerMessage(
     select chat.id as chat_id, chat.bot_paused, inserted.id as message_id, inserted.text, inserted.created_at
       from chat left join inserted on inserted.chat_id = chat.id`;
   const bindings = [
-    ownerId, chat.channel, chat.externalId,
-    ownerId, chat.channel, chat.externalId, integrationId, name, username, preview,
-    ownerId, message.text, message.externalId ?? null,
-    integrationId, name, username, preview,
+    ownerId,
+    chat.channel,
+    chat.externalId,
+    ownerId,
+    chat.channel,
+    chat.externalId,
+    integrationId,
+    name,
+    username,
+    preview,
+    ownerId,
+    message.text,
+    message.externalId ?? null,
+    integrationId,
+    name,
+    username,
+    preview,
     ownerId,
   ];
   // Two first messages of a new customer at once: the one whose chat insert lost the race sees no chat
@@ -86,7 +99,16 @@ export async function receiveCustomerMessage(
     return {
       chatId: row.chat_id,
       botPaused: row.bot_paused,
-      ...(row.message_id === null ? {} : { message: { id: String(row.message_id), text: row.text, sender: 'customer' as const, created_at: row.created_at } }),
+      ...(row.message_id === null
+        ? {}
+        : {
+            message: {
+              id: String(row.message_id),
+              text: row.text,
+              sender: 'customer' as const,
+              created_at: row.created_at,
+            },
+          }),
     };
   }
   throw new Error('the chat could not be created or found');
@@ -99,16 +121,28 @@ export async function receiveCustomerMessage(
 export async function addOwnerMessage(db: Knex, ownerId: string, chatId: string, text: string): Promise<StoredMessage> {
   const rows = await db
     .with('inserted', (query) =>
-      query.from('messages').insert({ owner_id: ownerId, chat_id: chatId, sender: 'owner', text }).returning(['id', 'text', 'sender', 'created_at']),
+      query
+        .from('messages')
+        .insert({ owner_id: ownerId, chat_id: chatId, sender: 'owner', text })
+        .returning(['id', 'text', 'sender', 'created_at']),
     )
     .with('touched', (query) =>
       query
         .from('chats')
         .where({ owner_id: ownerId, id: chatId })
-        .update({ last_message: text.slice(0, 500), last_message_at: db.raw('(select created_at from inserted)'), needs_attention: false }),
+        .update({
+          last_message: text.slice(0, 500),
+          last_message_at: db.raw('(select created_at from inserted)'),
+          needs_attention: false,
+        }),
     )
     .from('inserted')
-    .select<{ id: string | number; text: string; sender: Sender; created_at: Date }[]>('id', 'text', 'sender', 'created_at');
+    .select<{ id: string | number; text: string; sender: Sender; created_at: Date }[]>(
+      'id',
+      'text',
+      'sender',
+      'created_at',
+    );
   const row = rows[0]!;
   return { ...row, id: String(row.id) };
 }

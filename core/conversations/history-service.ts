@@ -41,7 +41,8 @@ interface ChatRow {
   customer_blocked: boolean;
 }
 
-const displayName = (row: ChatRow) => row.customer_name ?? (row.customer_username ? `@${row.customer_username}` : 'Customer');
+const displayName = (row: ChatRow) =>
+  row.customer_name ?? (row.customer_username ? `@${row.customer_username}` : 'Customer');
 
 export type HistoryService = ReturnType<typeof createHistoryService>;
 
@@ -53,8 +54,17 @@ export function createHistoryService({ db, sender }: { db: Knex; sender: OwnerRe
   }
 
   return {
-    async list(ownerId: string, page: number, pageSize: number, filter: { needsAttention?: boolean } = {}): Promise<{ items: ChatSummary[]; total: number; page: number; page_size: number }> {
-      const chats = () => db('chats').where({ owner_id: ownerId, ...(filter.needsAttention === undefined ? {} : { needs_attention: filter.needsAttention }) });
+    async list(
+      ownerId: string,
+      page: number,
+      pageSize: number,
+      filter: { needsAttention?: boolean } = {},
+    ): Promise<{ items: ChatSummary[]; total: number; page: number; page_size: number }> {
+      const chats = () =>
+        db('chats').where({
+          owner_id: ownerId,
+          ...(filter.needsAttention === undefined ? {} : { needs_attention: filter.needsAttention }),
+        });
       const [rows, count] = await Promise.all([
         chats()
           .orderByRaw('last_message_at desc nulls last, id')
@@ -85,9 +95,17 @@ export function createHistoryService({ db, sender }: { db: Knex; sender: OwnerRe
       const row = await ownChat(ownerId, chatId);
       const messages = await db('messages')
         .where({ owner_id: ownerId, chat_id: chatId })
-        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
         .limit(limit)
-        .select<{ id: string | number; text: string; sender: Sender; created_at: Date }[]>('id', 'text', 'sender', 'created_at');
+        .select<{ id: string | number; text: string; sender: Sender; created_at: Date }[]>(
+          'id',
+          'text',
+          'sender',
+          'created_at',
+        );
       await db('chats').where({ owner_id: ownerId, id: chatId }).update({ unread: 0 });
       return {
         id: row.id,
@@ -95,24 +113,40 @@ export function createHistoryService({ db, sender }: { db: Knex; sender: OwnerRe
         channel: row.channel,
         bot_paused: row.bot_paused,
         needs_attention: row.needs_attention,
-        messages: messages.reverse().map((message) => ({ id: String(message.id), text: message.text, sender: message.sender, timestamp: message.created_at.toISOString() })),
+        messages: messages
+          .reverse()
+          .map((message) => ({
+            id: String(message.id),
+            text: message.text,
+            sender: message.sender,
+            timestamp: message.created_at.toISOString(),
+          })),
       };
     },
 
     /** Pausing hands the chat to the owner; unpausing hands it back and clears the attention flag. */
     async setPaused(ownerId: string, chatId: string, paused: boolean): Promise<{ id: string; bot_paused: boolean }> {
       await ownChat(ownerId, chatId);
-      await db('chats').where({ owner_id: ownerId, id: chatId }).update({ bot_paused: paused, ...(paused ? {} : { needs_attention: false }) });
+      await db('chats')
+        .where({ owner_id: ownerId, id: chatId })
+        .update({ bot_paused: paused, ...(paused ? {} : { needs_attention: false }) });
       return { id: chatId, bot_paused: paused };
     },
 
-    async reply(ownerId: string, chatId: string, text: string): Promise<{ id: string; text: string; sender: Sender; timestamp: string }> {
+    async reply(
+      ownerId: string,
+      chatId: string,
+      text: string,
+    ): Promise<{ id: string; text: string; sender: Sender; timestamp: string }> {
       const row = await ownChat(ownerId, chatId);
       try {
         await sender.send(ownerId, row, text);
       } catch (error) {
-        if (error instanceof ChannelRejectedError) throw new InvalidError(`The message could not be delivered: ${error.message}`, undefined, { cause: error });
-        throw new UnavailableError('The channel cannot be reached right now; the message was not sent, try again', { cause: error });
+        if (error instanceof ChannelRejectedError)
+          throw new InvalidError(`The message could not be delivered: ${error.message}`, undefined, { cause: error });
+        throw new UnavailableError('The channel cannot be reached right now; the message was not sent, try again', {
+          cause: error,
+        });
       }
       const stored = await addOwnerMessage(db, ownerId, chatId, text);
       return { id: stored.id, text, sender: 'owner', timestamp: stored.created_at.toISOString() };

@@ -29,12 +29,18 @@ export function createSecretBox(keyHex: string): SecretBox {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-    return [version, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+    return [
+      version,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      body.toString('base64url'),
+    ].join('.');
   }
 
   function open(version: string, sealed: string): Buffer {
     const [found, iv, tag, body] = sealed.split('.');
-    if (found !== version || !iv || !tag || body === undefined) throw new Error(`not a sealed ${version === TEXT ? 'secret' : 'file'}`);
+    if (found !== version || !iv || !tag || body === undefined)
+      throw new Error(`not a sealed ${version === TEXT ? 'secret' : 'file'}`);
     // A full 16-byte tag only: GCM would otherwise accept a truncated one.
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));

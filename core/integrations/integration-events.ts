@@ -17,7 +17,9 @@ export function publishIntegrationEvent(store: KeyValueStore, event: Integration
 export function parseIntegrationEvent(message: string): IntegrationEvent | undefined {
   try {
     const value = JSON.parse(message) as Partial<IntegrationEvent>;
-    return typeof value.integrationId === 'string' && typeof value.change === 'string' ? (value as IntegrationEvent) : undefined;
+    return typeof value.integrationId === 'string' && typeof value.change === 'string'
+      ? (value as IntegrationEvent)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -59,7 +59,6 @@ export function toIntegrationView(row: IntegrationRow): IntegrationView {
   };
 }
 
-
 export interface IntegrationsDeps {
   db: Knex;
   store: KeyValueStore;
@@ -90,13 +89,26 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
     conflictMessage: string,
     values: { public_info: string; secrets_sealed: string },
   ): Promise<{ row: IntegrationRow; created: boolean }> {
-    const existing = await db('integrations').where({ type, external_ref: externalRef }).first<IntegrationRow | undefined>();
+    const existing = await db('integrations')
+      .where({ type, external_ref: externalRef })
+      .first<IntegrationRow | undefined>();
     if (existing && existing.owner_id !== ownerId) throw new ConflictError(conflictMessage);
-    const row = { ...values, status: 'connected', status_reason: null, connected_at: new Date(), updated_at: new Date() };
+    const row = {
+      ...values,
+      status: 'connected',
+      status_reason: null,
+      connected_at: new Date(),
+      updated_at: new Date(),
+    };
     try {
       const [saved] = existing
-        ? await db('integrations').where({ owner_id: ownerId, id: existing.id }).update(row).returning<IntegrationRow[]>('*')
-        : await db('integrations').insert({ owner_id: ownerId, type, external_ref: externalRef, ...row }).returning<IntegrationRow[]>('*');
+        ? await db('integrations')
+            .where({ owner_id: ownerId, id: existing.id })
+            .update(row)
+            .returning<IntegrationRow[]>('*')
+        : await db('integrations')
+            .insert({ owner_id: ownerId, type, external_ref: externalRef, ...row })
+            .returning<IntegrationRow[]>('*');
       return { row: saved!, created: !existing };
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(conflictMessage, { cause: error });
@@ -109,7 +121,11 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
       return await telegram.getMe(token);
     } catch (error) {
       if (error instanceof ChannelRejectedError) {
-        throw new InvalidError(`Telegram rejected this token: ${error.message}`, [{ loc: ['body', 'token'], msg: `Telegram rejected this token: ${error.message}`, type: 'value_error' }], { cause: error });
+        throw new InvalidError(
+          `Telegram rejected this token: ${error.message}`,
+          [{ loc: ['body', 'token'], msg: `Telegram rejected this token: ${error.message}`, type: 'value_error' }],
+          { cause: error },
+        );
       }
       throw new UnavailableError('Telegram cannot be reached right now; try again in a minute', { cause: error });
     }
@@ -117,7 +133,10 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
 
   return {
     async list(ownerId: string): Promise<IntegrationView[]> {
-      const rows = await db('integrations').where({ owner_id: ownerId }).orderBy('created_at', 'asc').select<IntegrationRow[]>();
+      const rows = await db('integrations')
+        .where({ owner_id: ownerId })
+        .orderBy('created_at', 'asc')
+        .select<IntegrationRow[]>();
       return rows.map(toIntegrationView);
     },
 
@@ -125,10 +144,16 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
     async connectTelegram(ownerId: string, token: string): Promise<{ integration: IntegrationView; created: boolean }> {
       const bot = await checkToken(token);
       const externalRef = String(bot.id);
-      const { row, created } = await saveConnection(ownerId, 'telegram', externalRef, 'This bot is already connected to another account', {
-        public_info: JSON.stringify({ username: bot.username, bot_id: bot.id }),
-        secrets_sealed: secretBox.encrypt(JSON.stringify({ token })),
-      });
+      const { row, created } = await saveConnection(
+        ownerId,
+        'telegram',
+        externalRef,
+        'This bot is already connected to another account',
+        {
+          public_info: JSON.stringify({ username: bot.username, bot_id: bot.id }),
+          secrets_sealed: secretBox.encrypt(JSON.stringify({ token })),
+        },
+      );
       await publishIntegrationEvent(store, { integrationId: row.id, change: 'connected' });
       return { integration: toIntegrationView(row), created };
     },
@@ -147,17 +172,39 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
         phone = await deps.whatsapp.getPhone(input.phone_id, input.token);
       } catch (error) {
         if (error instanceof ChannelRejectedError) {
-          throw new InvalidError(`WhatsApp rejected these credentials: ${error.message}`, [{ loc: ['body', 'token'], msg: `WhatsApp rejected these credentials: ${error.message}`, type: 'value_error' }], { cause: error });
+          throw new InvalidError(
+            `WhatsApp rejected these credentials: ${error.message}`,
+            [
+              {
+                loc: ['body', 'token'],
+                msg: `WhatsApp rejected these credentials: ${error.message}`,
+                type: 'value_error',
+              },
+            ],
+            { cause: error },
+          );
         }
         throw new UnavailableError('WhatsApp cannot be reached right now; try again in a minute', { cause: error });
       }
       const verifyToken = randomBytes(24).toString('base64url');
-      const { row, created } = await saveConnection(ownerId, 'whatsapp', input.phone_id, 'This WhatsApp number is already connected to another account', {
-        public_info: JSON.stringify({ phone_id: input.phone_id, display_phone_number: phone.displayPhoneNumber }),
-        secrets_sealed: secretBox.encrypt(JSON.stringify({ token: input.token, app_secret: input.app_secret, verify_token: verifyToken })),
-      });
+      const { row, created } = await saveConnection(
+        ownerId,
+        'whatsapp',
+        input.phone_id,
+        'This WhatsApp number is already connected to another account',
+        {
+          public_info: JSON.stringify({ phone_id: input.phone_id, display_phone_number: phone.displayPhoneNumber }),
+          secrets_sealed: secretBox.encrypt(
+            JSON.stringify({ token: input.token, app_secret: input.app_secret, verify_token: verifyToken }),
+          ),
+        },
+      );
       return {
-        integration: { ...toIntegrationView(row), webhook_url: `${webhookBase.replace(/\/+$/, '')}/webhooks/whatsapp/${row.id}`, verify_token: verifyToken },
+        integration: {
+          ...toIntegrationView(row),
+          webhook_url: `${webhookBase.replace(/\/+$/, '')}/webhooks/whatsapp/${row.id}`,
+          verify_token: verifyToken,
+        },
         created,
       };
     },
@@ -170,12 +217,23 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
       const row = await db.transaction(async (trx) => {
         // The owner's row is locked first, so requests at once are counted one after another.
         await trx('owners').where({ id: ownerId }).forNoKeyUpdate().first('id');
-        const sessions = await trx('integrations').where({ owner_id: ownerId, type: 'whatsapp' }).whereRaw(WEB_MODE_SQL).count<{ n: string | number }[]>({ n: '*' });
+        const sessions = await trx('integrations')
+          .where({ owner_id: ownerId, type: 'whatsapp' })
+          .whereRaw(WEB_MODE_SQL)
+          .count<{ n: string | number }[]>({ n: '*' });
         if (Number(sessions[0]?.n ?? 0) >= MAX_WEB_SESSIONS_PER_OWNER) {
-          throw new ConflictError(`An account can have at most ${MAX_WEB_SESSIONS_PER_OWNER} WhatsApp Web sessions (each one runs a browser on the server); delete one first, or use the WhatsApp Cloud API`);
+          throw new ConflictError(
+            `An account can have at most ${MAX_WEB_SESSIONS_PER_OWNER} WhatsApp Web sessions (each one runs a browser on the server); delete one first, or use the WhatsApp Cloud API`,
+          );
         }
         const [inserted] = await trx('integrations')
-          .insert({ owner_id: ownerId, type: 'whatsapp', status: 'pending', status_reason: 'Starting WhatsApp Web; the QR code appears in a few seconds', public_info: JSON.stringify({ mode: 'web' }) })
+          .insert({
+            owner_id: ownerId,
+            type: 'whatsapp',
+            status: 'pending',
+            status_reason: 'Starting WhatsApp Web; the QR code appears in a few seconds',
+            public_info: JSON.stringify({ mode: 'web' }),
+          })
           .returning<IntegrationRow[]>('*');
         return inserted!;
       });
@@ -192,7 +250,8 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
         connected: 'This session is already connected; there is nothing to scan',
         stopped: 'This session is stopped; start it to get a new QR code',
       };
-      if (row.status !== 'pending_qr') throw new ConflictError(why[row.status] ?? `No QR code: ${row.status_reason ?? row.status}`);
+      if (row.status !== 'pending_qr')
+        throw new ConflictError(why[row.status] ?? `No QR code: ${row.status_reason ?? row.status}`);
       const qr = await store.get(webSessionQrKey(id));
       if (!qr) throw new ConflictError('The QR code has just expired; a new one appears in a few seconds');
       return { qr };
@@ -207,17 +266,26 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
     async start(ownerId: string, id: string): Promise<IntegrationView> {
       const current = await ownRow(ownerId, id);
       // A WhatsApp Web session that is already running is left as it is.
-      if (isWebSession(current) && current.status !== 'stopped' && current.status !== 'error') return toIntegrationView(current);
+      if (isWebSession(current) && current.status !== 'stopped' && current.status !== 'error')
+        return toIntegrationView(current);
       // A stopped or failed one starts over (its saved login, if any, reconnects without a scan).
-      const status = isWebSession(current) ? { status: 'pending', status_reason: 'Starting WhatsApp Web; the QR code appears in a few seconds' } : { status: 'connected', status_reason: null };
-      const [row] = await db('integrations').where({ owner_id: ownerId, id }).update({ ...status, updated_at: new Date() }).returning<IntegrationRow[]>('*');
+      const status = isWebSession(current)
+        ? { status: 'pending', status_reason: 'Starting WhatsApp Web; the QR code appears in a few seconds' }
+        : { status: 'connected', status_reason: null };
+      const [row] = await db('integrations')
+        .where({ owner_id: ownerId, id })
+        .update({ ...status, updated_at: new Date() })
+        .returning<IntegrationRow[]>('*');
       await publishIntegrationEvent(store, { integrationId: id, change: 'started' });
       return toIntegrationView(row!);
     },
 
     async stop(ownerId: string, id: string): Promise<IntegrationView> {
       await ownRow(ownerId, id);
-      const [row] = await db('integrations').where({ owner_id: ownerId, id }).update({ status: 'stopped', status_reason: 'Stopped by the owner', updated_at: new Date() }).returning<IntegrationRow[]>('*');
+      const [row] = await db('integrations')
+        .where({ owner_id: ownerId, id })
+        .update({ status: 'stopped', status_reason: 'Stopped by the owner', updated_at: new Date() })
+        .returning<IntegrationRow[]>('*');
       await publishIntegrationEvent(store, { integrationId: id, change: 'stopped' });
       return toIntegrationView(row!);
     },
@@ -228,39 +296,82 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
       if (isWebSession(row)) {
         const ok = row.status === 'connected';
         const number = parsePublicInfo(row.public_info).display_phone_number;
-        return { ok, detail: ok ? `WhatsApp Web is connected${number ? ` as ${number}` : ''}` : `WhatsApp Web is ${row.status}: ${row.status_reason ?? 'not connected'}`, integration: toIntegrationView(row) };
+        return {
+          ok,
+          detail: ok
+            ? `WhatsApp Web is connected${number ? ` as ${number}` : ''}`
+            : `WhatsApp Web is ${row.status}: ${row.status_reason ?? 'not connected'}`,
+          integration: toIntegrationView(row),
+        };
       }
-      const token = row.secrets_sealed ? (JSON.parse(secretBox.decrypt(row.secrets_sealed)) as { token: string }).token : undefined;
+      const token = row.secrets_sealed
+        ? (JSON.parse(secretBox.decrypt(row.secrets_sealed)) as { token: string }).token
+        : undefined;
       if (!token) return { ok: false, detail: 'No token stored', integration: toIntegrationView(row) };
       try {
         if (row.type === 'whatsapp') {
           const phone = await deps.whatsapp.getPhone(row.external_ref ?? '', token);
-          return { ok: true, detail: `WhatsApp answers for ${phone.displayPhoneNumber}`, integration: toIntegrationView(row) };
+          return {
+            ok: true,
+            detail: `WhatsApp answers for ${phone.displayPhoneNumber}`,
+            integration: toIntegrationView(row),
+          };
         }
         const bot = await telegram.getMe(token);
         return { ok: true, detail: `Telegram answers as @${bot.username}`, integration: toIntegrationView(row) };
       } catch (error) {
-        if (!(error instanceof ChannelRejectedError)) throw new UnavailableError('Telegram cannot be reached right now; try again in a minute', { cause: error });
-        const [updated] = await db('integrations').where({ owner_id: ownerId, id }).update({ status: 'error', status_reason: `Telegram rejected the token: ${error.message}` }).returning<IntegrationRow[]>('*');
+        if (!(error instanceof ChannelRejectedError))
+          throw new UnavailableError('Telegram cannot be reached right now; try again in a minute', { cause: error });
+        const [updated] = await db('integrations')
+          .where({ owner_id: ownerId, id })
+          .update({ status: 'error', status_reason: `Telegram rejected the token: ${error.message}` })
+          .returning<IntegrationRow[]>('*');
         await publishIntegrationEvent(store, { integrationId: id, change: 'stopped' });
-        return { ok: false, detail: `Telegram rejected the token: ${error.message}`, integration: toIntegrationView(updated!) };
+        return {
+          ok: false,
+          detail: `Telegram rejected the token: ${error.message}`,
+          integration: toIntegrationView(updated!),
+        };
       }
     },
   };
 }
 
 /** For channel adapters (not for routes): an integration with its decrypted secrets. */
-export async function loadIntegrationSecrets(db: Knex, secretBox: SecretBox, id: string, type: 'telegram' | 'whatsapp'): Promise<{ id: string; ownerId: string; externalRef: string; status: IntegrationStatus; secrets: Record<string, string> } | undefined> {
+export async function loadIntegrationSecrets(
+  db: Knex,
+  secretBox: SecretBox,
+  id: string,
+  type: 'telegram' | 'whatsapp',
+): Promise<
+  | { id: string; ownerId: string; externalRef: string; status: IntegrationStatus; secrets: Record<string, string> }
+  | undefined
+> {
   const row = await db('integrations').where({ id, type }).first<IntegrationRow | undefined>();
   if (!row?.secrets_sealed) return undefined;
-  return { id: row.id, ownerId: row.owner_id, externalRef: row.external_ref ?? '', status: row.status, secrets: JSON.parse(secretBox.decrypt(row.secrets_sealed)) as Record<string, string> };
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    externalRef: row.external_ref ?? '',
+    status: row.status,
+    secrets: JSON.parse(secretBox.decrypt(row.secrets_sealed)) as Record<string, string>,
+  };
 }
 
 /** For runners (not for routes): the decrypted token of a connected Telegram integration. */
-export async function loadTelegramIntegration(db: Knex, secretBox: SecretBox, id: string): Promise<{ id: string; ownerId: string; token: string; status: IntegrationStatus } | undefined> {
+export async function loadTelegramIntegration(
+  db: Knex,
+  secretBox: SecretBox,
+  id: string,
+): Promise<{ id: string; ownerId: string; token: string; status: IntegrationStatus } | undefined> {
   const row = await db('integrations').where({ id, type: 'telegram' }).first<IntegrationRow | undefined>();
   if (!row?.secrets_sealed) return undefined;
-  return { id: row.id, ownerId: row.owner_id, token: (JSON.parse(secretBox.decrypt(row.secrets_sealed)) as { token: string }).token, status: row.status };
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    token: (JSON.parse(secretBox.decrypt(row.secrets_sealed)) as { token: string }).token,
+    status: row.status,
+  };
 }
 
 export async function markIntegrationError(db: Knex, id: string, reason: string): Promise<void> {

@@ -12,7 +12,13 @@ export interface ChunkInput {
 
 const INSERT_BATCH = 200;
 
-export async function replaceFileChunks(db: Knex, ownerId: string, fileId: string, chunks: ChunkInput[], embeddings?: number[][]): Promise<void> {
+export async function replaceFileChunks(
+  db: Knex,
+  ownerId: string,
+  fileId: string,
+  chunks: ChunkInput[],
+  embeddings?: number[][],
+): Promise<void> {
   await db.transaction(async (trx) => {
     await trx('chunks').where({ owner_id: ownerId, file_id: fileId }).delete();
     for (let start = 0; start < chunks.length; start += INSERT_BATCH) {

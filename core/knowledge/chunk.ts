@@ -67,7 +67,12 @@ class ChunkBuilder {
   flush(): void {
     const text = this.render(this.parts);
     if (text.trim() !== '') {
-      this.chunks.push({ position: this.chunks.length, text, headingPath: [...this.path], tokenCount: estimateTokens(text) });
+      this.chunks.push({
+        position: this.chunks.length,
+        text,
+        headingPath: [...this.path],
+        tokenCount: estimateTokens(text),
+      });
     }
     this.parts = [];
     this.mode = undefined;
@@ -99,7 +104,11 @@ class ChunkBuilder {
       if (this.mode === 'rows') return '\n';
       return part.paragraph === previous.paragraph ? ' ' : '\n\n';
     };
-    return parts.map((part, index) => (index === 0 ? part.text : `${separatorBefore(part, parts[index - 1] ?? part)}${part.text}`)).join('');
+    return parts
+      .map((part, index) =>
+        index === 0 ? part.text : `${separatorBefore(part, parts[index - 1] ?? part)}${part.text}`,
+      )
+      .join('');
   }
 }
 
@@ -121,12 +130,18 @@ function addBlock(builder: ChunkBuilder, block: Block): void {
  */
 export function chunkDocument(doc: ExtractedDocument, opts: ChunkOptions = {}): Chunk[] {
   const maxTokens = Math.max(10, Math.floor(opts.maxTokens ?? DEFAULT_MAX_TOKENS));
-  const overlapTokens = Math.max(0, Math.min(Math.floor(opts.overlapTokens ?? DEFAULT_OVERLAP_TOKENS), Math.floor(maxTokens / 2)));
+  const overlapTokens = Math.max(
+    0,
+    Math.min(Math.floor(opts.overlapTokens ?? DEFAULT_OVERLAP_TOKENS), Math.floor(maxTokens / 2)),
+  );
   const builder = new ChunkBuilder(maxTokens, overlapTokens);
   for (const block of doc.blocks) addBlock(builder, block);
   builder.flush();
   if (builder.chunks.length > 0) return builder.chunks;
-  const headings = doc.blocks.filter((block) => block.kind === 'heading').map((block) => block.text.trim()).filter((text) => text !== '');
+  const headings = doc.blocks
+    .filter((block) => block.kind === 'heading')
+    .map((block) => block.text.trim())
+    .filter((text) => text !== '');
   if (headings.length === 0) return [];
   for (const text of headings) builder.paragraph(text);
   builder.flush();

@@ -29,8 +29,34 @@ const TEXT_KINDS: ReadonlySet<FileKind> = new Set(['txt', 'md', 'csv', 'html']);
 
 /** Binary signatures that can never be a text file, even when the bytes happen to be printable. */
 const NEVER_TEXT = new Set([
-  'pdf', 'zip', 'docx', 'xlsx', 'pptx', 'odt', 'ods', 'odp', 'epub', 'jar', 'apk', 'cfb',
-  'exe', 'elf', 'macho', 'wasm', 'class', 'png', 'jpg', 'gif', 'webp', 'rar', '7z', 'gz', 'bz2', 'xz', 'zst', 'sqlite',
+  'pdf',
+  'zip',
+  'docx',
+  'xlsx',
+  'pptx',
+  'odt',
+  'ods',
+  'odp',
+  'epub',
+  'jar',
+  'apk',
+  'cfb',
+  'exe',
+  'elf',
+  'macho',
+  'wasm',
+  'class',
+  'png',
+  'jpg',
+  'gif',
+  'webp',
+  'rar',
+  '7z',
+  'gz',
+  'bz2',
+  'xz',
+  'zst',
+  'sqlite',
 ]);
 
 function extensionOf(fileName: string): string {
@@ -87,7 +113,11 @@ const SHEET_KINDS: ReadonlySet<FileKind> = new Set(['xls', 'xlsx']);
 
 /** Word stays Word, Excel stays Excel: a .docx saved as .doc (a common rename) is read by what it really is. */
 function sameFamily(named: FileKind, actual: FileKind): boolean {
-  return named === actual || (WORD_KINDS.has(named) && WORD_KINDS.has(actual)) || (SHEET_KINDS.has(named) && SHEET_KINDS.has(actual));
+  return (
+    named === actual ||
+    (WORD_KINDS.has(named) && WORD_KINDS.has(actual)) ||
+    (SHEET_KINDS.has(named) && SHEET_KINDS.has(actual))
+  );
 }
 
 /**
@@ -115,7 +145,9 @@ export async function detectFileType(bytes: Uint8Array, fileName: string): Promi
   } else if (sniffed?.ext === 'cfb') {
     const ole = oleKind(bytes);
     if (ole === 'encrypted') {
-      throw new CorruptFileError('This document is password-protected. Remove the password, save it again and upload the new copy.');
+      throw new CorruptFileError(
+        'This document is password-protected. Remove the password, save it again and upload the new copy.',
+      );
     }
     if (ole === 'unreadable' && (WORD_KINDS.has(named) || SHEET_KINDS.has(named))) throw new CorruptFileError();
     if (ole === 'doc' || ole === 'xls') actual = ole;

@@ -54,7 +54,15 @@ async function parse(kind: FileKind, bytes: Uint8Array, limits: ExtractionLimits
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new FileTooComplexError('Reading this file took too long. Split it into smaller files and upload them again.')), ms);
+    timer = setTimeout(
+      () =>
+        reject(
+          new FileTooComplexError(
+            'Reading this file took too long. Split it into smaller files and upload them again.',
+          ),
+        ),
+      ms,
+    );
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
@@ -73,7 +81,9 @@ export async function extractDocument(
   if (bytes.byteLength === 0) throw new EmptyDocumentError('This file is empty (0 bytes). Upload the file again.');
   try {
     const type = await detectFileType(bytes, fileName);
-    const blocks = (await withDeadline(parse(type, bytes, limits), limits.timeoutMs)).filter((block) => block.text.trim() !== '');
+    const blocks = (await withDeadline(parse(type, bytes, limits), limits.timeoutMs)).filter(
+      (block) => block.text.trim() !== '',
+    );
     if (blocks.length === 0) throw new EmptyDocumentError();
     return { type, blocks };
   } catch (error) {

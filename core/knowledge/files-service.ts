@@ -57,7 +57,10 @@ export function createFilesService({ db }: { db: Knex }) {
      */
     async upload(ownerId: string, name: string, bytes: Uint8Array): Promise<{ file: KnowledgeFile; created: boolean }> {
       const sha256 = createHash('sha256').update(bytes).digest('hex');
-      const existing: FileRow | undefined = await db('files').select(COLUMNS).where({ owner_id: ownerId, sha256 }).first();
+      const existing: FileRow | undefined = await db('files')
+        .select(COLUMNS)
+        .where({ owner_id: ownerId, sha256 })
+        .first();
       if (existing) return { file: toFile(existing), created: false };
       const document = await extractDocument(bytes, name);
       const row = await db.transaction(async (trx) => {
@@ -67,7 +70,8 @@ export function createFilesService({ db }: { db: Knex }) {
           .ignore()
           .returning(COLUMNS);
         // A concurrent upload of the same bytes won the race: return its row.
-        if (!inserted) return (await trx('files').select(COLUMNS).where({ owner_id: ownerId, sha256 }).first()) as FileRow;
+        if (!inserted)
+          return (await trx('files').select(COLUMNS).where({ owner_id: ownerId, sha256 }).first()) as FileRow;
         await trx('file_blobs').insert({ file_id: inserted.id, content: Buffer.from(bytes) });
         return inserted;
       });
@@ -75,7 +79,10 @@ export function createFilesService({ db }: { db: Knex }) {
     },
 
     async list(ownerId: string): Promise<KnowledgeFile[]> {
-      const rows: FileRow[] = await db('files').select(COLUMNS).where({ owner_id: ownerId }).orderBy([{ column: 'uploaded_at', order: 'desc' }, { column: 'id' }]);
+      const rows: FileRow[] = await db('files')
+        .select(COLUMNS)
+        .where({ owner_id: ownerId })
+        .orderBy([{ column: 'uploaded_at', order: 'desc' }, { column: 'id' }]);
       return rows.map(toFile);
     },
 
@@ -90,7 +97,11 @@ export function createFilesService({ db }: { db: Knex }) {
 }
 
 /** Owner-scoped access for the training job. */
-export async function loadFileForTraining(db: Knex, ownerId: string, fileId: string): Promise<{ name: string; bytes: Uint8Array } | undefined> {
+export async function loadFileForTraining(
+  db: Knex,
+  ownerId: string,
+  fileId: string,
+): Promise<{ name: string; bytes: Uint8Array } | undefined> {
   const row = await db('files')
     .join('file_blobs', 'file_blobs.file_id', 'files.id')
     .where({ 'files.owner_id': ownerId, 'files.id': fileId })

@@ -55,27 +55,48 @@ const SYNONYM_WEIGHT = 0.8;
 /** A tsquery matching any lexeme of the group; lexemes are quoted, so no user text is parsed as syntax. */
 function groupQuery(group: TermGroup, withPrefixes: boolean): string {
   const quote = (lexeme: string) => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
-  return [...group.lexemes.map(quote), ...(withPrefixes ? group.prefixes.map((prefix) => `${quote(prefix)}:*`) : [])].join(' | ');
+  return [
+    ...group.lexemes.map(quote),
+    ...(withPrefixes ? group.prefixes.map((prefix) => `${quote(prefix)}:*`) : []),
+  ].join(' | ');
 }
 
 /** Adds to each word the owner's index does not hold its likely intended words from that index (typos). */
-async function withCorrections(db: Knex, ownerId: string, groups: TermGroup[], stats: TermStats): Promise<{ groups: (TermGroup & { corrected?: boolean })[]; stats: TermStats }> {
-  const unknown = groups.filter((group) => mayBeMisspelled(group.word) && group.lexemes.every((lexeme) => !stats.df.get(lexeme)));
+async function withCorrections(
+  db: Knex,
+  ownerId: string,
+  groups: TermGroup[],
+  stats: TermStats,
+): Promise<{ groups: (TermGroup & { corrected?: boolean })[]; stats: TermStats }> {
+  const unknown = groups.filter(
+    (group) => mayBeMisspelled(group.word) && group.lexemes.every((lexeme) => !stats.df.get(lexeme)),
+  );
   if (unknown.length === 0) return { groups, stats };
-  const corrections = await closeIndexedWords(db, ownerId, unknown.map((group) => group.word));
+  const corrections = await closeIndexedWords(
+    db,
+    ownerId,
+    unknown.map((group) => group.word),
+  );
   if (corrections.size === 0) return { groups, stats };
   const df = new Map(stats.df);
   for (const found of corrections.values()) for (const correction of found) df.set(correction.lexeme, correction.df);
   return {
     groups: groups.map((group) => {
       const found = corrections.get(group.word);
-      return found ? { ...group, lexemes: [...group.lexemes, ...found.map((correction) => correction.lexeme)], corrected: true } : group;
+      return found
+        ? { ...group, lexemes: [...group.lexemes, ...found.map((correction) => correction.lexeme)], corrected: true }
+        : group;
     }),
     stats: { ...stats, df },
   };
 }
 
-export async function searchChunks(db: Knex, ownerId: string, query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+export async function searchChunks(
+  db: Knex,
+  ownerId: string,
+  query: string,
+  options: SearchOptions = {},
+): Promise<SearchHit[]> {
   const limit = options.limit ?? 5;
   const minCoverage = options.minCoverage ?? 0.2;
   const found = await queryTermGroupsWithStats(db, ownerId, query);
@@ -97,9 +118,17 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     // (So `query` and `selectQuery` are empty together: with no indexed form, both are the prefixes.)
     // A synonym's match ranks a little below the word's own ("в субботу": the Russian hours before the
     // Ukrainian "субота"), while counting in full for the relevance floor.
-    const literal = group.literal ? groupQuery({ ...indexed, lexemes: indexed.lexemes.filter((lexeme) => group.literal!.includes(lexeme)) }, false) : undefined;
+    const literal = group.literal
+      ? groupQuery({ ...indexed, lexemes: indexed.lexemes.filter((lexeme) => group.literal!.includes(lexeme)) }, false)
+      : undefined;
     const query = groupQuery(indexed, true);
-    return { query, literalQuery: literal === query ? undefined : literal, selectQuery: groupQuery(indexed, df === 0 || group.corrected === true), df, idf: Math.log(1 + (n - weightDf + 0.5) / (weightDf + 0.5)) };
+    return {
+      query,
+      literalQuery: literal === query ? undefined : literal,
+      selectQuery: groupQuery(indexed, df === 0 || group.corrected === true),
+      df,
+      idf: Math.log(1 + (n - weightDf + 0.5) / (weightDf + 0.5)),
+    };
   });
   const totalIdf = weighted.reduce((sum, group) => sum + group.idf, 0);
 
@@ -113,7 +142,9 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
   // Candidates: chunks containing the rarer words, within a budget. Words found in a fifth of the
   // owner's chunks or more weigh little and would make every query read most of the index; they only
   // choose candidates when the question has nothing rarer, and then all of them must match.
-  const byRarity = weighted.filter((group) => testable(group) && group.df <= COMMON_SHARE * n).sort((a, b) => a.df - b.df);
+  const byRarity = weighted
+    .filter((group) => testable(group) && group.df <= COMMON_SHARE * n)
+    .sort((a, b) => a.df - b.df);
   const selective: typeof weighted = [];
   let budget = 0;
   for (const group of byRarity) {
@@ -121,20 +152,33 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     selective.push(group);
     budget += group.df;
   }
-  const allOthers = weighted.filter((group) => testable(group) && !selective.includes(group)).map((group) => `(${group.selectQuery})`).join(' & ');
+  const allOthers = weighted
+    .filter((group) => testable(group) && !selective.includes(group))
+    .map((group) => `(${group.selectQuery})`)
+    .join(' & ');
 
   // Scored, filtered and cut in the database (one round trip, only the hits travel): BM25 where a group
   // either matches or not, so a chunk's score is the IDF of its matched groups times its length norm.
   const matchedIdf = scored.map(() => '(case when tsv @@ ?::tsquery then ?::float8 else 0 end)').join(' + ');
   // Synonym-only matches: the part of their weight the score leaves out (the floor counts it in full).
   const ranked = scored.filter((group) => group.literalQuery !== undefined);
-  const synonymOnly = ranked
-    .map((group) => (group.literalQuery ? '(case when tsv @@ ?::tsquery then 0 when tsv @@ ?::tsquery then ?::float8 else 0 end)' : '(case when tsv @@ ?::tsquery then ?::float8 else 0 end)'))
-    .join(' + ') || '0';
-  const synonymBindings = ranked.flatMap((group) => [...(group.literalQuery ? [group.literalQuery] : []), group.query, group.idf * (1 - SYNONYM_WEIGHT)]);
-  const score = (candidates: string, candidateLimit: number) => preparedRaw(
-    db,
-    `select c.id, c.file_id, f.name as file_name, c.position, c.text, c.heading_path, top.score, top.matched_idf,
+  const synonymOnly =
+    ranked
+      .map((group) =>
+        group.literalQuery
+          ? '(case when tsv @@ ?::tsquery then 0 when tsv @@ ?::tsquery then ?::float8 else 0 end)'
+          : '(case when tsv @@ ?::tsquery then ?::float8 else 0 end)',
+      )
+      .join(' + ') || '0';
+  const synonymBindings = ranked.flatMap((group) => [
+    ...(group.literalQuery ? [group.literalQuery] : []),
+    group.query,
+    group.idf * (1 - SYNONYM_WEIGHT),
+  ]);
+  const score = (candidates: string, candidateLimit: number) =>
+    preparedRaw(
+      db,
+      `select c.id, c.file_id, f.name as file_name, c.position, c.text, c.heading_path, top.score, top.matched_idf,
             array[${scored.map(() => 'c.tsv @@ ?::tsquery').join(', ')}] as matched
        from (select id, matched_idf, (matched_idf - synonym_only) * ${K1 + 1} / (1 + ${K1} * (1 - ${B} + ${B} * dl / ?::float8)) as score
                from (select id, dl, ${matchedIdf} as matched_idf, ${synonymOnly} as synonym_only
@@ -146,8 +190,19 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
        join chunks c on c.id = top.id
        join files f on f.id = c.file_id and f.owner_id = c.owner_id
       order by top.score desc, top.id`,
-    [...scored.map((group) => group.query), stats.avgLength > 0 ? stats.avgLength : 1, ...scored.flatMap((group) => [group.query, group.idf]), ...synonymBindings, ownerId, candidates, totalIdf, totalIdf, minCoverage, limit],
-  );
+      [
+        ...scored.map((group) => group.query),
+        stats.avgLength > 0 ? stats.avgLength : 1,
+        ...scored.flatMap((group) => [group.query, group.idf]),
+        ...synonymBindings,
+        ownerId,
+        candidates,
+        totalIdf,
+        totalIdf,
+        minCoverage,
+        limit,
+      ],
+    );
 
   let result: Awaited<ReturnType<typeof score>> | undefined;
   if (stats.chunkCount <= SMALL_INDEX) {
@@ -166,7 +221,14 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     // Common words are left out of the pairs: with them, the pairs are in too many chunks again.
     const pairable = byRarity.filter((group) => group.df > 0).slice(0, PAIR_WORDS);
     if (budget > PAIRS_ABOVE && pairable.length >= 2) {
-      const pairs = pairable.flatMap((first, i) => pairable.slice(i + 1).map((second) => ({ query: `((${first.selectQuery}) & (${second.selectQuery}))`, idf: first.idf + second.idf })));
+      const pairs = pairable.flatMap((first, i) =>
+        pairable
+          .slice(i + 1)
+          .map((second) => ({
+            query: `((${first.selectQuery}) & (${second.selectQuery}))`,
+            idf: first.idf + second.idf,
+          })),
+      );
       // A word that alone weighs as much as the lightest pair (a very rare one) is looked for alone too.
       const lightestPair = Math.min(...pairs.map((pair) => pair.idf));
       const alone = pairable.filter((group) => group.idf >= lightestPair).map((group) => `(${group.selectQuery})`);
@@ -176,14 +238,27 @@ export async function searchChunks(db: Knex, ownerId: string, query: string, opt
     result ??= await score(selective.map((group) => `(${group.selectQuery})`).join(' | '), CANDIDATE_BUDGET * 2);
     // The rarer words were only an unknown word's prefixes, a guess, and it found nothing: the
     // question's other words choose the candidates instead, all of them together.
-    if (result.rows.length === 0 && allOthers !== '' && selective.every((group) => group.df === 0)) result = await score(allOthers, COMMON_ONLY_LIMIT);
+    if (result.rows.length === 0 && allOthers !== '' && selective.every((group) => group.df === 0))
+      result = await score(allOthers, COMMON_ONLY_LIMIT);
   }
   const terms = groups.map((group) => group.lexemes);
-  const rows = result.rows as { id: string | number; file_id: string; file_name: string; position: number; text: string; heading_path: string[]; score: number; matched_idf: number; matched: boolean[] }[];
+  const rows = result.rows as {
+    id: string | number;
+    file_id: string;
+    file_name: string;
+    position: number;
+    text: string;
+    heading_path: string[];
+    score: number;
+    matched_idf: number;
+    matched: boolean[];
+  }[];
   return rows.map((row) => {
     // The SQL tested the scored groups only; an untestable group matches nothing.
     const matched = weighted.map((group) => row.matched[scored.indexOf(group)] === true);
-    const priceOnly = groups.every((group, index) => !matched[index] || group.price === true) && weighted.some((group, index) => group.df === 0 && !matched[index]);
+    const priceOnly =
+      groups.every((group, index) => !matched[index] || group.price === true) &&
+      weighted.some((group, index) => group.df === 0 && !matched[index]);
     return {
       chunkId: String(row.id),
       fileId: row.file_id,

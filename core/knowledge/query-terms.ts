@@ -1,7 +1,14 @@
 // Turns a customer's question into weighted search terms: one group per meaningful word, holding its
 // stem, its exact form and the words customers use interchangeably for it ("сколько стоит" ↔ "цена").
 import type { Knex } from 'knex';
-import { EMPTY_STATS, loadTermStats, parseTermStats, termStatsColumns, type TermStats, type TermStatsRow } from './term-stats.ts';
+import {
+  EMPTY_STATS,
+  loadTermStats,
+  parseTermStats,
+  termStatsColumns,
+  type TermStats,
+  type TermStatsRow,
+} from './term-stats.ts';
 import { EXACT_CONFIG, normalizeSearchText, STEMMED_CONFIG } from './text-search-config.ts';
 import { preparedRaw } from '../prepared-statement.ts';
 
@@ -21,24 +28,162 @@ const PREFIX_MIN_STEM = 7;
 const PREFIX_MIN_LENGTH = 5;
 
 function stemPrefixes(stems: string[]): string[] {
-  return [...new Set(stems.filter((stem) => stem.length >= PREFIX_MIN_STEM).map((stem) => stem.slice(0, Math.max(PREFIX_MIN_LENGTH, stem.length - 3))))];
+  return [
+    ...new Set(
+      stems
+        .filter((stem) => stem.length >= PREFIX_MIN_STEM)
+        .map((stem) => stem.slice(0, Math.max(PREFIX_MIN_LENGTH, stem.length - 3))),
+    ),
+  ];
 }
 
 // Words that make a question a question but never appear in the answer ("how much", "do you").
-const QUESTION_WORDS = new Set(
-  [
-    'сколько', 'какой', 'какая', 'какое', 'какие', 'каких', 'как', 'где', 'когда', 'почему', 'зачем', 'ли', 'можно', 'есть', 'у', 'вас', 'вы', 'ваш', 'ваши', 'мне', 'я', 'подскажите', 'скажите', 'пожалуйста', 'здравствуйте', 'привет', 'добрый', 'день', 'хочу', 'нужно', 'надо',
-    'скільки', 'який', 'яка', 'яке', 'які', 'як', 'де', 'коли', 'чому', 'чи', 'можна', 'є', 'вас', 'ви', 'ваш', 'ваші', 'мені', 'підкажіть', 'скажіть', 'будь', 'ласка', 'вітаю', 'привіт', 'добрий', 'хочу', 'треба',
-    'how', 'much', 'many', 'what', 'which', 'where', 'when', 'why', 'who', 'do', 'does', 'did', 'can', 'could', 'you', 'your', 'i', 'me', 'my', 'is', 'are', 'there', 'please', 'hello', 'hi', 'tell',
-    // Conversation around a question ("У меня вопрос", "хотела узнать", "спасибо").
-    'вопрос', 'вопросик', 'узнать', 'интересует', 'хотела', 'хотел', 'спасибо', 'питання', 'дізнатися', 'цікавить', 'хотіла', 'хотів', 'дякую', 'question', 'know', 'want', 'wanted', 'thanks', 'thank',
-  ],
-);
+const QUESTION_WORDS = new Set([
+  'сколько',
+  'какой',
+  'какая',
+  'какое',
+  'какие',
+  'каких',
+  'как',
+  'где',
+  'когда',
+  'почему',
+  'зачем',
+  'ли',
+  'можно',
+  'есть',
+  'у',
+  'вас',
+  'вы',
+  'ваш',
+  'ваши',
+  'мне',
+  'я',
+  'подскажите',
+  'скажите',
+  'пожалуйста',
+  'здравствуйте',
+  'привет',
+  'добрый',
+  'день',
+  'хочу',
+  'нужно',
+  'надо',
+  'скільки',
+  'який',
+  'яка',
+  'яке',
+  'які',
+  'як',
+  'де',
+  'коли',
+  'чому',
+  'чи',
+  'можна',
+  'є',
+  'вас',
+  'ви',
+  'ваш',
+  'ваші',
+  'мені',
+  'підкажіть',
+  'скажіть',
+  'будь',
+  'ласка',
+  'вітаю',
+  'привіт',
+  'добрий',
+  'хочу',
+  'треба',
+  'how',
+  'much',
+  'many',
+  'what',
+  'which',
+  'where',
+  'when',
+  'why',
+  'who',
+  'do',
+  'does',
+  'did',
+  'can',
+  'could',
+  'you',
+  'your',
+  'i',
+  'me',
+  'my',
+  'is',
+  'are',
+  'there',
+  'please',
+  'hello',
+  'hi',
+  'tell',
+  // Conversation around a question ("У меня вопрос", "хотела узнать", "спасибо").
+  'вопрос',
+  'вопросик',
+  'узнать',
+  'интересует',
+  'хотела',
+  'хотел',
+  'спасибо',
+  'питання',
+  'дізнатися',
+  'цікавить',
+  'хотіла',
+  'хотів',
+  'дякую',
+  'question',
+  'know',
+  'want',
+  'wanted',
+  'thanks',
+  'thank',
+]);
 
 // Small, domain-specific equivalences for a service business: price, time, place, booking.
 const SYNONYMS: string[][] = [
-  ['цена', 'цены', 'стоит', 'стоимость', 'прайс', 'руб', 'грн', 'ціна', 'ціни', 'коштує', 'вартість', 'price', 'prices', 'cost', 'costs', 'fee'],
-  ['работаете', 'работает', 'открыты', 'закрываетесь', 'график', 'часы', 'режим', 'працюєте', 'працює', 'відкриті', 'зачиняєтесь', 'графік', 'години', 'open', 'close', 'closed', 'hours', 'schedule'],
+  [
+    'цена',
+    'цены',
+    'стоит',
+    'стоимость',
+    'прайс',
+    'руб',
+    'грн',
+    'ціна',
+    'ціни',
+    'коштує',
+    'вартість',
+    'price',
+    'prices',
+    'cost',
+    'costs',
+    'fee',
+  ],
+  [
+    'работаете',
+    'работает',
+    'открыты',
+    'закрываетесь',
+    'график',
+    'часы',
+    'режим',
+    'працюєте',
+    'працює',
+    'відкриті',
+    'зачиняєтесь',
+    'графік',
+    'години',
+    'open',
+    'close',
+    'closed',
+    'hours',
+    'schedule',
+  ],
   // Days, for a question in one language about opening hours written in another.
   ['понедельник', 'понеділок', 'monday'],
   ['вторник', 'вівторок', 'tuesday'],
@@ -46,9 +191,36 @@ const SYNONYMS: string[][] = [
   ['суббота', 'субота', 'saturday'],
   ['воскресенье', 'неділя', 'sunday'],
   ['выходные', 'вихідні', 'weekend', 'weekends'],
-  ['адрес', 'находитесь', 'расположены', 'добраться', 'доехать', 'адреса', 'знаходитесь', 'розташовані', 'дістатися', 'доїхати', 'address', 'located', 'location'],
+  [
+    'адрес',
+    'находитесь',
+    'расположены',
+    'добраться',
+    'доехать',
+    'адреса',
+    'знаходитесь',
+    'розташовані',
+    'дістатися',
+    'доїхати',
+    'address',
+    'located',
+    'location',
+  ],
   ['записаться', 'запись', 'записатися', 'запис', 'book', 'booking', 'appointment'],
-  ['оплата', 'оплатить', 'оплачивать', 'наличные', 'наличными', 'оплатити', 'оплачувати', 'готівка', 'готівкою', 'pay', 'payment', 'cash'],
+  [
+    'оплата',
+    'оплатить',
+    'оплачивать',
+    'наличные',
+    'наличными',
+    'оплатити',
+    'оплачувати',
+    'готівка',
+    'готівкою',
+    'pay',
+    'payment',
+    'cash',
+  ],
 ];
 
 /** A question made only of question words that asks "where" asks for the address ("Where are you?", "Де ви?"). */
@@ -91,7 +263,11 @@ const WORDS_SQL = `select word.lexeme as word,
 function groupsOf(rows: WordRow[]): TermGroup[] {
   return rows
     .filter((row) => row.stems.length > 0) // no stem: a stop word ("и", "the")
-    .map((row) => ({ word: row.word, lexemes: [...new Set([row.word, ...row.stems])], prefixes: stemPrefixes(row.stems) }));
+    .map((row) => ({
+      word: row.word,
+      lexemes: [...new Set([row.word, ...row.stems])],
+      prefixes: stemPrefixes(row.stems),
+    }));
 }
 
 const flattened = new WeakMap<Map<string, string[]>, string[]>();
@@ -114,15 +290,21 @@ async function wordGroups(db: Knex, text: string): Promise<TermGroup[]> {
 
 function questionGroups(rows: WordRow[], synonyms: Map<string, string[]>): TermGroup[] {
   const meaningful = groupsOf(rows).filter((group) => !QUESTION_WORDS.has(group.word));
-  if (meaningful.length === 0 && rows.some((row) => WHERE_WORDS.has(row.word))) return [{ word: ADDRESS_WORD, lexemes: synonyms.get(ADDRESS_WORD) ?? [ADDRESS_WORD], prefixes: [] }];
-  return meaningful
-    .map((group) => {
-      const expansion = group.lexemes.map((lexeme) => synonyms.get(lexeme)).find((found) => found !== undefined);
-      // Synonym sets are complete word lists: no prefix guessing for them ("цен:*" would match "ценный").
-      if (!expansion) return group;
-      // Each set's lexemes are one array, shared by all its words: the price set is the one "price" maps to.
-      return { word: group.word, lexemes: [...new Set([...group.lexemes, ...expansion])], literal: group.lexemes, prefixes: [], ...(expansion === synonyms.get('price') ? { price: true as const } : {}) };
-    });
+  if (meaningful.length === 0 && rows.some((row) => WHERE_WORDS.has(row.word)))
+    return [{ word: ADDRESS_WORD, lexemes: synonyms.get(ADDRESS_WORD) ?? [ADDRESS_WORD], prefixes: [] }];
+  return meaningful.map((group) => {
+    const expansion = group.lexemes.map((lexeme) => synonyms.get(lexeme)).find((found) => found !== undefined);
+    // Synonym sets are complete word lists: no prefix guessing for them ("цен:*" would match "ценный").
+    if (!expansion) return group;
+    // Each set's lexemes are one array, shared by all its words: the price set is the one "price" maps to.
+    return {
+      word: group.word,
+      lexemes: [...new Set([...group.lexemes, ...expansion])],
+      literal: group.lexemes,
+      prefixes: [],
+      ...(expansion === synonyms.get('price') ? { price: true as const } : {}),
+    };
+  });
 }
 
 // Term groups depend only on the text, and one answer needs them twice (search, then picking the
@@ -157,11 +339,21 @@ async function computeTermGroups(db: Knex, query: string): Promise<TermGroup[]> 
  * groups are not remembered yet, both come from one statement (the statistics then cover every word and
  * stem of the text and every synonym, a superset of the groups' lexemes).
  */
-export async function queryTermGroupsWithStats(db: Knex, ownerId: string, query: string): Promise<{ groups: TermGroup[]; stats: TermStats }> {
+export async function queryTermGroupsWithStats(
+  db: Knex,
+  ownerId: string,
+  query: string,
+): Promise<{ groups: TermGroup[]; stats: TermStats }> {
   const cached = groupCache.get(db)?.get(query);
   if (cached) {
     const groups = await cached;
-    return { groups, stats: groups.length > 0 ? await loadTermStats(db, ownerId, [...new Set(groups.flatMap((group) => group.lexemes))]) : EMPTY_STATS };
+    return {
+      groups,
+      stats:
+        groups.length > 0
+          ? await loadTermStats(db, ownerId, [...new Set(groups.flatMap((group) => group.lexemes))])
+          : EMPTY_STATS,
+    };
   }
   const synonyms = await synonymLexemes(db);
   const result = await preparedRaw(

@@ -41,10 +41,14 @@ export function createRetriever(options: RetrieverOptions) {
       await options.onEmbeddingUsage?.(ownerId, embedded.model, embedded.usage.promptTokens);
       const vector = embedded.vectors[0];
       if (!vector) return lexical.slice(0, limit);
-      const semantic = await vectorSearch(db, ownerId, vector, { limit: pool, minSimilarity, pgvector: await (pgvector ??= hasPgvector(db).catch((error: unknown) => {
-        pgvector = undefined;
-        throw error;
-      })) });
+      const semantic = await vectorSearch(db, ownerId, vector, {
+        limit: pool,
+        minSimilarity,
+        pgvector: await (pgvector ??= hasPgvector(db).catch((error: unknown) => {
+          pgvector = undefined;
+          throw error;
+        })),
+      });
       const fused = new Map<string, number>();
       lexical.forEach((hit, rank) => fused.set(hit.chunkId, (fused.get(hit.chunkId) ?? 0) + 1 / (RRF_K + rank + 1)));
       semantic.forEach((hit, rank) => fused.set(hit.chunkId, (fused.get(hit.chunkId) ?? 0) + 1 / (RRF_K + rank + 1)));
@@ -57,13 +61,36 @@ export function createRetriever(options: RetrieverOptions) {
           })
           .where({ 'chunks.owner_id': ownerId })
           .whereIn('chunks.id', missing)
-          .select<{ id: string | number; file_id: string; file_name: string; position: number; text: string; heading_path: string[] }[]>(
-            'chunks.id', 'chunks.file_id', 'files.name as file_name', 'chunks.position', 'chunks.text', 'chunks.heading_path',
+          .select<
+            {
+              id: string | number;
+              file_id: string;
+              file_name: string;
+              position: number;
+              text: string;
+              heading_path: string[];
+            }[]
+          >(
+            'chunks.id',
+            'chunks.file_id',
+            'files.name as file_name',
+            'chunks.position',
+            'chunks.text',
+            'chunks.heading_path',
           );
         const similarity = new Map(semantic.map((hit) => [hit.chunkId, hit.similarity]));
         for (const row of rows) {
           const id = String(row.id);
-          byId.set(id, { chunkId: id, fileId: row.file_id, fileName: row.file_name, position: row.position, text: row.text, headingPath: row.heading_path, score: 0, coverage: similarity.get(id) ?? 0 });
+          byId.set(id, {
+            chunkId: id,
+            fileId: row.file_id,
+            fileName: row.file_name,
+            position: row.position,
+            text: row.text,
+            headingPath: row.heading_path,
+            score: 0,
+            coverage: similarity.get(id) ?? 0,
+          });
         }
       }
       return [...fused.entries()]

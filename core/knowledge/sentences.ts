@@ -47,7 +47,9 @@ function pack(units: readonly string[], separator: string, maxTokens: number): s
 /** A sentence that alone is over budget is split between words (and a monstrous word by length). */
 function fitSentence(sentence: string, maxTokens: number): string[] {
   if (estimateTokens(sentence) <= maxTokens) return [sentence];
-  const words = sentence.split(/\s+/).flatMap((word) => (estimateTokens(word) > maxTokens ? cutWord(word, maxTokens) : [word]));
+  const words = sentence
+    .split(/\s+/)
+    .flatMap((word) => (estimateTokens(word) > maxTokens ? cutWord(word, maxTokens) : [word]));
   return pack(words, ' ', maxTokens);
 }
 

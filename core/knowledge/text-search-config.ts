@@ -15,5 +15,10 @@ export const TSVECTOR_SQL = `to_tsvector('${STEMMED_CONFIG}', ?) || to_tsvector(
  */
 export function normalizeSearchText(text: string): string {
   // NFD exposes accents precomposed into letters (á); NFC afterwards puts й and ё back together.
-  return text.normalize('NFD').replace(/[\u0300\u0301\u00AD]/g, '').normalize('NFC').replace(/ё/g, 'е').replace(/Ё/g, 'Е');
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300\u0301\u00AD]/g, '')
+    .normalize('NFC')
+    .replace(/ё/g, 'е')
+    .replace(/Ё/g, 'Е');
 }

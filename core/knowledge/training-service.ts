@@ -52,7 +52,11 @@ export function createTrainingService(deps: TrainingDeps) {
     await db('training_runs')
       .where({ owner_id: ownerId, status: 'training' })
       .where('heartbeat_at', '<', new Date(Date.now() - STALE_AFTER_MS))
-      .update({ status: 'failed', message: 'Training was interrupted (the server restarted); start it again', finished_at: db.fn.now() });
+      .update({
+        status: 'failed',
+        message: 'Training was interrupted (the server restarted); start it again',
+        finished_at: db.fn.now(),
+      });
   }
 
   function toStatus(run: RunRow | undefined): TrainingStatus {
@@ -63,7 +67,10 @@ export function createTrainingService(deps: TrainingDeps) {
   async function runTraining(ownerId: string, runId: string): Promise<void> {
     // A heartbeat on a timer, not per file: one large file may take longer than the staleness limit.
     const heartbeat = setInterval(() => {
-      db('training_runs').where({ id: runId }).update({ heartbeat_at: db.fn.now() }).catch((error: unknown) => logger.warn({ err: error, ownerId }, 'training heartbeat failed'));
+      db('training_runs')
+        .where({ id: runId })
+        .update({ heartbeat_at: db.fn.now() })
+        .catch((error: unknown) => logger.warn({ err: error, ownerId }, 'training heartbeat failed'));
     }, STALE_AFTER_MS / 4);
     heartbeat.unref();
     try {
@@ -74,7 +81,11 @@ export function createTrainingService(deps: TrainingDeps) {
   }
 
   async function processFiles(ownerId: string, runId: string): Promise<void> {
-    const files = await db('files').where({ owner_id: ownerId }).whereNot({ status: 'ready' }).orderBy('uploaded_at').select<{ id: string; name: string }[]>('id', 'name');
+    const files = await db('files')
+      .where({ owner_id: ownerId })
+      .whereNot({ status: 'ready' })
+      .orderBy('uploaded_at')
+      .select<{ id: string; name: string }[]>('id', 'name');
     let ready = 0;
     const failed: string[] = [];
     const beat = (progress: number, message: string) =>
@@ -88,15 +99,21 @@ export function createTrainingService(deps: TrainingDeps) {
         const chunks = chunkDocument(await extractDocument(loaded.bytes, loaded.name));
         let vectors: number[][] | undefined;
         if (deps.embeddings) {
-          const embedded = await deps.embeddings.embed(chunks.map((chunk) => [...chunk.headingPath, chunk.text].join('\n')));
+          const embedded = await deps.embeddings.embed(
+            chunks.map((chunk) => [...chunk.headingPath, chunk.text].join('\n')),
+          );
           vectors = embedded.vectors;
           await deps.onEmbeddingUsage?.(ownerId, embedded.model, embedded.usage.promptTokens);
         }
         await replaceFileChunks(db, ownerId, file.id, chunks, vectors);
-        await db('files').where({ owner_id: ownerId, id: file.id }).update({ status: 'ready', chunk_count: chunks.length, processed_at: db.fn.now() });
+        await db('files')
+          .where({ owner_id: ownerId, id: file.id })
+          .update({ status: 'ready', chunk_count: chunks.length, processed_at: db.fn.now() });
         ready++;
       } catch (error) {
-        const reason = isExtractionError(error) ? error.message : 'This file could not be processed; try uploading it again';
+        const reason = isExtractionError(error)
+          ? error.message
+          : 'This file could not be processed; try uploading it again';
         if (!isExtractionError(error)) logger.error({ err: error, ownerId, fileId: file.id }, 'file processing failed');
         await db('files').where({ owner_id: ownerId, id: file.id }).update({ status: 'failed', error: reason });
         failed.push(file.name);
@@ -111,7 +128,13 @@ export function createTrainingService(deps: TrainingDeps) {
         : `${ready} file(s) ready${failed.length ? `, ${failed.length} failed: ${failed.join(', ')}` : ''}`;
     await db('training_runs')
       .where({ id: runId })
-      .update({ status: ready === 0 && failed.length > 0 ? 'failed' : 'completed', progress: 1, message, finished_at: db.fn.now(), heartbeat_at: db.fn.now() });
+      .update({
+        status: ready === 0 && failed.length > 0 ? 'failed' : 'completed',
+        progress: 1,
+        message,
+        finished_at: db.fn.now(),
+        heartbeat_at: db.fn.now(),
+      });
   }
 
   return {
@@ -120,7 +143,9 @@ export function createTrainingService(deps: TrainingDeps) {
       await failStaleRun(ownerId);
       let runId: string;
       try {
-        const [row] = await db('training_runs').insert({ owner_id: ownerId, status: 'training', progress: 0, message: 'Queued', generation: 0 }).returning<{ id: string }[]>('id');
+        const [row] = await db('training_runs')
+          .insert({ owner_id: ownerId, status: 'training', progress: 0, message: 'Queued', generation: 0 })
+          .returning<{ id: string }[]>('id');
         runId = row!.id;
       } catch (error) {
         if (isUniqueViolation(error)) return { started: false, status: toStatus(await latestRun(ownerId)) };
@@ -143,13 +168,21 @@ export function createTrainingService(deps: TrainingDeps) {
         await runTraining(ownerId, runId);
       } catch (error) {
         logger.error({ err: error, ownerId }, 'training failed');
-        await db('training_runs').where({ id: runId }).update({ status: 'failed', message: 'Training failed unexpectedly; try again', finished_at: db.fn.now() });
+        await db('training_runs')
+          .where({ id: runId })
+          .update({ status: 'failed', message: 'Training failed unexpectedly; try again', finished_at: db.fn.now() });
       }
     },
 
     /** At start of the embedded default (one process), any run still "training" died with the last process. */
     async failRunsOfDeadProcess(): Promise<void> {
-      await db('training_runs').where({ status: 'training' }).update({ status: 'failed', message: 'Training was interrupted (the server restarted); start it again', finished_at: db.fn.now() });
+      await db('training_runs')
+        .where({ status: 'training' })
+        .update({
+          status: 'failed',
+          message: 'Training was interrupted (the server restarted); start it again',
+          finished_at: db.fn.now(),
+        });
     },
   };
 }

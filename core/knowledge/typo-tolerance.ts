@@ -29,7 +29,11 @@ export function mayBeMisspelled(word: string): boolean {
  * For each word, the owner's indexed words closest to it within the allowed edits (all at the
  * smallest distance found, most frequent first, at most three). Words with none are absent.
  */
-export async function closeIndexedWords(db: Knex, ownerId: string, words: string[]): Promise<Map<string, Correction[]>> {
+export async function closeIndexedWords(
+  db: Knex,
+  ownerId: string,
+  words: string[],
+): Promise<Map<string, Correction[]>> {
   const corrections = new Map<string, Correction[]>();
   const looked = [...new Set(words.filter(mayBeMisspelled))];
   if (looked.length === 0) return corrections;

@@ -29,7 +29,9 @@ export async function vectorSearch(
           where c.owner_id = ? and c.embedding is not null and cardinality(c.embedding) = ?
        ) scored order by similarity desc nulls last limit ?`;
   const literal = `[${vector.join(',')}]`;
-  const bindings = options.pgvector ? [literal, ownerId, vector.length, literal, options.limit] : [vector, ownerId, vector.length, options.limit];
+  const bindings = options.pgvector
+    ? [literal, ownerId, vector.length, literal, options.limit]
+    : [vector, ownerId, vector.length, options.limit];
   const result = await db.raw(sql, bindings);
   return (result.rows as { id: string | number; similarity: number | null }[])
     .map((row) => ({ chunkId: String(row.id), similarity: Number(row.similarity ?? 0) }))

@@ -33,7 +33,9 @@ async function openZip(bytes: Uint8Array): Promise<ZipFile> {
 async function readEntries(zip: ZipFile, maxEntries: number): Promise<Entry[]> {
   if (zip.entryCount > maxEntries) {
     zip.close();
-    throw new FileTooComplexError(`This file contains too many parts (${zip.entryCount}); split it into smaller files.`);
+    throw new FileTooComplexError(
+      `This file contains too many parts (${zip.entryCount}); split it into smaller files.`,
+    );
   }
   const entries: Entry[] = [];
   try {

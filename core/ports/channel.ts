@@ -10,14 +10,22 @@ export interface TelegramGateway {
 /** Telegram (or another channel) refused the request: a bad token, a blocked bot, a bad chat. */
 export class ChannelRejectedError extends Error {
   override name = 'ChannelRejectedError';
-  constructor(message: string, readonly status: number, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly status: number,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
 
 /** Sends the owner's own message to a customer through the chat's channel. */
 export interface OwnerReplySender {
-  send(ownerId: string, chat: { channel: string; external_id: string; integration_id: string | null }, text: string): Promise<void>;
+  send(
+    ownerId: string,
+    chat: { channel: string; external_id: string; integration_id: string | null },
+    text: string,
+  ): Promise<void>;
 }
 
 /** Takes a channel's webhook call: true when its secret matched and the update was queued. */
@@ -36,7 +44,12 @@ export interface WhatsAppGateway {
 /** Meta's webhook calls for a WhatsApp Cloud API number. */
 export interface WhatsAppWebhookReceiver {
   /** The GET handshake: the challenge when the verify token matches, undefined otherwise. */
-  verify(integrationId: string, mode: string | undefined, verifyToken: string | undefined, challenge: string | undefined): Promise<string | undefined>;
+  verify(
+    integrationId: string,
+    mode: string | undefined,
+    verifyToken: string | undefined,
+    challenge: string | undefined,
+  ): Promise<string | undefined>;
   /** False when the signature is wrong (nothing is stored); true once every message is stored and queued. */
   accept(integrationId: string, signature: string | undefined, rawBody: string, body: unknown): Promise<boolean>;
 }

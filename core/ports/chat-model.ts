@@ -40,7 +40,11 @@ export interface EmbeddingModel {
 /** The model call failed; `retryable` says whether trying again later may help (timeouts, 429, 5xx). */
 export class ModelError extends Error {
   override name = 'ModelError';
-  constructor(message: string, readonly retryable: boolean, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }

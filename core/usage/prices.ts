@@ -38,11 +38,18 @@ export function priceOf(model: string, overrides: PriceOverrides = {}): ModelPri
   // Own-property lookups only, so a model named "constructor" or "__proto__" cannot hit Object.prototype.
   const lookup = (table: Readonly<Record<string, ModelPrice>>, key: string) =>
     Object.hasOwn(table, key) ? table[key] : undefined;
-  return lookup(overrides, model) ?? lookup(overrides, base) ?? lookup(MODEL_PRICES, model) ?? lookup(MODEL_PRICES, base);
+  return (
+    lookup(overrides, model) ?? lookup(overrides, base) ?? lookup(MODEL_PRICES, model) ?? lookup(MODEL_PRICES, base)
+  );
 }
 
 /** Cost in USD of one call; unknown models cost 0 so usage is still recorded, just unpriced. */
-export function costUsd(model: string, promptTokens: number, completionTokens: number, overrides?: PriceOverrides): number {
+export function costUsd(
+  model: string,
+  promptTokens: number,
+  completionTokens: number,
+  overrides?: PriceOverrides,
+): number {
   const price = priceOf(model, overrides);
   if (!price) return 0;
   return (promptTokens * price.input + completionTokens * price.output) / 1_000_000;

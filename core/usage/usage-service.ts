@@ -26,7 +26,12 @@ export function createUsageService({ db, priceOverrides }: { db: Knex; priceOver
     const row = await db('usage_events')
       .where({ owner_id: ownerId })
       .where('created_at', '>=', since)
-      .first<{ requests: string | number; prompt: string | number | null; completion: string | number | null; cost: string | number | null }>(
+      .first<{
+        requests: string | number;
+        prompt: string | number | null;
+        completion: string | number | null;
+        cost: string | number | null;
+      }>(
         db.raw('count(*) as requests'),
         db.raw('sum(prompt_tokens) as prompt'),
         db.raw('sum(completion_tokens) as completion'),
@@ -40,15 +45,34 @@ export function createUsageService({ db, priceOverrides }: { db: Knex; priceOver
     };
   }
 
-  function row(ownerId: string, kind: UsageRow['kind'], model: string, promptTokens: number, completionTokens: number): UsageRow {
-    return { owner_id: ownerId, kind, model, prompt_tokens: promptTokens, completion_tokens: completionTokens, cost_usd: costUsd(model, promptTokens, completionTokens, priceOverrides) };
+  function row(
+    ownerId: string,
+    kind: UsageRow['kind'],
+    model: string,
+    promptTokens: number,
+    completionTokens: number,
+  ): UsageRow {
+    return {
+      owner_id: ownerId,
+      kind,
+      model,
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      cost_usd: costUsd(model, promptTokens, completionTokens, priceOverrides),
+    };
   }
 
   return {
     /** The row a call would record, for callers that store it together with other writes (one statement). */
     row,
 
-    async record(ownerId: string, kind: UsageRow['kind'], model: string, promptTokens: number, completionTokens: number): Promise<void> {
+    async record(
+      ownerId: string,
+      kind: UsageRow['kind'],
+      model: string,
+      promptTokens: number,
+      completionTokens: number,
+    ): Promise<void> {
       await db('usage_events').insert(row(ownerId, kind, model, promptTokens, completionTokens));
     },
 

@@ -19,11 +19,20 @@ describe('api/agent with an OpenAI-compatible model', function () {
   before(async () => {
     fake = await startFakeOpenAI({ apiKey: 'sk-test-key' });
     t = await startTestSystem({
-      env: { OPENAI_API_KEY: 'sk-test-key', OPENAI_BASE_URL: fake.url, LLM_MODEL: 'gpt-4o-mini', EMBEDDING_MODEL: 'text-embedding-3-small', LLM_TIMEOUT_MS: '5000' },
+      env: {
+        OPENAI_API_KEY: 'sk-test-key',
+        OPENAI_BASE_URL: fake.url,
+        LLM_MODEL: 'gpt-4o-mini',
+        EMBEDDING_MODEL: 'text-embedding-3-small',
+        LLM_TIMEOUT_MS: '5000',
+      },
     });
     owner = await registerOwner(t.http, { salon_name: 'Lotus' });
     await uploadFixture(t.http, owner.access, 'price-list.xlsx');
-    await t.http.put('/api/agent/prompt/', { token: owner.access, body: { prompt: 'Ты администратор салона Лотос. Будь краток.' } });
+    await t.http.put('/api/agent/prompt/', {
+      token: owner.access,
+      body: { prompt: 'Ты администратор салона Лотос. Будь краток.' },
+    });
     expect((await trainAndWait(t.http, owner.access)).status).to.equal('completed');
   });
   after(async () => {
@@ -64,7 +73,11 @@ describe('api/agent with an OpenAI-compatible model', function () {
   });
 
   it("searches a follow-up that names nothing itself together with the customer's previous message", async () => {
-    const systemOfLastCall = () => String(([...fake.requests].reverse().find((request) => request.path === '/v1/chat/completions')!.body as ChatBody).messages[0]!.content);
+    const systemOfLastCall = () =>
+      String(
+        ([...fake.requests].reverse().find((request) => request.path === '/v1/chat/completions')!.body as ChatBody)
+          .messages[0]!.content,
+      );
     fake.reply(() => ({ text: 'Маникюр с покрытием стоит 1500 руб.' }));
     await ask(t.http, owner.access, 'Сколько стоит маникюр с покрытием?');
     fake.reply(() => ({ text: 'Около трёх недель; процедура длится 90 минут.' }));
@@ -90,19 +103,22 @@ describe('api/agent with an OpenAI-compatible model', function () {
 
   it('sends an attached photo to the model as an image', async () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
-    const response = await t.http.upload('/api/agent/test/', owner.access, { message: 'Что на фото?', photo: { name: 'nails.png', bytes: png, type: 'image/png' } });
+    const response = await t.http.upload('/api/agent/test/', owner.access, {
+      message: 'Что на фото?',
+      photo: { name: 'nails.png', bytes: png, type: 'image/png' },
+    });
     expect(response.status).to.equal(200);
     const call = [...fake.requests].reverse().find((request) => request.path === '/v1/chat/completions')!;
     const last = (call.body as ChatBody).messages.at(-1)!;
     expect(JSON.stringify(last.content)).to.include('data:image/png;base64,');
   });
 
-  it("asks the model to mark what it cannot answer, hides the mark from the customer and flags the chat", async () => {
+  it('asks the model to mark what it cannot answer, hides the mark from the customer and flags the chat', async () => {
     const testChat = () => t.system.db.knex('chats').where({ owner_id: owner.id, channel: 'test' });
     await testChat().update({ needs_attention: false });
     fake.reply(() => ({ text: 'Педикюр стоит 2200 руб.' }));
     await ask(t.http, owner.access, 'Сколько стоит педикюр?');
-    const system = String(((fake.requests.at(-1)!.body as ChatBody).messages[0]!.content));
+    const system = String((fake.requests.at(-1)!.body as ChatBody).messages[0]!.content);
     expect(system).to.include('end your reply with [handover]');
     expect((await testChat().first()).needs_attention, 'an answer is not a handover').to.equal(false);
 
@@ -113,7 +129,10 @@ describe('api/agent with an OpenAI-compatible model', function () {
     expect((await testChat().first()).needs_attention).to.equal(true);
     const history = await t.http.get(`/api/agent/history/${(await testChat().first()).id}/`, { token: owner.access });
     expect(history.status).to.equal(200);
-    expect(history.body.messages.at(-1)).to.include({ sender: 'ai', text: 'К сожалению, я этого не знаю, администратор ответит вам здесь.' });
+    expect(history.body.messages.at(-1)).to.include({
+      sender: 'ai',
+      text: 'К сожалению, я этого не знаю, администратор ответит вам здесь.',
+    });
     fake.reply();
   });
 
@@ -121,7 +140,11 @@ describe('api/agent with an OpenAI-compatible model', function () {
     const testChat = () => t.system.db.knex('chats').where({ owner_id: owner.id, channel: 'test' });
     await testChat().update({ needs_attention: false });
     fake.reply(() => ({ text: 'Конечно, менеджер скоро ответит вам здесь. Маникюр с покрытием стоит 1500 руб.' }));
-    const reply = await ask(t.http, owner.access, 'Сколько стоит маникюр с покрытием? И можно поговорить с менеджером?');
+    const reply = await ask(
+      t.http,
+      owner.access,
+      'Сколько стоит маникюр с покрытием? И можно поговорить с менеджером?',
+    );
     expect(reply.response).to.equal('Конечно, менеджер скоро ответит вам здесь. Маникюр с покрытием стоит 1500 руб.');
     expect((await testChat().first()).needs_attention).to.equal(true);
     fake.reply();

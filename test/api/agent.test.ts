@@ -4,8 +4,16 @@ import { registerOwner, type RegisteredOwner } from '../support/owners.ts';
 import { ask, fixture, trainAndWait, uploadFixture } from '../support/knowledge.ts';
 
 const GOOD_FIXTURES = [
-  'about.md', 'contacts.html', 'faq-ru.docx', 'faq-uk.doc', 'hours-ru.cp1251.txt', 'hours-uk.utf16le.txt',
-  'policies.pdf', 'price-list.xls', 'price-list.xlsx', 'services.csv',
+  'about.md',
+  'contacts.html',
+  'faq-ru.docx',
+  'faq-uk.doc',
+  'hours-ru.cp1251.txt',
+  'hours-uk.utf16le.txt',
+  'policies.pdf',
+  'price-list.xls',
+  'price-list.xlsx',
+  'services.csv',
 ];
 
 describe('api/agent: knowledge base and test chat (embedded, no LLM)', function () {
@@ -96,7 +104,9 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
     const testChat = () => t.system.db.knex('chats').where({ owner_id: anna.id, channel: 'test' });
     await testChat().update({ needs_attention: false });
     expect((await ask(t.http, anna.access, 'Привет!')).response).to.equal('Здравствуйте! Чем могу помочь?');
-    expect((await ask(t.http, anna.access, 'ok, thanks')).response).to.equal("You're welcome! Write any time you have a question.");
+    expect((await ask(t.http, anna.access, 'ok, thanks')).response).to.equal(
+      "You're welcome! Write any time you have a question.",
+    );
     expect((await testChat().first()).needs_attention).to.equal(false);
   });
 
@@ -127,7 +137,9 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
       expect(response.status, name).to.equal(status);
       expect(response.body.detail, name).to.match(detail);
     }
-    const big = await t.http.upload('/api/agent/files/', anna.access, { file: { name: 'big.txt', bytes: new Uint8Array(600 * 1024).fill(65) } });
+    const big = await t.http.upload('/api/agent/files/', anna.access, {
+      file: { name: 'big.txt', bytes: new Uint8Array(600 * 1024).fill(65) },
+    });
     expect(big.status).to.equal(413);
     expect(big.body.detail).to.match(/limit/);
     const noFile = await t.http.upload('/api/agent/files/', anna.access, { other: 'x' });
@@ -151,7 +163,7 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
     expect((await t.http.get('/api/agent/train/status/', { token: boris.access })).body.status).to.equal('idle');
   });
 
-  it('finds the price in an owner\'s only file, a one-passage price list, when the question has other words around it', async () => {
+  it("finds the price in an owner's only file, a one-passage price list, when the question has other words around it", async () => {
     const owner = await registerOwner(t.http);
     await uploadFixture(t.http, owner.access, 'services.csv');
     await trainAndWait(t.http, owner.access);
@@ -204,7 +216,9 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
       t.http.post('/api/agent/train/', { token: owner.access }),
     ]);
     const bodies = [first.body.status, second.body.status].sort();
-    expect(bodies).to.satisfy((statuses: string[]) => statuses.includes('started') && statuses.filter((s) => s === 'started').length === 1);
+    expect(bodies).to.satisfy(
+      (statuses: string[]) => statuses.includes('started') && statuses.filter((s) => s === 'started').length === 1,
+    );
     const runs = await t.system.db.knex('training_runs').where({ owner_id: owner.id });
     expect(runs).to.have.length(1);
   });
@@ -213,17 +227,25 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
     const owner = await registerOwner(t.http, { salon_name: 'Салон Ромашка' });
     const initial = await t.http.get('/api/agent/prompt/', { token: owner.access });
     expect(initial.body.prompt).to.include('Салон Ромашка');
-    const saved = await t.http.put('/api/agent/prompt', { token: owner.access, body: { prompt: 'Отвечай как пират.' } });
+    const saved = await t.http.put('/api/agent/prompt', {
+      token: owner.access,
+      body: { prompt: 'Отвечай как пират.' },
+    });
     expect(saved.status).to.equal(200);
     expect((await t.http.get('/api/agent/prompt', { token: owner.access })).body.prompt).to.equal('Отвечай как пират.');
     expect((await t.http.put('/api/agent/prompt', { token: owner.access, body: { prompt: '' } })).status).to.equal(422);
-    expect((await t.http.put('/api/agent/prompt', { token: owner.access, body: { prompt: 'x'.repeat(4001) } })).status).to.equal(422);
+    expect(
+      (await t.http.put('/api/agent/prompt', { token: owner.access, body: { prompt: 'x'.repeat(4001) } })).status,
+    ).to.equal(422);
     expect((await t.http.get('/api/agent/prompt', { token: owner.access })).body.prompt).to.equal('Отвечай как пират.');
   });
 
   it('refuses an empty test message (422) and a non-image photo (415)', async () => {
     expect((await t.http.upload('/api/agent/test/', anna.access, { message: '   ' })).status).to.equal(422);
-    const photo = await t.http.upload('/api/agent/test/', anna.access, { message: 'hi', photo: { name: 'x.exe', bytes: new Uint8Array([77, 90]), type: 'application/x-msdownload' } });
+    const photo = await t.http.upload('/api/agent/test/', anna.access, {
+      message: 'hi',
+      photo: { name: 'x.exe', bytes: new Uint8Array([77, 90]), type: 'application/x-msdownload' },
+    });
     expect(photo.status).to.equal(415);
   });
 
@@ -231,9 +253,13 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
     const guest = await registerOwner(t.http);
     await t.system.db.knex('owners').where({ id: guest.id }).update({ role: 'guest' });
     expect((await t.http.get('/api/agent/files/', { token: guest.access })).status).to.equal(200);
-    expect((await t.http.upload('/api/agent/files/', guest.access, { file: fixture('services.csv') })).status).to.equal(403);
+    expect((await t.http.upload('/api/agent/files/', guest.access, { file: fixture('services.csv') })).status).to.equal(
+      403,
+    );
     expect((await t.http.post('/api/agent/train/', { token: guest.access })).status).to.equal(403);
-    expect((await t.http.put('/api/agent/prompt/', { token: guest.access, body: { prompt: 'x' } })).status).to.equal(403);
+    expect((await t.http.put('/api/agent/prompt/', { token: guest.access, body: { prompt: 'x' } })).status).to.equal(
+      403,
+    );
   });
 });
 
@@ -243,8 +269,13 @@ describe('api/agent training after a crash', () => {
     try {
       const owner = await registerOwner(t.http);
       await t.system.db.knex('training_runs').insert({
-        owner_id: owner.id, status: 'training', progress: 0.4, message: 'Processing x.pdf', generation: 0,
-        started_at: new Date(Date.now() - 10 * 60_000), heartbeat_at: new Date(Date.now() - 5 * 60_000),
+        owner_id: owner.id,
+        status: 'training',
+        progress: 0.4,
+        message: 'Processing x.pdf',
+        generation: 0,
+        started_at: new Date(Date.now() - 10 * 60_000),
+        heartbeat_at: new Date(Date.now() - 5 * 60_000),
       });
       const status = await t.http.get('/api/agent/train/status/', { token: owner.access });
       expect(status.body.status).to.equal('failed');

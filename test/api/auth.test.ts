@@ -14,7 +14,9 @@ describe('api/auth', () => {
   describe('register', () => {
     it('creates an owner on a 14-day trial and returns tokens with the seed-002 user shape', async () => {
       const email = uniqueEmail();
-      const response = await t.http.post('/api/auth/register', { body: { email, password: 'long enough 1', salon_name: '  Lotus  ' } });
+      const response = await t.http.post('/api/auth/register', {
+        body: { email, password: 'long enough 1', salon_name: '  Lotus  ' },
+      });
       expect(response.status).to.equal(201);
       expect(response.body.access).to.be.a('string');
       expect(response.body.refresh).to.be.a('string');
@@ -28,13 +30,17 @@ describe('api/auth', () => {
 
     it('refuses a second account with the same email in any letter case (409)', async () => {
       const owner = await registerOwner(t.http);
-      const response = await t.http.post('/api/auth/register', { body: { email: owner.email.toUpperCase(), password: 'another one 1', salon_name: 'X' } });
+      const response = await t.http.post('/api/auth/register', {
+        body: { email: owner.email.toUpperCase(), password: 'another one 1', salon_name: 'X' },
+      });
       expect(response.status).to.equal(409);
       expect(response.body.detail).to.match(/already exists/);
     });
 
     it('answers invalid fields with 422 and a list of {loc, msg, type}', async () => {
-      const response = await t.http.post('/api/auth/register', { body: { email: 'not-an-email', password: 'short', salon_name: '' } });
+      const response = await t.http.post('/api/auth/register', {
+        body: { email: 'not-an-email', password: 'short', salon_name: '' },
+      });
       expect(response.status).to.equal(422);
       const locs = (response.body.detail as { loc: string[] }[]).map((issue) => issue.loc.join('.'));
       expect(locs).to.include.members(['body.email', 'body.password', 'body.salon_name']);
@@ -54,7 +60,9 @@ describe('api/auth', () => {
     it('logs in with the right password, with or without a trailing slash, in any email case', async () => {
       const owner = await registerOwner(t.http);
       for (const path of ['/api/auth/login', '/api/auth/login/']) {
-        const response = await t.http.post(path, { body: { email: owner.email.toUpperCase(), password: owner.password } });
+        const response = await t.http.post(path, {
+          body: { email: owner.email.toUpperCase(), password: owner.password },
+        });
         expect(response.status, path).to.equal(200);
         expect(response.body.user.id).to.equal(owner.id);
       }
@@ -63,7 +71,9 @@ describe('api/auth', () => {
     it('answers a wrong password and an unknown email alike with 401', async () => {
       const owner = await registerOwner(t.http);
       const wrong = await t.http.post('/api/auth/login', { body: { email: owner.email, password: 'wrong password' } });
-      const unknown = await t.http.post('/api/auth/login', { body: { email: uniqueEmail('nobody'), password: 'wrong password' } });
+      const unknown = await t.http.post('/api/auth/login', {
+        body: { email: uniqueEmail('nobody'), password: 'wrong password' },
+      });
       expect(wrong.status).to.equal(401);
       expect(unknown.status).to.equal(401);
       expect(wrong.body.detail).to.equal(unknown.body.detail);
@@ -81,7 +91,12 @@ describe('api/auth', () => {
     it('refuses no token, a tampered token and a refresh token in its place with 401', async () => {
       const owner = await registerOwner(t.http);
       const [header, payload, signature] = owner.access.split('.');
-      const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: '00000000-0000-0000-0000-000000000000' })).toString('base64url');
+      const forgedPayload = Buffer.from(
+        JSON.stringify({
+          ...JSON.parse(Buffer.from(payload!, 'base64url').toString()),
+          sub: '00000000-0000-0000-0000-000000000000',
+        }),
+      ).toString('base64url');
       for (const token of [undefined, `${header}.${forgedPayload}.${signature}`, owner.refresh, 'garbage']) {
         const response = await t.http.get('/api/auth/me', { token });
         expect(response.status, String(token)).to.equal(401);
@@ -91,7 +106,10 @@ describe('api/auth', () => {
 
     it('updates salon name, time zone and language, and rejects an unknown time zone', async () => {
       const owner = await registerOwner(t.http);
-      const updated = await t.http.put('/api/auth/me', { token: owner.access, body: { salon_name: 'Lotus Spa', timezone: 'Europe/Kyiv', language: 'uk' } });
+      const updated = await t.http.put('/api/auth/me', {
+        token: owner.access,
+        body: { salon_name: 'Lotus Spa', timezone: 'Europe/Kyiv', language: 'uk' },
+      });
       expect(updated.status).to.equal(200);
       expect(updated.body).to.include({ salon_name: 'Lotus Spa', timezone: 'Europe/Kyiv', language: 'uk' });
       const bad = await t.http.put('/api/auth/me', { token: owner.access, body: { timezone: 'Mars/Olympus' } });
@@ -120,7 +138,9 @@ describe('api/auth', () => {
       const reuse = await t.http.post('/api/auth/refresh', { body: { refresh: owner.refresh } });
       expect(reuse.status).to.equal(401);
       expect(reuse.body.detail).to.match(/already used/);
-      expect((await t.http.post('/api/auth/refresh', { body: { refresh: rotated.body.refresh } })).status).to.equal(401);
+      expect((await t.http.post('/api/auth/refresh', { body: { refresh: rotated.body.refresh } })).status).to.equal(
+        401,
+      );
       expect((await t.http.get('/api/auth/me', { token: rotated.body.access })).status).to.equal(401);
       // Other sessions of the same owner are untouched.
       const login = await t.http.post('/api/auth/login', { body: { email: owner.email, password: owner.password } });
@@ -166,23 +186,35 @@ describe('api/auth', () => {
     it('changes the password, ends every other session and starts a new one', async () => {
       const owner = await registerOwner(t.http);
       const other = await t.http.post('/api/auth/login', { body: { email: owner.email, password: owner.password } });
-      const response = await t.http.post('/api/auth/change-password', { token: owner.access, body: { old_password: owner.password, new_password: 'a brand new secret' } });
+      const response = await t.http.post('/api/auth/change-password', {
+        token: owner.access,
+        body: { old_password: owner.password, new_password: 'a brand new secret' },
+      });
       expect(response.status).to.equal(200);
       expect((await t.http.get('/api/auth/me', { token: owner.access })).status).to.equal(401);
       expect((await t.http.get('/api/auth/me', { token: other.body.access })).status).to.equal(401);
       expect((await t.http.post('/api/auth/refresh', { body: { refresh: owner.refresh } })).status).to.equal(401);
       expect((await t.http.get('/api/auth/me', { token: response.body.access })).status).to.equal(200);
-      expect((await t.http.post('/api/auth/login', { body: { email: owner.email, password: owner.password } })).status).to.equal(401);
-      expect((await t.http.post('/api/auth/login', { body: { email: owner.email, password: 'a brand new secret' } })).status).to.equal(200);
+      expect(
+        (await t.http.post('/api/auth/login', { body: { email: owner.email, password: owner.password } })).status,
+      ).to.equal(401);
+      expect(
+        (await t.http.post('/api/auth/login', { body: { email: owner.email, password: 'a brand new secret' } })).status,
+      ).to.equal(200);
     });
 
     it('refuses a wrong current password (422) and keeps the old one working', async () => {
       const owner = await registerOwner(t.http);
-      const response = await t.http.post('/api/auth/change-password', { token: owner.access, body: { old_password: 'not it at all', new_password: 'a brand new secret' } });
+      const response = await t.http.post('/api/auth/change-password', {
+        token: owner.access,
+        body: { old_password: 'not it at all', new_password: 'a brand new secret' },
+      });
       expect(response.status).to.equal(422);
       expect(response.body.detail[0].loc).to.deep.equal(['body', 'old_password']);
       expect((await t.http.get('/api/auth/me', { token: owner.access })).status).to.equal(200);
-      expect((await t.http.post('/api/auth/login', { body: { email: owner.email, password: owner.password } })).status).to.equal(200);
+      expect(
+        (await t.http.post('/api/auth/login', { body: { email: owner.email, password: owner.password } })).status,
+      ).to.equal(200);
     });
   });
 

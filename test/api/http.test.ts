@@ -33,13 +33,18 @@ describe('api/http behaviour', () => {
   });
 
   it('answers a body over 1 MB with 413 and a detail', async () => {
-    const response = await t.http.post('/api/auth/register', { body: { email: 'a@b.co', password: 'x'.repeat(1_100_000), salon_name: 'X' } });
+    const response = await t.http.post('/api/auth/register', {
+      body: { email: 'a@b.co', password: 'x'.repeat(1_100_000), salon_name: 'X' },
+    });
     expect(response.status).to.equal(413);
     expect(response.body.detail).to.be.a('string');
   });
 
   it('answers a body that is not JSON with 415', async () => {
-    const response = await t.http.post('/api/auth/login', { raw: 'email=a@b.co', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const response = await t.http.post('/api/auth/login', {
+      raw: 'email=a@b.co',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(response.status).to.equal(415);
     expect(response.body.detail).to.match(/application\/json/);
   });
@@ -72,9 +77,13 @@ describe('api/http behaviour', () => {
   });
 
   it('allows cross-origin calls only from configured origins', async () => {
-    const allowed = await t.http.request('OPTIONS', '/api/auth/login', { headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } });
+    const allowed = await t.http.request('OPTIONS', '/api/auth/login', {
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
     expect(allowed.headers.get('access-control-allow-origin')).to.equal('https://app.example.com');
-    const other = await t.http.request('OPTIONS', '/api/auth/login', { headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' } });
+    const other = await t.http.request('OPTIONS', '/api/auth/login', {
+      headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' },
+    });
     expect(other.headers.get('access-control-allow-origin')).to.equal(null);
   });
 
@@ -84,9 +93,17 @@ describe('api/http behaviour', () => {
     expect(response.body.openapi).to.equal('3.1.0');
     const paths = response.body.paths;
     for (const [path, method] of [
-      ['/api/auth/register', 'post'], ['/api/auth/login', 'post'], ['/api/auth/refresh', 'post'], ['/api/auth/logout', 'post'],
-      ['/api/auth/me', 'get'], ['/api/auth/me', 'put'], ['/api/auth/change-password', 'post'],
-      ['/api/admin/users', 'get'], ['/api/admin/users/{id}', 'put'], ['/health', 'get'], ['/', 'get'],
+      ['/api/auth/register', 'post'],
+      ['/api/auth/login', 'post'],
+      ['/api/auth/refresh', 'post'],
+      ['/api/auth/logout', 'post'],
+      ['/api/auth/me', 'get'],
+      ['/api/auth/me', 'put'],
+      ['/api/auth/change-password', 'post'],
+      ['/api/admin/users', 'get'],
+      ['/api/admin/users/{id}', 'put'],
+      ['/health', 'get'],
+      ['/', 'get'],
     ] as const) {
       expect(paths[path]?.[method], `${method} ${path}`).to.be.an('object');
     }
@@ -114,11 +131,14 @@ describe('api/health when the database is down', () => {
     // Nothing listens on port 1: every query fails at once.
     const db = createDatabase({ kind: 'postgres', url: 'postgres://nobody:nothing@127.0.0.1:1/none' });
     const store = new MemoryKeyValueStore();
-    const system = await composeSystem(loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }, 'api'), {
-      logger: createLogger('silent'),
-      db,
-      store,
-    });
+    const system = await composeSystem(
+      loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }, 'api'),
+      {
+        logger: createLogger('silent'),
+        db,
+        store,
+      },
+    );
     try {
       const report = await system.health();
       expect(report.status).to.equal('unavailable');

@@ -45,19 +45,27 @@ describe('api/rate limits', () => {
 
     it('lets the right password in again once the window has passed', async () => {
       const owner = await registerOwner(t.http);
-      for (let i = 0; i < 3; i++) await t.http.post('/api/auth/login', { body: { email: owner.email, password: 'wrong' } });
+      for (let i = 0; i < 3; i++)
+        await t.http.post('/api/auth/login', { body: { email: owner.email, password: 'wrong' } });
       const login = () => t.http.post('/api/auth/login', { body: { email: owner.email, password: owner.password } });
       expect((await login()).status).to.equal(429);
-      const after = await eventually(async () => {
-        const response = await login();
-        return response.status !== 429 ? response : undefined;
-      }, 5000, 'the block to end');
+      const after = await eventually(
+        async () => {
+          const response = await login();
+          return response.status !== 429 ? response : undefined;
+        },
+        5000,
+        'the block to end',
+      );
       expect(after.status).to.equal(200);
     });
 
     it('limits failures per client address across accounts', async () => {
-      for (let i = 0; i < 5; i++) await t.http.post('/api/auth/login', { body: { email: uniqueEmail('spray'), password: 'wrong' } });
-      const response = await t.http.post('/api/auth/login', { body: { email: uniqueEmail('spray'), password: 'wrong' } });
+      for (let i = 0; i < 5; i++)
+        await t.http.post('/api/auth/login', { body: { email: uniqueEmail('spray'), password: 'wrong' } });
+      const response = await t.http.post('/api/auth/login', {
+        body: { email: uniqueEmail('spray'), password: 'wrong' },
+      });
       expect(response.status).to.equal(429);
       expect(response.headers.get('retry-after')).to.match(/^\d+$/);
     });
@@ -65,7 +73,9 @@ describe('api/rate limits', () => {
     it('limits registrations per client address', async () => {
       await registerOwner(t.http);
       await registerOwner(t.http);
-      const third = await t.http.post('/api/auth/register', { body: { email: uniqueEmail(), password: 'long enough 1', salon_name: 'X' } });
+      const third = await t.http.post('/api/auth/register', {
+        body: { email: uniqueEmail(), password: 'long enough 1', salon_name: 'X' },
+      });
       expect(third.status).to.equal(429);
     });
   });
@@ -73,15 +83,21 @@ describe('api/rate limits', () => {
 
 describe('api/rate limits under concurrency', () => {
   it('many wrong passwords sent at once for one account are cut off at the limit', async () => {
-    const t = await startTestSystem({ accountLimits: { ...DEFAULT_ACCOUNT_LIMITS, loginPerIp: { max: 1000, windowMs: 60_000 } } });
+    const t = await startTestSystem({
+      accountLimits: { ...DEFAULT_ACCOUNT_LIMITS, loginPerIp: { max: 1000, windowMs: 60_000 } },
+    });
     try {
       const owner = await registerOwner(t.http);
       const responses = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => t.http.post('/api/auth/login', { body: { email: owner.email, password: `parallel guess ${i}` } })),
+        Array.from({ length: 40 }, (_, i) =>
+          t.http.post('/api/auth/login', { body: { email: owner.email, password: `parallel guess ${i}` } }),
+        ),
       );
       const statuses = responses.map((response) => response.status);
       expect(statuses.filter((status) => status === 401)).to.have.length(DEFAULT_ACCOUNT_LIMITS.loginPerAccount.max);
-      expect(statuses.filter((status) => status === 429)).to.have.length(40 - DEFAULT_ACCOUNT_LIMITS.loginPerAccount.max);
+      expect(statuses.filter((status) => status === 429)).to.have.length(
+        40 - DEFAULT_ACCOUNT_LIMITS.loginPerAccount.max,
+      );
     } finally {
       await t.close();
     }

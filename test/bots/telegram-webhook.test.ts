@@ -18,7 +18,10 @@ describe('bots/telegram in webhook mode', function () {
   });
   after(async () => {
     // Later test systems share the database: leave no bot of this fake's marked as running.
-    await t.system.db.knex('integrations').where({ type: 'telegram', status: 'connected' }).update({ status: 'stopped' });
+    await t.system.db
+      .knex('integrations')
+      .where({ type: 'telegram', status: 'connected' })
+      .update({ status: 'stopped' });
     await t.close();
     await fake.close();
   });
@@ -39,16 +42,28 @@ describe('bots/telegram in webhook mode', function () {
 
     const update = {
       update_id: 1001,
-      message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat: { id: 901, type: 'private', first_name: 'Web' }, from: { id: 901, is_bot: false, first_name: 'Web' }, text: "How much is a men's haircut?" },
+      message: {
+        message_id: 1,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: 901, type: 'private', first_name: 'Web' },
+        from: { id: 901, is_bot: false, first_name: 'Web' },
+        text: "How much is a men's haircut?",
+      },
     };
     const path = `/webhooks/telegram/${connected.body.id}`;
-    const forged = await t.http.post(path, { body: update, headers: { 'x-telegram-bot-api-secret-token': 'not-the-secret' } });
+    const forged = await t.http.post(path, {
+      body: update,
+      headers: { 'x-telegram-bot-api-secret-token': 'not-the-secret' },
+    });
     expect(forged.status).to.equal(401);
     const missing = await t.http.post(path, { body: update });
     expect(missing.status).to.equal(401);
 
     const started = Date.now();
-    const accepted = await t.http.post(path, { body: update, headers: { 'x-telegram-bot-api-secret-token': webhook.secretToken! } });
+    const accepted = await t.http.post(path, {
+      body: update,
+      headers: { 'x-telegram-bot-api-secret-token': webhook.secretToken! },
+    });
     expect(accepted.status).to.equal(200);
     expect(Date.now() - started).to.be.below(1000);
     const answer = await fake.waitForMessage(token, 901);
@@ -64,12 +79,27 @@ describe('bots/telegram in webhook mode', function () {
     // A failure inside the handler goes through the same error path as polling: a customer who
     // blocked the bot is marked, and the job does not fail.
     fake.blockBot(token, 902);
-    const blocked = { update_id: 1003, message: { ...update.message, message_id: 3, chat: { id: 902, type: 'private', first_name: 'Gone' }, from: { id: 902, is_bot: false, first_name: 'Gone' } } };
-    expect((await t.http.post(path, { body: blocked, headers: { 'x-telegram-bot-api-secret-token': webhook.secretToken! } })).status).to.equal(200);
-    await eventually(async () => {
-      const chat = await t.system.db.knex('chats').where({ owner_id: owner.id, customer_name: 'Gone' }).first();
-      return chat?.customer_blocked === true;
-    }, 5000, 'the blocked chat to be marked');
+    const blocked = {
+      update_id: 1003,
+      message: {
+        ...update.message,
+        message_id: 3,
+        chat: { id: 902, type: 'private', first_name: 'Gone' },
+        from: { id: 902, is_bot: false, first_name: 'Gone' },
+      },
+    };
+    expect(
+      (await t.http.post(path, { body: blocked, headers: { 'x-telegram-bot-api-secret-token': webhook.secretToken! } }))
+        .status,
+    ).to.equal(200);
+    await eventually(
+      async () => {
+        const chat = await t.system.db.knex('chats').where({ owner_id: owner.id, customer_name: 'Gone' }).first();
+        return chat?.customer_blocked === true;
+      },
+      5000,
+      'the blocked chat to be marked',
+    );
 
     // Stopping the bot removes its webhook, so Telegram stops pushing.
     await t.http.post(`/api/integrations/${connected.body.id}/stop`, { token: owner.access });

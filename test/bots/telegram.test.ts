@@ -23,12 +23,20 @@ function newBot(fake: FakeTelegram, username: string): { token: string; id: numb
 }
 
 /** An owner with the price list trained and a new bot of theirs connected and polling. */
-async function ownerWithBot(t: TestSystem, fake: FakeTelegram, username: string, salonName?: string): Promise<{ owner: RegisteredOwner; bot: { token: string; id: number }; integrationId: string }> {
+async function ownerWithBot(
+  t: TestSystem,
+  fake: FakeTelegram,
+  username: string,
+  salonName?: string,
+): Promise<{ owner: RegisteredOwner; bot: { token: string; id: number }; integrationId: string }> {
   const owner = await registerOwner(t.http, salonName ? { salon_name: salonName } : {});
   await uploadFixture(t.http, owner.access, 'price-list.xlsx');
   await trainAndWait(t.http, owner.access);
   const bot = newBot(fake, username);
-  const connected = await t.http.post('/api/integrations/telegram/', { token: owner.access, body: { token: bot.token } });
+  const connected = await t.http.post('/api/integrations/telegram/', {
+    token: owner.access,
+    body: { token: bot.token },
+  });
   expect(connected.status, connected.text).to.equal(201);
   await fake.waitForPolling(bot.token);
   return { owner, bot, integrationId: connected.body.id };
@@ -49,19 +57,29 @@ describe('bots/telegram: customers talk to the business bot', function () {
   let annaBot: { token: string; id: number };
   let annaIntegration: string;
 
-  const connect = (owner: RegisteredOwner, token: string) => t.http.post('/api/integrations/telegram/', { token: owner.access, body: { token } });
+  const connect = (owner: RegisteredOwner, token: string) =>
+    t.http.post('/api/integrations/telegram/', { token: owner.access, body: { token } });
 
   before(async () => {
     fake = await startFakeTelegram();
     t = await startTestSystem({ env: { TELEGRAM_API_ROOT: fake.url } });
-    ({ owner: anna, bot: annaBot, integrationId: annaIntegration } = await ownerWithBot(t, fake, 'lotus_salon_bot', 'Лотос'));
+    ({
+      owner: anna,
+      bot: annaBot,
+      integrationId: annaIntegration,
+    } = await ownerWithBot(t, fake, 'lotus_salon_bot', 'Лотос'));
   });
   after(() => closeWithBots(t, fake));
 
   it('connects a good token without ever showing it, and keeps it encrypted at rest', async () => {
     const list = await t.http.get('/api/integrations/', { token: anna.access });
     expect(list.body).to.have.length(1);
-    expect(list.body[0]).to.include({ id: annaIntegration, type: 'telegram', status: 'connected', username: 'lotus_salon_bot' });
+    expect(list.body[0]).to.include({
+      id: annaIntegration,
+      type: 'telegram',
+      status: 'connected',
+      username: 'lotus_salon_bot',
+    });
     expect(list.text).to.not.include(annaBot.token);
     const row = await t.system.db.knex('integrations').where({ id: annaIntegration }).first();
     expect(row.secrets_sealed).to.be.a('string').and.not.include(annaBot.token.split(':')[1]);
@@ -87,7 +105,12 @@ describe('bots/telegram: customers talk to the business bot', function () {
     const toOlga = () => fake.sent(annaBot.token).filter((sent) => sent.chat_id === 501);
     await eventually(async () => toOlga().length === 2, 5000, 'the answer to /help');
     expect(toOlga()[1]!.text, '/help explains the bot, it is not a question for the files').to.equal(welcome.text);
-    fake.customerSays(annaBot.token, { chatId: 501, firstName: 'Olga', username: 'olga', text: 'Сколько стоит маникюр с покрытием?' });
+    fake.customerSays(annaBot.token, {
+      chatId: 501,
+      firstName: 'Olga',
+      username: 'olga',
+      text: 'Сколько стоит маникюр с покрытием?',
+    });
     const answer = await fake.waitForMessage(annaBot.token, 501, (message) => message.text.includes('1500'));
     expect(answer.text).to.include('price-list.xlsx');
   });
@@ -95,10 +118,14 @@ describe('bots/telegram: customers talk to the business bot', function () {
   it('shows the chat in history with its unread count; opening it lists both sides and clears unread', async () => {
     fake.customerSays(annaBot.token, { chatId: 502, firstName: 'Ivan', text: 'Сколько стоит педикюр?' });
     await fake.waitForMessage(annaBot.token, 502);
-    const list = await eventually(async () => {
-      const response = await t.http.get('/api/agent/history/?page=1&page_size=50', { token: anna.access });
-      return response.body.items.find((chat: { customer_name: string }) => chat.customer_name === 'Ivan');
-    }, 5000, 'the chat in history');
+    const list = await eventually(
+      async () => {
+        const response = await t.http.get('/api/agent/history/?page=1&page_size=50', { token: anna.access });
+        return response.body.items.find((chat: { customer_name: string }) => chat.customer_name === 'Ivan');
+      },
+      5000,
+      'the chat in history',
+    );
     expect(list).to.include({ channel: 'telegram', unread: 1, bot_paused: false });
     const detail = await t.http.get(`/api/agent/history/${list.id}/`, { token: anna.access });
     expect(detail.status).to.equal(200);
@@ -111,20 +138,34 @@ describe('bots/telegram: customers talk to the business bot', function () {
   it('a paused chat stores the message and stays silent; the owner reply reaches the customer; unpausing hands back', async () => {
     fake.customerSays(annaBot.token, { chatId: 503, firstName: 'Petr', text: 'Привет' });
     await fake.waitForMessage(annaBot.token, 503);
-    const chat = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find((c: { customer_name: string }) => c.customer_name === 'Petr');
-    expect((await t.http.put(`/api/agent/history/${chat.id}`, { token: anna.access, body: { bot_paused: true } })).body.bot_paused).to.equal(true);
+    const chat = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find(
+      (c: { customer_name: string }) => c.customer_name === 'Petr',
+    );
+    expect(
+      (await t.http.put(`/api/agent/history/${chat.id}`, { token: anna.access, body: { bot_paused: true } })).body
+        .bot_paused,
+    ).to.equal(true);
     const repliesBefore = fake.sent(annaBot.token).filter((m) => m.chat_id === 503).length;
     fake.customerSays(annaBot.token, { chatId: 503, firstName: 'Petr', text: 'Сколько стоит маникюр с покрытием?' });
-    await eventually(async () => {
-      const detail = await t.http.get(`/api/agent/history/${chat.id}`, { token: anna.access });
-      return detail.body.messages.some((m: { text: string }) => m.text === 'Сколько стоит маникюр с покрытием?');
-    }, 5000, 'the paused message to be stored');
+    await eventually(
+      async () => {
+        const detail = await t.http.get(`/api/agent/history/${chat.id}`, { token: anna.access });
+        return detail.body.messages.some((m: { text: string }) => m.text === 'Сколько стоит маникюр с покрытием?');
+      },
+      5000,
+      'the paused message to be stored',
+    );
     // As if the assistant had handed the chat over: the owner's answer settles it.
     await t.system.db.knex('chats').where({ owner_id: anna.id, id: chat.id }).update({ needs_attention: true });
-    const reply = await t.http.post(`/api/agent/history/${chat.id}/messages/`, { token: anna.access, body: { text: 'Добрый день! Это Анна, 1500 руб.' } });
+    const reply = await t.http.post(`/api/agent/history/${chat.id}/messages/`, {
+      token: anna.access,
+      body: { text: 'Добрый день! Это Анна, 1500 руб.' },
+    });
     expect(reply.status).to.equal(201);
     expect(reply.body.sender).to.equal('owner');
-    const listed = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find((c: { id: string }) => c.id === chat.id);
+    const listed = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find(
+      (c: { id: string }) => c.id === chat.id,
+    );
     expect(listed).to.include({ last_message: 'Добрый день! Это Анна, 1500 руб.', needs_attention: false });
     await fake.waitForMessage(annaBot.token, 503, (m) => m.text === 'Добрый день! Это Анна, 1500 руб.');
     const toPetr = fake.sent(annaBot.token).filter((m) => m.chat_id === 503);
@@ -135,9 +176,17 @@ describe('bots/telegram: customers talk to the business bot', function () {
   });
 
   it('a customer who asks for a person is told the administrator will reply, and the owner sees the chat flagged until answering', async () => {
-    fake.customerSays(annaBot.token, { chatId: 505, firstName: 'Olga', text: 'Соедините меня с администратором, пожалуйста' });
-    expect((await fake.waitForMessage(annaBot.token, 505)).text).to.equal('Хорошо, я передал ваш вопрос администратору, он ответит вам здесь.');
-    const flagged = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find((c: { customer_name: string }) => c.customer_name === 'Olga');
+    fake.customerSays(annaBot.token, {
+      chatId: 505,
+      firstName: 'Olga',
+      text: 'Соедините меня с администратором, пожалуйста',
+    });
+    expect((await fake.waitForMessage(annaBot.token, 505)).text).to.equal(
+      'Хорошо, я передал ваш вопрос администратору, он ответит вам здесь.',
+    );
+    const flagged = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find(
+      (c: { customer_name: string }) => c.customer_name === 'Olga',
+    );
     expect(flagged).to.include({ needs_attention: true });
     // The owner's "waiting for me" list: this chat, and none that does not need the owner.
     const waiting = (await t.http.get('/api/agent/history/?needs_attention=true', { token: anna.access })).body;
@@ -146,13 +195,24 @@ describe('bots/telegram: customers talk to the business bot', function () {
     expect(waiting.total).to.equal(waiting.items.length);
     // Another owner's waiting list holds none of Anna's chats.
     const stranger = await registerOwner(t.http);
-    expect((await t.http.get('/api/agent/history/?needs_attention=true', { token: stranger.access })).body).to.deep.include({ items: [], total: 0 });
+    expect(
+      (await t.http.get('/api/agent/history/?needs_attention=true', { token: stranger.access })).body,
+    ).to.deep.include({ items: [], total: 0 });
     const bad = await t.http.get('/api/agent/history/?needs_attention=maybe', { token: anna.access });
     expect(bad.status).to.equal(422);
     expect(bad.body.detail[0]).to.deep.include({ loc: ['query', 'needs_attention'], msg: 'Use true or false' });
-    expect((await t.http.post(`/api/agent/history/${flagged.id}/messages/`, { token: anna.access, body: { text: 'Здравствуйте, Ольга! Это Анна.' } })).status).to.equal(201);
+    expect(
+      (
+        await t.http.post(`/api/agent/history/${flagged.id}/messages/`, {
+          token: anna.access,
+          body: { text: 'Здравствуйте, Ольга! Это Анна.' },
+        })
+      ).status,
+    ).to.equal(201);
     await fake.waitForMessage(annaBot.token, 505, (m) => m.text === 'Здравствуйте, Ольга! Это Анна.');
-    const settled = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find((c: { id: string }) => c.id === flagged.id);
+    const settled = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find(
+      (c: { id: string }) => c.id === flagged.id,
+    );
     expect(settled).to.include({ needs_attention: false });
     const stillWaiting = (await t.http.get('/api/agent/history/?needs_attention=true', { token: anna.access })).body;
     expect(stillWaiting.items.map((c: { id: string }) => c.id)).to.not.include(flagged.id);
@@ -161,17 +221,25 @@ describe('bots/telegram: customers talk to the business bot', function () {
   });
 
   it('answers a redelivered update only once', async () => {
-    const update = fake.customerSays(annaBot.token, { chatId: 504, firstName: 'Dup', text: 'Сколько стоит маникюр с покрытием?' });
+    const update = fake.customerSays(annaBot.token, {
+      chatId: 504,
+      firstName: 'Dup',
+      text: 'Сколько стоит маникюр с покрытием?',
+    });
     await fake.waitForMessage(annaBot.token, 504);
     // The runner confirms an update with its next poll; redeliver once it has.
-    await eventually(async () => {
-      try {
-        fake.redeliver(annaBot.token, update.update_id);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 5000, 'the update to be confirmed');
+    await eventually(
+      async () => {
+        try {
+          fake.redeliver(annaBot.token, update.update_id);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      5000,
+      'the update to be confirmed',
+    );
     fake.customerSays(annaBot.token, { chatId: 504, firstName: 'Dup', text: 'Спасибо' });
     await fake.waitForMessage(annaBot.token, 504, (m) => !m.text.includes('1500'));
     const priceAnswers = fake.sent(annaBot.token).filter((m) => m.chat_id === 504 && m.text.includes('1500'));
@@ -179,11 +247,17 @@ describe('bots/telegram: customers talk to the business bot', function () {
   });
 
   it("retries a 429 with Telegram's retry_after and still delivers the answer", async () => {
-    fake.failNext(annaBot.token, 'sendMessage', { status: 429, description: 'Too Many Requests: retry after 1', retryAfter: 1 });
+    fake.failNext(annaBot.token, 'sendMessage', {
+      status: 429,
+      description: 'Too Many Requests: retry after 1',
+      retryAfter: 1,
+    });
     fake.customerSays(annaBot.token, { chatId: 505, firstName: 'Busy', text: 'Сколько стоит маникюр с покрытием?' });
     const answer = await fake.waitForMessage(annaBot.token, 505, (m) => m.text.includes('1500'), 10_000);
     expect(answer.text).to.include('1500');
-    expect(fake.calls.filter((call) => call.method === 'sendMessage' && call.status === 429)).to.have.length.at.least(1);
+    expect(fake.calls.filter((call) => call.method === 'sendMessage' && call.status === 429)).to.have.length.at.least(
+      1,
+    );
   });
 
   it('answers voice messages and stickers politely with what it can read', async () => {
@@ -195,9 +269,14 @@ describe('bots/telegram: customers talk to the business bot', function () {
   it('refuses an owner reply to a customer who blocked the bot, with the reason', async () => {
     fake.customerSays(annaBot.token, { chatId: 507, firstName: 'Gone', text: 'Привет' });
     await fake.waitForMessage(annaBot.token, 507);
-    const chat = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find((c: { customer_name: string }) => c.customer_name === 'Gone');
+    const chat = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items.find(
+      (c: { customer_name: string }) => c.customer_name === 'Gone',
+    );
     fake.blockBot(annaBot.token, 507);
-    const reply = await t.http.post(`/api/agent/history/${chat.id}/messages`, { token: anna.access, body: { text: 'Вы тут?' } });
+    const reply = await t.http.post(`/api/agent/history/${chat.id}/messages`, {
+      token: anna.access,
+      body: { text: 'Вы тут?' },
+    });
     expect(reply.status).to.equal(422);
     expect(reply.body.detail).to.match(/blocked/);
   });
@@ -214,16 +293,33 @@ describe('bots/telegram: customers talk to the business bot', function () {
     const answer = await fake.waitForMessage(borisBot.token, 601);
     expect(answer.text).to.not.include('1500');
     fake.customerSays(borisBot.token, { chatId: 601, firstName: 'Max', text: "How much is a men's haircut?" });
-    expect((await fake.waitForMessage(borisBot.token, 601, (m) => m.text.includes('800'))).text).to.include('services.csv');
-    for (const [method, path] of [['DELETE', ''], ['POST', '/stop'], ['POST', '/start'], ['POST', '/test']] as const) {
-      expect((await t.http.request(method, `/api/integrations/${annaIntegration}${path}`, { token: boris.access })).status, `${method} ${path}`).to.equal(404);
+    expect((await fake.waitForMessage(borisBot.token, 601, (m) => m.text.includes('800'))).text).to.include(
+      'services.csv',
+    );
+    for (const [method, path] of [
+      ['DELETE', ''],
+      ['POST', '/stop'],
+      ['POST', '/start'],
+      ['POST', '/test'],
+    ] as const) {
+      expect(
+        (await t.http.request(method, `/api/integrations/${annaIntegration}${path}`, { token: boris.access })).status,
+        `${method} ${path}`,
+      ).to.equal(404);
     }
     const borisList = await t.http.get('/api/integrations', { token: boris.access });
     expect(borisList.body.map((i: { username: string }) => i.username)).to.deep.equal(['barber_bot']);
     const annasChat = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items[0];
     expect((await t.http.get(`/api/agent/history/${annasChat.id}`, { token: boris.access })).status).to.equal(404);
-    expect((await t.http.post(`/api/agent/history/${annasChat.id}/messages`, { token: boris.access, body: { text: 'hi' } })).status).to.equal(404);
-    expect((await t.http.get('/api/agent/history/', { token: boris.access })).body.items.every((c: { customer_name: string }) => c.customer_name === 'Max')).to.equal(true);
+    expect(
+      (await t.http.post(`/api/agent/history/${annasChat.id}/messages`, { token: boris.access, body: { text: 'hi' } }))
+        .status,
+    ).to.equal(404);
+    expect(
+      (await t.http.get('/api/agent/history/', { token: boris.access })).body.items.every(
+        (c: { customer_name: string }) => c.customer_name === 'Max',
+      ),
+    ).to.equal(true);
     expect((await t.http.get('/api/integrations', { token: anna.access })).body[0].status).to.equal('connected');
   });
 
@@ -237,10 +333,14 @@ describe('bots/telegram: customers talk to the business bot', function () {
     const { body } = await connect(owner, bot.token);
     await fake.waitForPolling(bot.token);
     fake.revokeBot(bot.token);
-    const integration = await eventually(async () => {
-      const list = await t.http.get('/api/integrations', { token: owner.access });
-      return list.body[0].status === 'error' ? list.body[0] : undefined;
-    }, 10_000, 'the integration to be marked error');
+    const integration = await eventually(
+      async () => {
+        const list = await t.http.get('/api/integrations', { token: owner.access });
+        return list.body[0].status === 'error' ? list.body[0] : undefined;
+      },
+      10_000,
+      'the integration to be marked error',
+    );
     expect(integration.id).to.equal(body.id);
     expect(integration.status_reason).to.match(/refused the token/);
     await eventually(async () => !t.system.bots!.running().includes(body.id), 5000, 'the runner to stop');
@@ -254,10 +354,14 @@ describe('bots/telegram: customers talk to the business bot', function () {
     const bot = newBot(fake, 'temp_bot');
     const { body } = await connect(owner, bot.token);
     await fake.waitForPolling(bot.token);
-    expect((await t.http.post(`/api/integrations/${body.id}/stop`, { token: owner.access })).body.status).to.equal('stopped');
+    expect((await t.http.post(`/api/integrations/${body.id}/stop`, { token: owner.access })).body.status).to.equal(
+      'stopped',
+    );
     await fake.waitForPollingStopped(bot.token);
     await eventually(async () => !t.system.bots!.running().includes(body.id), 5000, 'the runner to stop');
-    expect((await t.http.post(`/api/integrations/${body.id}/start`, { token: owner.access })).body.status).to.equal('connected');
+    expect((await t.http.post(`/api/integrations/${body.id}/start`, { token: owner.access })).body.status).to.equal(
+      'connected',
+    );
     await fake.waitForPolling(bot.token);
     const test = await t.http.post(`/api/integrations/${body.id}/test/`, { token: owner.access });
     expect(test.body).to.include({ ok: true });
@@ -271,15 +375,32 @@ describe('bots/telegram: customers talk to the business bot', function () {
     const second = newBot(fake, 'lotus_second_bot');
     expect((await connect(anna, second.token)).status).to.equal(201);
     await fake.waitForPolling(second.token);
-    fake.customerSays(annaBot.token, { chatId: 909, firstName: 'Twin', text: 'Сколько стоит маникюр с покрытием?', messageId: 1 });
+    fake.customerSays(annaBot.token, {
+      chatId: 909,
+      firstName: 'Twin',
+      text: 'Сколько стоит маникюр с покрытием?',
+      messageId: 1,
+    });
     await fake.waitForMessage(annaBot.token, 909, (m) => m.text.includes('1500'));
-    fake.customerSays(second.token, { chatId: 909, firstName: 'Twin', text: 'Сколько стоит маникюр с покрытием?', messageId: 1 });
+    fake.customerSays(second.token, {
+      chatId: 909,
+      firstName: 'Twin',
+      text: 'Сколько стоит маникюр с покрытием?',
+      messageId: 1,
+    });
     await fake.waitForMessage(second.token, 909, (m) => m.text.includes('1500'));
-    const chats = (await t.http.get('/api/agent/history/?page_size=100', { token: anna.access })).body.items.filter((c: { customer_name: string }) => c.customer_name === 'Twin');
+    const chats = (await t.http.get('/api/agent/history/?page_size=100', { token: anna.access })).body.items.filter(
+      (c: { customer_name: string }) => c.customer_name === 'Twin',
+    );
     expect(chats).to.have.length(2);
-    const reply = await t.http.post(`/api/agent/history/${chats[0].id}/messages`, { token: anna.access, body: { text: 'Ответ владельца' } });
+    const reply = await t.http.post(`/api/agent/history/${chats[0].id}/messages`, {
+      token: anna.access,
+      body: { text: 'Ответ владельца' },
+    });
     expect(reply.status).to.equal(201);
-    const delivered = [...fake.sent(annaBot.token), ...fake.sent(second.token)].filter((m) => m.text === 'Ответ владельца');
+    const delivered = [...fake.sent(annaBot.token), ...fake.sent(second.token)].filter(
+      (m) => m.text === 'Ответ владельца',
+    );
     expect(delivered).to.have.length(1);
   });
 
@@ -300,14 +421,20 @@ describe('bots/telegram: a burst of messages', function () {
     const t = await startTestSystem({ env: { TELEGRAM_API_ROOT: fake.url, REPLY_DEBOUNCE_MS: '400' } });
     try {
       const { owner, bot } = await ownerWithBot(t, fake, 'burst_bot');
-      for (const text of ['Здравствуйте!', 'У меня вопрос', 'сколько стоит маникюр с покрытием?']) fake.customerSays(bot.token, { chatId: 701, firstName: 'Burst', text });
+      for (const text of ['Здравствуйте!', 'У меня вопрос', 'сколько стоит маникюр с покрытием?'])
+        fake.customerSays(bot.token, { chatId: 701, firstName: 'Burst', text });
       const reply = await fake.waitForMessage(bot.token, 701);
       expect(reply.text).to.include('1500');
       // Earlier messages' quiet periods ended before the last one's: a second answer would be here by now.
       expect(fake.sent(bot.token).filter((message) => message.chat_id === 701)).to.have.length(1);
       const chat = (await t.http.get('/api/agent/history/', { token: owner.access })).body.items[0];
       const detail = await t.http.get(`/api/agent/history/${chat.id}`, { token: owner.access });
-      expect(detail.body.messages.map((m: { sender: string }) => m.sender)).to.deep.equal(['customer', 'customer', 'customer', 'ai']);
+      expect(detail.body.messages.map((m: { sender: string }) => m.sender)).to.deep.equal([
+        'customer',
+        'customer',
+        'customer',
+        'ai',
+      ]);
     } finally {
       await closeWithBots(t, fake);
     }
@@ -324,7 +451,9 @@ describe('bots/telegram: the typing indicator', function () {
   before(async () => {
     telegram = await startFakeTelegram();
     model = await startFakeOpenAI({ apiKey: 'k' });
-    t = await startTestSystem({ env: { TELEGRAM_API_ROOT: telegram.url, OPENAI_API_KEY: 'k', OPENAI_BASE_URL: model.url } });
+    t = await startTestSystem({
+      env: { TELEGRAM_API_ROOT: telegram.url, OPENAI_API_KEY: 'k', OPENAI_BASE_URL: model.url },
+    });
     ({ bot } = await ownerWithBot(t, telegram, 'typing_bot'));
   });
   after(async () => {
@@ -332,7 +461,8 @@ describe('bots/telegram: the typing indicator', function () {
     await model.close();
   });
 
-  const typingFor = (chatId: number) => (call: RecordedCall) => call.token === bot.token && call.method === 'sendChatAction' && Number(call.body.chat_id) === chatId;
+  const typingFor = (chatId: number) => (call: RecordedCall) =>
+    call.token === bot.token && call.method === 'sendChatAction' && Number(call.body.chat_id) === chatId;
 
   it('shows "typing…" while an answer takes a while, sent before the answer', async () => {
     let release!: () => void;
@@ -369,28 +499,41 @@ describe('bots/telegram: several processes share the bots', function () {
     let second: TestSystem | undefined;
     try {
       const bots: Awaited<ReturnType<typeof ownerWithBot>>[] = [];
-      for (const name of ['north_bot', 'south_bot', 'east_bot', 'west_bot']) bots.push(await ownerWithBot(first, fake, name));
+      for (const name of ['north_bot', 'south_bot', 'east_bot', 'west_bot'])
+        bots.push(await ownerWithBot(first, fake, name));
       const ids = bots.map((bot) => bot.integrationId);
-      const runs = (t: TestSystem) => t.system.bots!.running().filter((id) => ids.includes(id)).sort();
+      const runs = (t: TestSystem) =>
+        t.system
+          .bots!.running()
+          .filter((id) => ids.includes(id))
+          .sort();
       expect(runs(first)).to.deep.equal([...ids].sort());
 
       // Well within the 30 s lease and its 10 s renewal round: the new process announces itself.
       second = await startTestSystem({ env, store: shared });
       const other = second;
-      await eventually(async () => runs(first).length === 2 && runs(other).length === 2, 5_000, 'the bots to be split 2 and 2');
+      await eventually(
+        async () => runs(first).length === 2 && runs(other).length === 2,
+        5_000,
+        'the bots to be split 2 and 2',
+      );
       expect([...runs(first), ...runs(other)].sort(), 'each bot in exactly one process').to.deep.equal([...ids].sort());
 
       // A bot the second process took over answers from its owner's files.
       const moved = bots.find((bot) => runs(other).includes(bot.integrationId))!;
       await fake.waitForPolling(moved.bot.token);
       fake.customerSays(moved.bot.token, { chatId: 601, firstName: 'Ira', text: 'Сколько стоит маникюр с покрытием?' });
-      expect((await fake.waitForMessage(moved.bot.token, 601, (message) => message.text.includes('1500'))).text).to.include('price-list.xlsx');
+      expect(
+        (await fake.waitForMessage(moved.bot.token, 601, (message) => message.text.includes('1500'))).text,
+      ).to.include('price-list.xlsx');
 
       await second.close();
       second = undefined;
       await eventually(async () => runs(first).length === 4, 5_000, 'the first process to run all four bots again');
       fake.customerSays(moved.bot.token, { chatId: 602, firstName: 'Ira', text: 'Сколько стоит маникюр с покрытием?' });
-      expect((await fake.waitForMessage(moved.bot.token, 602, (message) => message.text.includes('1500'))).text).to.include('1500');
+      expect(
+        (await fake.waitForMessage(moved.bot.token, 602, (message) => message.text.includes('1500'))).text,
+      ).to.include('1500');
     } finally {
       await second?.close();
       await closeWithBots(first, fake);
@@ -416,7 +559,14 @@ function startBotProcess(env: Record<string, string>): BotProcess {
   // a SIGKILL of the CLI would leave running. Role `bots`: no HTTP server, no job worker.
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'main.ts', 'bots'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -442,10 +592,12 @@ function startBotProcess(env: Record<string, string>): BotProcess {
   // Even if mocha itself exits first (--exit after a timeout), the process must not outlive the run.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => {
-    process.off('exit', killOnExit);
-    resolve(signal ?? code);
-  }));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      process.off('exit', killOnExit);
+      resolve(signal ?? code);
+    }),
+  );
   return {
     polling: () => [...polling],
     output: () => output,
@@ -479,7 +631,8 @@ if (process.env.DATABASE_URL && process.env.REDIS_URL) {
       const dataDir = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-killed-'));
       try {
         const bots: Awaited<ReturnType<typeof ownerWithBot>>[] = [];
-        for (const name of ['killed_north_bot', 'killed_south_bot', 'killed_east_bot', 'killed_west_bot']) bots.push(await ownerWithBot(survivor, fake, name));
+        for (const name of ['killed_north_bot', 'killed_south_bot', 'killed_east_bot', 'killed_west_bot'])
+          bots.push(await ownerWithBot(survivor, fake, name));
         const ids = bots.map((bot) => bot.integrationId).sort();
         const mine = (list: string[]) => list.filter((id) => ids.includes(id)).sort();
         const runs = () => mine(survivor.system.bots!.running());
@@ -488,30 +641,52 @@ if (process.env.DATABASE_URL && process.env.REDIS_URL) {
         // Same deployment: the run's database, the same Redis prefix, the same encryption key.
         const { url: databaseUrl } = await testDatabase();
         const started = startBotProcess({
-          ...env, NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: databaseUrl!, REDIS_URL: process.env.REDIS_URL!, REDIS_PREFIX: shared.prefix!,
-          JWT_SECRET: TEST_JWT_SECRET, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, REPLY_DEBOUNCE_MS: '0',
+          ...env,
+          NODE_ENV: 'test',
+          DATA_DIR: dataDir,
+          DATABASE_URL: databaseUrl!,
+          REDIS_URL: process.env.REDIS_URL!,
+          REDIS_PREFIX: shared.prefix!,
+          JWT_SECRET: TEST_JWT_SECRET,
+          ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+          REPLY_DEBOUNCE_MS: '0',
           // Telegram only: a WhatsApp Web session left live by another test would start a Chromium the kill orphans.
           WHATSAPP_WEB_MAX_SESSIONS: '0',
         });
         doomed = started;
         let exited: unknown;
         void started.exited.then((how) => (exited = how));
-        await eventually(async () => {
-          if (exited !== undefined) throw new Error(`the bot process exited (${String(exited)}):\n${started.output()}`);
-          return runs().length === 2 && mine(started.polling()).length === 2;
-        }, 20_000, 'the bots to be split 2 and 2 with the new process');
+        await eventually(
+          async () => {
+            if (exited !== undefined)
+              throw new Error(`the bot process exited (${String(exited)}):\n${started.output()}`);
+            return runs().length === 2 && mine(started.polling()).length === 2;
+          },
+          20_000,
+          'the bots to be split 2 and 2 with the new process',
+        );
         expect([...runs(), ...mine(started.polling())].sort(), 'each bot in exactly one process').to.deep.equal(ids);
 
         // A bot of the doomed process answers from there (the survivor does not run it).
         const moved = bots.find((bot) => mine(started.polling()).includes(bot.integrationId))!;
         await fake.waitForPolling(moved.bot.token);
-        fake.customerSays(moved.bot.token, { chatId: 611, firstName: 'Vera', text: 'Сколько стоит маникюр с покрытием?' });
-        expect((await fake.waitForMessage(moved.bot.token, 611, (message) => message.text.includes('1500'))).text).to.include('price-list.xlsx');
+        fake.customerSays(moved.bot.token, {
+          chatId: 611,
+          firstName: 'Vera',
+          text: 'Сколько стоит маникюр с покрытием?',
+        });
+        expect(
+          (await fake.waitForMessage(moved.bot.token, 611, (message) => message.text.includes('1500'))).text,
+        ).to.include('price-list.xlsx');
 
         await started.kill();
         expect(await started.exited).to.equal('SIGKILL');
         // Written while nobody polls the bot: Telegram keeps it for whoever polls next.
-        fake.customerSays(moved.bot.token, { chatId: 612, firstName: 'Vera', text: 'Сколько стоит маникюр с покрытием?' });
+        fake.customerSays(moved.bot.token, {
+          chatId: 612,
+          firstName: 'Vera',
+          text: 'Сколько стоит маникюр с покрытием?',
+        });
         // Its leases and heartbeat (fresh: it took the bots a moment ago) outlive it by a lease; the
         // survivor's next round, a third of a lease later at most, takes the bots; a lease more for a loaded machine.
         await eventually(async () => runs().length === 4, 2 * LEASE_MS + ROUND_MS, 'the survivor to run all four bots');
@@ -519,8 +694,17 @@ if (process.env.DATABASE_URL && process.env.REDIS_URL) {
         expect(answer.text).to.include('price-list.xlsx');
         // Answered by one process each: no getUpdates conflict (two pollers of one bot), and no answer twice.
         const tokens = bots.map((bot) => bot.bot.token);
-        expect(fake.calls.filter((call) => tokens.includes(call.token) && call.method.toLowerCase() === 'getupdates' && call.status === 409), 'getUpdates conflicts').to.deep.equal([]);
-        for (const chatId of [611, 612]) expect(fake.sent(moved.bot.token).filter((message) => message.chat_id === chatId), `answers in chat ${chatId}`).to.have.length(1);
+        expect(
+          fake.calls.filter(
+            (call) => tokens.includes(call.token) && call.method.toLowerCase() === 'getupdates' && call.status === 409,
+          ),
+          'getUpdates conflicts',
+        ).to.deep.equal([]);
+        for (const chatId of [611, 612])
+          expect(
+            fake.sent(moved.bot.token).filter((message) => message.chat_id === chatId),
+            `answers in chat ${chatId}`,
+          ).to.have.length(1);
       } finally {
         await doomed?.kill();
         await closeWithBots(survivor, fake);

@@ -11,9 +11,28 @@ const TOKEN = 'EAAGm0PX4ZCpsBAKfakeWhatsAppToken1234567890';
 const APP_SECRET = 'a1b2c3d4e5f6a7b8c9d0';
 
 function delivery(messages: unknown[], contacts: unknown[] = [{ wa_id: '79161234567', profile: { name: 'Мария' } }]) {
-  return { object: 'whatsapp_business_account', entry: [{ id: 'WABA', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: PHONE_ID }, contacts, messages } }] }] };
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: 'WABA',
+        changes: [
+          {
+            field: 'messages',
+            value: { messaging_product: 'whatsapp', metadata: { phone_number_id: PHONE_ID }, contacts, messages },
+          },
+        ],
+      },
+    ],
+  };
 }
-const textMessage = (id: string, text: string) => ({ from: '79161234567', id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } });
+const textMessage = (id: string, text: string) => ({
+  from: '79161234567',
+  id,
+  timestamp: String(Math.floor(Date.now() / 1000)),
+  type: 'text',
+  text: { body: text },
+});
 
 describe('bots/whatsapp: WhatsApp Cloud API', function () {
   this.timeout(60_000);
@@ -25,7 +44,10 @@ describe('bots/whatsapp: WhatsApp Cloud API', function () {
   const post = (body: unknown, secret = APP_SECRET) => {
     const raw = JSON.stringify(body);
     const signature = `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
-    return t.http.post(`/webhooks/whatsapp/${integration.id}`, { raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } });
+    return t.http.post(`/webhooks/whatsapp/${integration.id}`, {
+      raw,
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+    });
   };
 
   before(async () => {
@@ -41,12 +63,21 @@ describe('bots/whatsapp: WhatsApp Cloud API', function () {
   });
 
   it('refuses credentials Meta rejects, and returns webhook_url and verify_token (never the secrets) for good ones', async () => {
-    const bad = await t.http.post('/api/integrations/whatsapp/', { token: owner.access, body: { phone_id: PHONE_ID, token: 'EAAwrong-token-0000000000', app_secret: APP_SECRET } });
+    const bad = await t.http.post('/api/integrations/whatsapp/', {
+      token: owner.access,
+      body: { phone_id: PHONE_ID, token: 'EAAwrong-token-0000000000', app_secret: APP_SECRET },
+    });
     expect(bad.status).to.equal(422);
     expect(JSON.stringify(bad.body)).to.match(/rejected/);
-    const incomplete = await t.http.post('/api/integrations/whatsapp/', { token: owner.access, body: { phone_id: PHONE_ID, token: TOKEN } });
+    const incomplete = await t.http.post('/api/integrations/whatsapp/', {
+      token: owner.access,
+      body: { phone_id: PHONE_ID, token: TOKEN },
+    });
     expect(incomplete.status).to.equal(422);
-    const good = await t.http.post('/api/integrations/whatsapp/', { token: owner.access, body: { phone_id: PHONE_ID, token: TOKEN, app_secret: APP_SECRET } });
+    const good = await t.http.post('/api/integrations/whatsapp/', {
+      token: owner.access,
+      body: { phone_id: PHONE_ID, token: TOKEN, app_secret: APP_SECRET },
+    });
     expect(good.status, good.text).to.equal(201);
     integration = good.body;
     expect(good.body.webhook_url).to.equal(`https://frontdesk.example.com/webhooks/whatsapp/${good.body.id}`);
@@ -56,7 +87,14 @@ describe('bots/whatsapp: WhatsApp Cloud API', function () {
     const list = await t.http.get('/api/integrations', { token: owner.access });
     expect(list.text).to.not.include(TOKEN).and.not.include(APP_SECRET).and.not.include(good.body.verify_token);
     const other = await registerOwner(t.http);
-    expect((await t.http.post('/api/integrations/whatsapp/', { token: other.access, body: { phone_id: PHONE_ID, token: TOKEN, app_secret: APP_SECRET } })).status).to.equal(409);
+    expect(
+      (
+        await t.http.post('/api/integrations/whatsapp/', {
+          token: other.access,
+          body: { phone_id: PHONE_ID, token: TOKEN, app_secret: APP_SECRET },
+        })
+      ).status,
+    ).to.equal(409);
   });
 
   it('has no QR code to show (409 saying so)', async () => {
@@ -74,9 +112,15 @@ describe('bots/whatsapp: WhatsApp Cloud API', function () {
   });
 
   it('refuses a forged signature and processes nothing', async () => {
-    const forged = await post(delivery([textMessage('wamid.forged', 'Сколько стоит маникюр с покрытием?')]), 'not-the-app-secret');
+    const forged = await post(
+      delivery([textMessage('wamid.forged', 'Сколько стоит маникюр с покрытием?')]),
+      'not-the-app-secret',
+    );
     expect(forged.status).to.equal(401);
-    const stored = await t.system.db.knex('messages').where({ owner_id: owner.id, external_id: 'wamid.forged' }).first();
+    const stored = await t.system.db
+      .knex('messages')
+      .where({ owner_id: owner.id, external_id: 'wamid.forged' })
+      .first();
     expect(stored).to.equal(undefined);
   });
 
@@ -89,26 +133,47 @@ describe('bots/whatsapp: WhatsApp Cloud API', function () {
     expect(answer.to).to.equal('79161234567');
     expect(graph.reads).to.include('wamid.q1');
     // Meta redelivers; a status callback and a voice message must not break anything.
-    expect((await post(delivery([textMessage('wamid.q1', 'Сколько стоит маникюр с покрытием?')]))).status).to.equal(200);
-    const statuses = { object: 'whatsapp_business_account', entry: [{ changes: [{ field: 'messages', value: { statuses: [{ id: 'wamid.out.1', status: 'delivered' }] } }] }] };
+    expect((await post(delivery([textMessage('wamid.q1', 'Сколько стоит маникюр с покрытием?')]))).status).to.equal(
+      200,
+    );
+    const statuses = {
+      object: 'whatsapp_business_account',
+      entry: [{ changes: [{ field: 'messages', value: { statuses: [{ id: 'wamid.out.1', status: 'delivered' }] } }] }],
+    };
     expect((await post(statuses)).status).to.equal(200);
-    expect((await post(delivery([{ from: '79161234567', id: 'wamid.voice', type: 'audio', audio: { id: 'media1' } }]))).status).to.equal(200);
+    expect(
+      (await post(delivery([{ from: '79161234567', id: 'wamid.voice', type: 'audio', audio: { id: 'media1' } }])))
+        .status,
+    ).to.equal(200);
     await graph.waitForSent((message) => message.body.includes('текстовые сообщения'));
     expect(graph.sent.filter((message) => message.body.includes('1500'))).to.have.length(1);
   });
 
   it('shows the chat in history as whatsapp, and the owner reply reaches the customer', async () => {
-    const chat = (await t.http.get('/api/agent/history/', { token: owner.access })).body.items.find((c: { channel: string }) => c.channel === 'whatsapp');
+    const chat = (await t.http.get('/api/agent/history/', { token: owner.access })).body.items.find(
+      (c: { channel: string }) => c.channel === 'whatsapp',
+    );
     expect(chat).to.include({ customer_name: 'Мария', channel: 'whatsapp' });
-    const reply = await t.http.post(`/api/agent/history/${chat.id}/messages`, { token: owner.access, body: { text: 'Здравствуйте, Мария! Ждём вас.' } });
+    const reply = await t.http.post(`/api/agent/history/${chat.id}/messages`, {
+      token: owner.access,
+      body: { text: 'Здравствуйте, Мария! Ждём вас.' },
+    });
     expect(reply.status).to.equal(201);
     await graph.waitForSent((message) => message.body === 'Здравствуйте, Мария! Ждём вас.');
   });
 
   it("refuses an owner reply outside WhatsApp's 24-hour window, explaining why", async () => {
-    const chat = (await t.http.get('/api/agent/history/', { token: owner.access })).body.items.find((c: { channel: string }) => c.channel === 'whatsapp');
-    await t.system.db.knex('messages').where({ chat_id: chat.id, sender: 'customer' }).update({ created_at: new Date(Date.now() - 25 * 3600_000) });
-    const reply = await t.http.post(`/api/agent/history/${chat.id}/messages`, { token: owner.access, body: { text: 'Вы ещё тут?' } });
+    const chat = (await t.http.get('/api/agent/history/', { token: owner.access })).body.items.find(
+      (c: { channel: string }) => c.channel === 'whatsapp',
+    );
+    await t.system.db
+      .knex('messages')
+      .where({ chat_id: chat.id, sender: 'customer' })
+      .update({ created_at: new Date(Date.now() - 25 * 3600_000) });
+    const reply = await t.http.post(`/api/agent/history/${chat.id}/messages`, {
+      token: owner.access,
+      body: { text: 'Вы ещё тут?' },
+    });
     expect(reply.status).to.equal(422);
     expect(reply.body.detail).to.match(/24 hours/);
   });

@@ -1,7 +1,17 @@
 // The real whatsapp-web.js adapter (no fake client) on this machine: Chromium missing, a "browser" that
 // cannot start, and, where Debian's Chromium is installed, WhatsApp Web out of reach (tests never reach
 // the internet). Each must end in `error` with a reason a person understands, the server still serving.
-import { accessSync, chmodSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -10,7 +20,11 @@ import { registerOwner } from '../support/owners.ts';
 import { eventually } from '../support/eventually.ts';
 import { testDatabase } from '../setup.ts';
 
-async function webSessionEndsIn(env: Record<string, string>, reason: RegExp, withinMs: number): Promise<{ ms: number; reason: string }> {
+async function webSessionEndsIn(
+  env: Record<string, string>,
+  reason: RegExp,
+  withinMs: number,
+): Promise<{ ms: number; reason: string }> {
   const t: TestSystem = await startTestSystem({ env, realWhatsAppWeb: true });
   const unhandled: unknown[] = [];
   const record = (reason: unknown) => unhandled.push(reason);
@@ -20,11 +34,19 @@ async function webSessionEndsIn(env: Record<string, string>, reason: RegExp, wit
     const started = Date.now();
     const created = await t.http.post('/api/integrations/whatsapp/', { token: owner.access, body: { mode: 'web' } });
     expect(created.status, created.text).to.equal(201);
-    const failed = await eventually(async () => {
-      const list = (await t.http.get('/api/integrations', { token: owner.access })).body as { id: string; status: string; status_reason: string }[];
-      const integration = list.find((item) => item.id === created.body.id);
-      return integration?.status === 'error' ? integration : undefined;
-    }, withinMs, 'the session to fail');
+    const failed = await eventually(
+      async () => {
+        const list = (await t.http.get('/api/integrations', { token: owner.access })).body as {
+          id: string;
+          status: string;
+          status_reason: string;
+        }[];
+        const integration = list.find((item) => item.id === created.body.id);
+        return integration?.status === 'error' ? integration : undefined;
+      },
+      withinMs,
+      'the session to fail',
+    );
     expect(failed.status_reason).to.match(reason);
     expect((await t.http.get('/health')).status, 'the server keeps serving').to.equal(200);
     expect((await t.http.delete(`/api/integrations/${created.body.id}`, { token: owner.access })).status).to.equal(204);
@@ -50,11 +72,19 @@ describe('bots/whatsapp: the real whatsapp-web.js adapter on this machine', func
   this.timeout(120_000);
 
   it('names the missing browser and how to install it', async () => {
-    await webSessionEndsIn({ PUPPETEER_EXECUTABLE_PATH: '/opt/frontdesk-test/no-chromium' }, /Chromium was not found at \/opt\/frontdesk-test\/no-chromium.*apt-get install chromium/, 10_000);
+    await webSessionEndsIn(
+      { PUPPETEER_EXECUTABLE_PATH: '/opt/frontdesk-test/no-chromium' },
+      /Chromium was not found at \/opt\/frontdesk-test\/no-chromium.*apt-get install chromium/,
+      10_000,
+    );
   });
 
   it('reports a browser that fails to launch (puppeteer really tries)', async () => {
-    await webSessionEndsIn({ PUPPETEER_EXECUTABLE_PATH: '/bin/false' }, /Chromium could not be started on this server/, 30_000);
+    await webSessionEndsIn(
+      { PUPPETEER_EXECUTABLE_PATH: '/bin/false' },
+      /Chromium could not be started on this server/,
+      30_000,
+    );
   });
 
   it('with the default browser path, ends in a clear status within 90 s (no WhatsApp Web from here)', async () => {
@@ -95,7 +125,8 @@ describe('bots/whatsapp: the real whatsapp-web.js adapter on this machine', func
       if (!closed) await t.close().catch(() => undefined);
       if (integrationId) {
         // A failed run must not leave a browser behind for the rest of the suite,
-        for (const line of processesMentioning(`RemoteAuth-${integrationId}`)) process.kill(Number(line.split(':')[0]), 'SIGKILL');
+        for (const line of processesMentioning(`RemoteAuth-${integrationId}`))
+          process.kill(Number(line.split(':')[0]), 'SIGKILL');
         // nor the session, still wanted in the run's database, for later systems to start again.
         await (await testDatabase()).db.knex('integrations').where({ id: integrationId }).delete();
       }

@@ -10,8 +10,12 @@ import { testDatabase } from '../setup.ts';
 import type { Knex } from 'knex';
 
 async function ownerWithWebIntegration(db: Knex): Promise<{ ownerId: string; integrationId: string }> {
-  const [owner] = await db('owners').insert({ email: `wa-${randomBytes(6).toString('hex')}@example.com`, password_hash: 'x', salon_name: 'Lotus' }).returning<{ id: string }[]>('id');
-  const [integration] = await db('integrations').insert({ owner_id: owner!.id, type: 'whatsapp', status: 'stopped', public_info: JSON.stringify({ mode: 'web' }) }).returning<{ id: string }[]>('id');
+  const [owner] = await db('owners')
+    .insert({ email: `wa-${randomBytes(6).toString('hex')}@example.com`, password_hash: 'x', salon_name: 'Lotus' })
+    .returning<{ id: string }[]>('id');
+  const [integration] = await db('integrations')
+    .insert({ owner_id: owner!.id, type: 'whatsapp', status: 'stopped', public_info: JSON.stringify({ mode: 'web' }) })
+    .returning<{ id: string }[]>('id');
   return { ownerId: owner!.id, integrationId: integration!.id };
 }
 
@@ -42,9 +46,11 @@ describe('bots/whatsapp: the sealed WhatsApp Web session store', function () {
     const rows = await db('whatsapp_web_sessions').where({ integration_id: integrationId });
     expect(rows).to.have.length(1);
     expect(rows[0].archive_bytes).to.equal(archive.byteLength);
-    expect(rows[0].archive_sealed).to.not.include('WhatsApp login').and.not.include(archive.toString('base64').slice(0, 40));
+    expect(rows[0].archive_sealed)
+      .to.not.include('WhatsApp login')
+      .and.not.include(archive.toString('base64').slice(0, 40));
     // Sealed as bytes: about a third larger than the archive, not the 16/9 of sealing its base64 text.
-    expect(rows[0].archive_sealed.length).to.be.below(archive.byteLength * 4 / 3 + 64);
+    expect(rows[0].archive_sealed.length).to.be.below((archive.byteLength * 4) / 3 + 64);
 
     const target = path.join(dir, 'restored.zip');
     await store.extract({ session, path: target });
@@ -58,9 +64,17 @@ describe('bots/whatsapp: the sealed WhatsApp Web session store', function () {
     const { ownerId, integrationId } = await ownerWithWebIntegration(db);
     const session = `RemoteAuth-${integrationId}`;
     const archive = Buffer.concat([Buffer.from('PK\u0003\u0004'), randomBytes(2000)]);
-    await db('whatsapp_web_sessions').insert({ integration_id: integrationId, owner_id: ownerId, archive_sealed: secretBox.encrypt(archive.toString('base64')), archive_bytes: archive.byteLength });
+    await db('whatsapp_web_sessions').insert({
+      integration_id: integrationId,
+      owner_id: ownerId,
+      archive_sealed: secretBox.encrypt(archive.toString('base64')),
+      archive_bytes: archive.byteLength,
+    });
     const target = path.join(dir, 'restored-old.zip');
-    await createSessionStore({ db, secretBox, integrationId, ownerId, dataPath: dir }).extract({ session, path: target });
+    await createSessionStore({ db, secretBox, integrationId, ownerId, dataPath: dir }).extract({
+      session,
+      path: target,
+    });
     expect(readFileSync(target).equals(archive)).to.equal(true);
   });
 
@@ -72,10 +86,18 @@ describe('bots/whatsapp: the sealed WhatsApp Web session store', function () {
     await storeA.save({ session: `RemoteAuth-${a.integrationId}` });
 
     let refused: unknown;
-    await storeA.sessionExists({ session: `RemoteAuth-${b.integrationId}` }).catch((error: unknown) => (refused = error));
+    await storeA
+      .sessionExists({ session: `RemoteAuth-${b.integrationId}` })
+      .catch((error: unknown) => (refused = error));
     expect(String(refused)).to.match(/not RemoteAuth-/);
     // Owner B's store pointed at A's integration (a wiring mistake) finds nothing and deletes nothing.
-    const crossed = createSessionStore({ db, secretBox, integrationId: a.integrationId, ownerId: b.ownerId, dataPath: dir });
+    const crossed = createSessionStore({
+      db,
+      secretBox,
+      integrationId: a.integrationId,
+      ownerId: b.ownerId,
+      dataPath: dir,
+    });
     expect(await crossed.sessionExists({ session: `RemoteAuth-${a.integrationId}` })).to.equal(false);
     await crossed.delete({ session: `RemoteAuth-${a.integrationId}` });
     expect(await storeA.sessionExists({ session: `RemoteAuth-${a.integrationId}` })).to.equal(true);

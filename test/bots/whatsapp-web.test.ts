@@ -32,14 +32,26 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
   let owner: RegisteredOwner;
 
   const integrationOf = async (id: string, who = owner): Promise<Integration | undefined> =>
-    ((await t.http.get('/api/integrations', { token: who.access })).body as Integration[]).find((item) => item.id === id);
+    ((await t.http.get('/api/integrations', { token: who.access })).body as Integration[]).find(
+      (item) => item.id === id,
+    );
   const statusBecomes = (id: string, status: string, timeoutMs = 10_000) =>
-    eventually(async () => {
-      const integration = await integrationOf(id);
-      return integration?.status === status ? integration : undefined;
-    }, timeoutMs, `status ${status}`);
+    eventually(
+      async () => {
+        const integration = await integrationOf(id);
+        return integration?.status === status ? integration : undefined;
+      },
+      timeoutMs,
+      `status ${status}`,
+    );
   const loginStore = (integrationId: string, dataPath = os.tmpdir()) =>
-    createSessionStore({ db: t.system.db.knex, secretBox: t.system.secretBox, integrationId, ownerId: owner.id, dataPath });
+    createSessionStore({
+      db: t.system.db.knex,
+      secretBox: t.system.secretBox,
+      integrationId,
+      ownerId: owner.id,
+      dataPath,
+    });
   /** Keeps a login for the session as RemoteAuth does after a scan (it zips the browser profile, then saves it). */
   const saveLogin = async (integrationId: string) => {
     const dataPath = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-wa-'));
@@ -59,7 +71,11 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
   before(async () => {
     fakes = fakeWebClients();
     store = createTestStore();
-    t = await startTestSystem({ whatsappWebClientFactory: fakes.factory, store, env: { WHATSAPP_WEB_START_TIMEOUT_MS: '1000' } });
+    t = await startTestSystem({
+      whatsappWebClientFactory: fakes.factory,
+      store,
+      env: { WHATSAPP_WEB_START_TIMEOUT_MS: '1000' },
+    });
     owner = await registerOwner(t.http);
     await uploadFixture(t.http, owner.access, 'price-list.xlsx');
     await trainAndWait(t.http, owner.access);
@@ -69,20 +85,32 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
     await store.dispose();
   });
 
-  it('a session beyond the server\'s limit of browsers stays pending and says why', async () => {
-    const limited = await startTestSystem({ whatsappWebClientFactory: fakes.factory, env: { WHATSAPP_WEB_START_TIMEOUT_MS: '1000', WHATSAPP_WEB_MAX_SESSIONS: '1' } });
+  it("a session beyond the server's limit of browsers stays pending and says why", async () => {
+    const limited = await startTestSystem({
+      whatsappWebClientFactory: fakes.factory,
+      env: { WHATSAPP_WEB_START_TIMEOUT_MS: '1000', WHATSAPP_WEB_MAX_SESSIONS: '1' },
+    });
     try {
       const who = await registerOwner(limited.http);
-      const connect = async () => (await limited.http.post('/api/integrations/whatsapp/', { token: who.access, body: { mode: 'web' } })).body as Integration;
+      const connect = async () =>
+        (await limited.http.post('/api/integrations/whatsapp/', { token: who.access, body: { mode: 'web' } }))
+          .body as Integration;
       const first = await connect();
       const second = await connect();
-      const listed = (id: string) => eventually(async () => {
-        const items = (await limited.http.get('/api/integrations', { token: who.access })).body as Integration[];
-        const item = items.find((candidate) => candidate.id === id);
-        return item && /WHATSAPP_WEB_MAX_SESSIONS/.test(item.status_reason ?? '') ? item : undefined;
-      }, 10_000, 'the waiting reason');
+      const listed = (id: string) =>
+        eventually(
+          async () => {
+            const items = (await limited.http.get('/api/integrations', { token: who.access })).body as Integration[];
+            const item = items.find((candidate) => candidate.id === id);
+            return item && /WHATSAPP_WEB_MAX_SESSIONS/.test(item.status_reason ?? '') ? item : undefined;
+          },
+          10_000,
+          'the waiting reason',
+        );
       expect(await listed(second.id)).to.include({ status: 'pending' });
-      const firstNow = ((await limited.http.get('/api/integrations', { token: who.access })).body as Integration[]).find((item) => item.id === first.id);
+      const firstNow = (
+        (await limited.http.get('/api/integrations', { token: who.access })).body as Integration[]
+      ).find((item) => item.id === first.id);
       expect(firstNow?.status).to.equal('pending_qr');
     } finally {
       await limited.close();
@@ -118,13 +146,17 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
     it('keeps the session to its owner: another owner can neither see its QR code nor remove it', async () => {
       const other = await registerOwner(t.http);
       expect((await t.http.get(integration.qr_url, { token: other.access })).status).to.equal(404);
-      expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: other.access })).status).to.equal(404);
-      expect((await t.http.post(`/api/integrations/${integration.id}/stop`, { token: other.access })).status).to.equal(404);
+      expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: other.access })).status).to.equal(
+        404,
+      );
+      expect((await t.http.post(`/api/integrations/${integration.id}/stop`, { token: other.access })).status).to.equal(
+        404,
+      );
       expect(await integrationOf(integration.id, other)).to.equal(undefined);
       expect((await integrationOf(integration.id))?.status).to.equal('connected');
     });
 
-    it('answers customers from the owner\'s documents once per message, politely declines voice, and ignores groups and statuses', async () => {
+    it("answers customers from the owner's documents once per message, politely declines voice, and ignores groups and statuses", async () => {
       const question = client.customerWrites(CUSTOMER, 'Сколько стоит маникюр с покрытием?');
       const [answer] = await client.waitForSent(1);
       expect(answer).to.deep.include({ chatId: CUSTOMER });
@@ -137,16 +169,26 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
       client.customerWrites(CUSTOMER, '', { type: 'ptt' });
       const sent = await client.waitForSent(2);
       expect(sent).to.have.length(2);
-      expect(sent[1]).to.deep.equal({ chatId: CUSTOMER, text: 'Я понимаю текстовые сообщения. Напишите, пожалуйста, вопрос текстом.' });
+      expect(sent[1]).to.deep.equal({
+        chatId: CUSTOMER,
+        text: 'Я понимаю текстовые сообщения. Напишите, пожалуйста, вопрос текстом.',
+      });
       expect(sent.filter((message) => message.text.includes('1500'))).to.have.length(1);
       expect(sent.map((message) => message.chatId)).to.deep.equal([CUSTOMER, CUSTOMER]);
     });
 
-    it('shows the chat in history as whatsapp, and the owner\'s reply leaves through the session', async () => {
-      const chats = (await t.http.get('/api/agent/history/', { token: owner.access })).body.items as { id: string; channel: string; customer_name: string }[];
+    it("shows the chat in history as whatsapp, and the owner's reply leaves through the session", async () => {
+      const chats = (await t.http.get('/api/agent/history/', { token: owner.access })).body.items as {
+        id: string;
+        channel: string;
+        customer_name: string;
+      }[];
       const chat = chats.find((item) => item.channel === 'whatsapp');
       expect(chat).to.include({ channel: 'whatsapp', customer_name: 'Мария' });
-      const reply = await t.http.post(`/api/agent/history/${chat!.id}/messages`, { token: owner.access, body: { text: 'Мария, ждём вас в субботу!' } });
+      const reply = await t.http.post(`/api/agent/history/${chat!.id}/messages`, {
+        token: owner.access,
+        body: { text: 'Мария, ждём вас в субботу!' },
+      });
       expect(reply.status, reply.text).to.equal(201);
       expect(client.sent.at(-1)).to.deep.equal({ chatId: CUSTOMER, text: 'Мария, ждём вас в субботу!' });
     });
@@ -176,14 +218,28 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
       await fresh.libraryDisconnects('LOGOUT', '2@after-logout');
       await statusBecomes(integration.id, 'pending_qr');
       // Meanwhile the owner's reply cannot leave: refused with the reason, and not shown as sent.
-      const chat = ((await t.http.get('/api/agent/history/', { token: owner.access })).body.items as { id: string; channel: string }[]).find((item) => item.channel === 'whatsapp')!;
-      const refused = await t.http.post(`/api/agent/history/${chat.id}/messages`, { token: owner.access, body: { text: 'Вы здесь?' } });
+      const chat = (
+        (await t.http.get('/api/agent/history/', { token: owner.access })).body.items as {
+          id: string;
+          channel: string;
+        }[]
+      ).find((item) => item.channel === 'whatsapp')!;
+      const refused = await t.http.post(`/api/agent/history/${chat.id}/messages`, {
+        token: owner.access,
+        body: { text: 'Вы здесь?' },
+      });
       expect(refused.status).to.equal(422);
-      expect(refused.body.detail, refused.body.detail).to.match(/could not be delivered: the WhatsApp Web session of this chat is not connected \(Scan the QR code/);
-      expect((await t.http.get(`/api/agent/history/${chat.id}`, { token: owner.access })).text).to.not.include('Вы здесь?');
+      expect(refused.body.detail, refused.body.detail).to.match(
+        /could not be delivered: the WhatsApp Web session of this chat is not connected \(Scan the QR code/,
+      );
+      expect((await t.http.get(`/api/agent/history/${chat.id}`, { token: owner.access })).text).to.not.include(
+        'Вы здесь?',
+      );
       expect((await t.http.get(integration.qr_url, { token: owner.access })).body.qr).to.equal('2@after-logout');
       expect(fresh.destroyed, 'the client that shows the new QR code stays open').to.equal(false);
-      expect(await loginStore(integration.id).sessionExists({ session: `RemoteAuth-${integration.id}` })).to.equal(false);
+      expect(await loginStore(integration.id).sessionExists({ session: `RemoteAuth-${integration.id}` })).to.equal(
+        false,
+      );
       fresh.becomeReady('79161234567');
       await statusBecomes(integration.id, 'connected');
       client = fresh;
@@ -192,11 +248,16 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
     it('starting a session that already runs changes nothing', async () => {
       const again = await t.http.post(`/api/integrations/${integration.id}/start`, { token: owner.access });
       expect(again.body.status).to.equal('connected');
-      expect(fakes.all.filter((item) => item.options.integrationId === integration.id && !item.destroyed)).to.deep.equal([client]);
+      expect(
+        fakes.all.filter((item) => item.options.integrationId === integration.id && !item.destroyed),
+      ).to.deep.equal([client]);
     });
 
     it('reconnects by itself, without a scan, when its browser dies', async () => {
-      fakes.behaviour = { initialize: (next) => (next.restoredSession ? next.becomeReady('79161234567') : void next.emit('qr', '2@unexpected')) };
+      fakes.behaviour = {
+        initialize: (next) =>
+          next.restoredSession ? next.becomeReady('79161234567') : void next.emit('qr', '2@unexpected'),
+      };
       await saveLogin(integration.id);
       client.emit('disconnected', 'BROWSER_CLOSED'); // what the adapter reports when Chromium exits
       const revived = await fakes.next(integration.id, client);
@@ -213,30 +274,45 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
       expect(before.loggedOut, 'shutdown keeps the phone linked').to.equal(false);
 
       // The restarted process finds a saved login: the real client then reconnects with no QR code.
-      fakes.behaviour = { initialize: (next) => (next.restoredSession ? next.becomeReady('79161234567') : void next.emit('qr', '2@unexpected')) };
-      t = await startTestSystem({ whatsappWebClientFactory: fakes.factory, store, env: { WHATSAPP_WEB_START_TIMEOUT_MS: '1000' } });
+      fakes.behaviour = {
+        initialize: (next) =>
+          next.restoredSession ? next.becomeReady('79161234567') : void next.emit('qr', '2@unexpected'),
+      };
+      t = await startTestSystem({
+        whatsappWebClientFactory: fakes.factory,
+        store,
+        env: { WHATSAPP_WEB_START_TIMEOUT_MS: '1000' },
+      });
       const restarted = await fakes.next(integration.id, before);
       await statusBecomes(integration.id, 'connected');
       expect(restarted.restoredSession).to.equal(true);
       client = restarted;
     });
 
-    it('stops and starts again on the owner\'s word, and removing it unlinks the phone and forgets the login', async () => {
-      expect((await t.http.post(`/api/integrations/${integration.id}/stop`, { token: owner.access })).body.status).to.equal('stopped');
+    it("stops and starts again on the owner's word, and removing it unlinks the phone and forgets the login", async () => {
+      expect(
+        (await t.http.post(`/api/integrations/${integration.id}/stop`, { token: owner.access })).body.status,
+      ).to.equal('stopped');
       await eventually(async () => client.destroyed, 10_000, 'the browser to close');
       expect(client.loggedOut).to.equal(false);
       expect((await t.http.get(integration.qr_url, { token: owner.access })).body.detail).to.match(/stopped/);
 
       fakes.behaviour = { initialize: (next) => void next.emit('qr', '2@again') };
-      expect((await t.http.post(`/api/integrations/${integration.id}/start`, { token: owner.access })).body.status).to.equal('pending');
+      expect(
+        (await t.http.post(`/api/integrations/${integration.id}/start`, { token: owner.access })).body.status,
+      ).to.equal('pending');
       const again = await fakes.next(integration.id, client);
       await statusBecomes(integration.id, 'pending_qr');
       again.becomeReady();
       await statusBecomes(integration.id, 'connected');
 
-      expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: owner.access })).status).to.equal(204);
+      expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: owner.access })).status).to.equal(
+        204,
+      );
       await eventually(async () => again.loggedOut, 10_000, 'the phone to be unlinked');
-      expect(await t.system.db.knex('whatsapp_web_sessions').where({ integration_id: integration.id }).first()).to.equal(undefined);
+      expect(
+        await t.system.db.knex('whatsapp_web_sessions').where({ integration_id: integration.id }).first(),
+      ).to.equal(undefined);
       expect((await t.http.get(integration.qr_url, { token: owner.access })).status).to.equal(404);
     });
   });
@@ -251,21 +327,37 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
       const qr = await t.http.get(`/api/integrations/${integration.id}/qr`, { token: owner.access });
       expect(qr.status).to.equal(409);
       expect(qr.body.detail).to.match(reason);
-      expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: owner.access })).status).to.equal(204);
+      expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: owner.access })).status).to.equal(
+        204,
+      );
       return integration;
     };
 
     it('a missing browser ends in error with a reason a person understands', async () => {
-      await failsWith({ factoryError: new BrowserMissingError('Chromium was not found at /opt/none/chromium. Install Debian\'s chromium package') }, /Chromium was not found at \/opt\/none\/chromium/);
+      await failsWith(
+        {
+          factoryError: new BrowserMissingError(
+            "Chromium was not found at /opt/none/chromium. Install Debian's chromium package",
+          ),
+        },
+        /Chromium was not found at \/opt\/none\/chromium/,
+      );
     });
 
     it('a browser that cannot reach WhatsApp Web ends in error', async () => {
-      await failsWith({ initialize: () => Promise.reject(new Error('net::ERR_NAME_NOT_RESOLVED at https://web.whatsapp.com/')) }, /could not be reached from this server/);
+      await failsWith(
+        { initialize: () => Promise.reject(new Error('net::ERR_NAME_NOT_RESOLVED at https://web.whatsapp.com/')) },
+        /could not be reached from this server/,
+      );
     });
 
     it('a start that shows no QR code in time ends in error and closes the browser', async () => {
       const integration = await failsWith({ initialize: () => new Promise<void>(() => {}) }, /no QR code within 1 s/);
-      expect(fakes.all.filter((client) => client.options.integrationId === integration.id).every((client) => client.destroyed)).to.equal(true);
+      expect(
+        fakes.all
+          .filter((client) => client.options.integrationId === integration.id)
+          .every((client) => client.destroyed),
+      ).to.equal(true);
     });
 
     it('a stop while the browser is still starting wins: late events do not revive it, and the browser is closed', async () => {
@@ -273,13 +365,17 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
       fakes.behaviour = { initialize: () => new Promise<void>((resolve) => (release = resolve)) };
       const integration = await connectWeb();
       const client = await fakes.next(integration.id);
-      expect((await t.http.post(`/api/integrations/${integration.id}/stop`, { token: owner.access })).body.status).to.equal('stopped');
+      expect(
+        (await t.http.post(`/api/integrations/${integration.id}/stop`, { token: owner.access })).body.status,
+      ).to.equal('stopped');
       await eventually(async () => client.destroyed, 10_000, 'the browser to close');
       client.emit('qr', '2@late');
       client.becomeReady();
       release();
       expect((await integrationOf(integration.id))?.status).to.equal('stopped');
-      expect((await t.http.get(`/api/integrations/${integration.id}/qr`, { token: owner.access })).body.detail).to.match(/stopped/);
+      expect(
+        (await t.http.get(`/api/integrations/${integration.id}/qr`, { token: owner.access })).body.detail,
+      ).to.match(/stopped/);
       await t.http.delete(`/api/integrations/${integration.id}`, { token: owner.access });
     });
 
@@ -299,7 +395,10 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
     it('refuses a body that mixes the web mode with Cloud API fields or carries stray fields (422), and starts nothing', async () => {
       const other = await registerOwner(t.http);
       const clientsBefore = fakes.all.length;
-      for (const body of [{ mode: 'web', phone_id: '1234567890', token: 'EAAG-a-long-token', app_secret: 'secret-12345' }, { mode: 'web', extra: 1 }]) {
+      for (const body of [
+        { mode: 'web', phone_id: '1234567890', token: 'EAAG-a-long-token', app_secret: 'secret-12345' },
+        { mode: 'web', extra: 1 },
+      ]) {
         const response = await t.http.post('/api/integrations/whatsapp/', { token: other.access, body });
         expect(response.status, JSON.stringify(body)).to.equal(422);
       }
@@ -315,18 +414,30 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
       const third = await t.http.post('/api/integrations/whatsapp/', { token: other.access, body: { mode: 'web' } });
       expect(third.status).to.equal(409);
       expect(third.body.detail).to.match(/at most 2 WhatsApp Web sessions/);
-      expect((await t.http.post('/api/integrations/whatsapp/', { token: other.access, body: { mode: 'qr' } })).status).to.equal(422);
-      for (const integration of [first, second]) expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: other.access })).status).to.equal(204);
+      expect(
+        (await t.http.post('/api/integrations/whatsapp/', { token: other.access, body: { mode: 'qr' } })).status,
+      ).to.equal(422);
+      for (const integration of [first, second])
+        expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: other.access })).status).to.equal(
+          204,
+        );
     });
 
     it('holds the limit when several sessions are asked for at once', async () => {
       fakes.behaviour = { initialize: (client) => void client.emit('qr', '2@at-once') };
       const other = await registerOwner(t.http);
-      const answers = await Promise.all(Array.from({ length: 6 }, () => t.http.post('/api/integrations/whatsapp/', { token: other.access, body: { mode: 'web' } })));
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          t.http.post('/api/integrations/whatsapp/', { token: other.access, body: { mode: 'web' } }),
+        ),
+      );
       expect(answers.map((answer) => answer.status).sort()).to.deep.equal([201, 201, 409, 409, 409, 409]);
       const listed = (await t.http.get('/api/integrations', { token: other.access })).body as Integration[];
       expect(listed).to.have.length(2);
-      for (const integration of listed) expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: other.access })).status).to.equal(204);
+      for (const integration of listed)
+        expect((await t.http.delete(`/api/integrations/${integration.id}`, { token: other.access })).status).to.equal(
+          204,
+        );
     });
   });
 });

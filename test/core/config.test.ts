@@ -15,9 +15,17 @@ describe('core/config', () => {
   });
 
   it('refuses production without DATABASE_URL, JWT_SECRET and ENCRYPTION_KEY, naming each', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /DATABASE_URL, JWT_SECRET, ENCRYPTION_KEY/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(
+      ConfigError,
+      /DATABASE_URL, JWT_SECRET, ENCRYPTION_KEY/,
+    );
     expect(() =>
-      loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', JWT_SECRET: 'x'.repeat(40), ENCRYPTION_KEY: 'ab'.repeat(32) }),
+      loadConfig({
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://u@h/db',
+        JWT_SECRET: 'x'.repeat(40),
+        ENCRYPTION_KEY: 'ab'.repeat(32),
+      }),
     ).not.to.throw();
   });
 
@@ -44,6 +52,9 @@ describe('core/config', () => {
   });
 
   it('splits CORS_ORIGINS', () => {
-    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins).to.deep.equal(['https://a.example', 'https://b.example']);
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins).to.deep.equal([
+      'https://a.example',
+      'https://b.example',
+    ]);
   });
 });

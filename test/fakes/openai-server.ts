@@ -62,7 +62,9 @@ function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   return content
-    .map((part: unknown) => (isRecord(part) && part['type'] === 'text' && typeof part['text'] === 'string' ? part['text'] : ''))
+    .map((part: unknown) =>
+      isRecord(part) && part['type'] === 'text' && typeof part['text'] === 'string' ? part['text'] : '',
+    )
     .filter(Boolean)
     .join(' ');
 }
@@ -77,7 +79,9 @@ function messagesOf(body: Record<string, unknown>): Record<string, unknown>[] {
 
 /** The text of the last user message, which the default reply echoes back. */
 export function lastUserText(body: Record<string, unknown>): string {
-  const user = messagesOf(body).filter((message) => message['role'] === 'user').at(-1);
+  const user = messagesOf(body)
+    .filter((message) => message['role'] === 'user')
+    .at(-1);
   return user ? contentText(user['content']) : '';
 }
 
@@ -92,7 +96,10 @@ export async function startFakeOpenAI(options: { apiKey?: string; models?: strin
   const apiKey = options.apiKey ?? 'sk-fake-test-key';
   const models = options.models ?? ['gpt-4o-mini', 'text-embedding-3-small'];
   const requests: RecordedRequest[] = [];
-  const waiters = new Set<{ predicate: (request: RecordedRequest) => boolean; resolve: (request: RecordedRequest) => void }>();
+  const waiters = new Set<{
+    predicate: (request: RecordedRequest) => boolean;
+    resolve: (request: RecordedRequest) => void;
+  }>();
   const delays = new Set<NodeJS.Timeout>();
   const failures: Array<{ status: number; headers: Record<string, string> }> = [];
   let replyFn: ReplyFn = echo;
@@ -125,19 +132,29 @@ export async function startFakeOpenAI(options: { apiKey?: string; models?: strin
   const chatCompletion = async (body: Record<string, unknown>, res: ServerResponse): Promise<void> => {
     const reply = await replyFn(body);
     if (!(await after(res, reply.delayMs))) return;
-    if ('status' in reply) return send(res, reply.status, reply.body ?? errorBody(reply.status, `Simulated ${reply.status}`), reply.headers);
+    if ('status' in reply)
+      return send(res, reply.status, reply.body ?? errorBody(reply.status, `Simulated ${reply.status}`), reply.headers);
 
     const id = `chatcmpl-fake-${++counter}`;
     const created = Math.floor(Date.now() / 1000);
     const model = String(body['model']);
-    const promptTokens = messagesOf(body).reduce((sum, message) => sum + fakeTokenCount(contentText(message['content'])), 0);
-    const usage = reply.usage === null ? undefined : (reply.usage ?? { prompt_tokens: promptTokens, completion_tokens: fakeTokenCount(reply.text) });
+    const promptTokens = messagesOf(body).reduce(
+      (sum, message) => sum + fakeTokenCount(contentText(message['content'])),
+      0,
+    );
+    const usage =
+      reply.usage === null
+        ? undefined
+        : (reply.usage ?? { prompt_tokens: promptTokens, completion_tokens: fakeTokenCount(reply.text) });
     const usageBody = usage && { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
 
     if (body['stream'] !== true) {
       const message = { role: 'assistant', content: reply.text, refusal: null };
       return send(res, 200, {
-        id, object: 'chat.completion', created, model,
+        id,
+        object: 'chat.completion',
+        created,
+        model,
         choices: [{ index: 0, message, finish_reason: 'stop', logprobs: null }],
         ...(usageBody ? { usage: usageBody } : {}),
       });
@@ -146,14 +163,18 @@ export async function startFakeOpenAI(options: { apiKey?: string; models?: strin
     const streamOptions = body['stream_options'];
     const includeUsage = isRecord(streamOptions) && streamOptions['include_usage'] === true;
     const chunk = (delta: Record<string, unknown>, finishReason: string | null) => ({
-      id, object: 'chat.completion.chunk', created, model,
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model,
       choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
       ...(includeUsage ? { usage: null } : {}),
     });
     const events: unknown[] = [chunk({ role: 'assistant', content: '' }, null)];
     for (const piece of reply.text.match(/\S+\s*/g) ?? []) events.push(chunk({ content: piece }, null));
     events.push(chunk({}, 'stop'));
-    if (includeUsage) events.push({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageBody ?? null });
+    if (includeUsage)
+      events.push({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageBody ?? null });
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     for (const event of events) res.write(`data: ${JSON.stringify(event)}\n\n`);
@@ -163,8 +184,16 @@ export async function startFakeOpenAI(options: { apiKey?: string; models?: strin
   const embeddings = (body: Record<string, unknown>, res: ServerResponse): void => {
     const raw = body['input'];
     const inputs = typeof raw === 'string' ? [raw] : raw;
-    if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((input) => typeof input === 'string' && input !== '')) {
-      return send(res, 400, errorBody(400, "'$.input' is invalid: expected a non-empty string or array of non-empty strings"));
+    if (
+      !Array.isArray(inputs) ||
+      inputs.length === 0 ||
+      !inputs.every((input) => typeof input === 'string' && input !== '')
+    ) {
+      return send(
+        res,
+        400,
+        errorBody(400, "'$.input' is invalid: expected a non-empty string or array of non-empty strings"),
+      );
     }
     const base64 = body['encoding_format'] === 'base64';
     const data = inputs.map((input: string, index) => {
@@ -174,7 +203,12 @@ export async function startFakeOpenAI(options: { apiKey?: string; models?: strin
     });
     const tokens = inputs.reduce((sum: number, input: string) => sum + fakeTokenCount(input), 0);
     // Reversed on purpose: the API promises `index`, not array order, so adapters must sort.
-    send(res, 200, { object: 'list', data: data.reverse(), model: String(body['model']), usage: { prompt_tokens: tokens, total_tokens: tokens } });
+    send(res, 200, {
+      object: 'list',
+      data: data.reverse(),
+      model: String(body['model']),
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -204,20 +238,34 @@ export async function startFakeOpenAI(options: { apiKey?: string; models?: strin
     const presented = req.headers.authorization ?? '';
     if (presented !== `Bearer ${apiKey}`) {
       const shown = presented.replace(/^Bearer\s+/i, '');
-      return send(res, 401, errorBody(401, `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_api_key'));
+      return send(
+        res,
+        401,
+        errorBody(
+          401,
+          `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+          'invalid_api_key',
+        ),
+      );
     }
     if (badJson) return send(res, 400, errorBody(400, 'We could not parse the JSON body of your request.'));
     if (req.method === 'GET' && path === '/v1/models') {
-      return send(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) });
+      return send(res, 200, {
+        object: 'list',
+        data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })),
+      });
     }
-    const route = req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/embeddings') ? path : undefined;
+    const route =
+      req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/embeddings') ? path : undefined;
     if (!route) return send(res, 404, errorBody(404, `Unknown request URL: ${req.method} ${path}`, 'unknown_url'));
     const delayMs = nextDelayMs;
     nextDelayMs = 0;
     if (!(await after(res, delayMs))) return;
     const failure = failures.shift();
-    if (failure) return send(res, failure.status, errorBody(failure.status, `Simulated ${failure.status}`), failure.headers);
-    if (!isRecord(body) || typeof body['model'] !== 'string') return send(res, 400, errorBody(400, 'you must provide a model parameter'));
+    if (failure)
+      return send(res, failure.status, errorBody(failure.status, `Simulated ${failure.status}`), failure.headers);
+    if (!isRecord(body) || typeof body['model'] !== 'string')
+      return send(res, 400, errorBody(400, 'you must provide a model parameter'));
     if (route === '/v1/embeddings') return embeddings(body, res);
     if (messagesOf(body).length === 0) return send(res, 400, errorBody(400, "'messages' must be a non-empty array"));
     return chatCompletion(body, res);

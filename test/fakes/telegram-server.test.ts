@@ -11,7 +11,10 @@ const CHAT = 777_001;
 
 /** bot.start() settles only when polling ends; its outcome is captured so a failure is asserted, never unhandled. */
 function startPolling(bot: Bot): Promise<unknown> {
-  return bot.start().then(() => 'stopped', (error: unknown) => error);
+  return bot.start().then(
+    () => 'stopped',
+    (error: unknown) => error,
+  );
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -64,7 +67,12 @@ describe('fake Telegram server', function () {
     const polling = startPolling(bot);
     await fake.waitForPolling(TOKEN);
 
-    const update = fake.customerSays(TOKEN, { chatId: CHAT, text: 'Do you open on Sunday?', firstName: 'Olena', username: 'olena_k' });
+    const update = fake.customerSays(TOKEN, {
+      chatId: CHAT,
+      text: 'Do you open on Sunday?',
+      firstName: 'Olena',
+      username: 'olena_k',
+    });
     const reply = await fake.waitForMessage(TOKEN, CHAT);
     expect(reply.text).to.equal('You said: Do you open on Sunday?');
     expect(seen).to.deep.equal([{ text: 'Do you open on Sunday?', updateId: update.update_id }]);
@@ -114,7 +122,11 @@ describe('fake Telegram server', function () {
 
   it('surfaces a 429 with its retry_after to a bot without auto-retry', async () => {
     fake.failNext(TOKEN, 'sendMessage', { status: 429, retryAfter: 7 });
-    const error = expectGrammyError(await rejection(newBot().api.sendMessage(CHAT, 'hi')), 429, 'Too Many Requests: retry after 7');
+    const error = expectGrammyError(
+      await rejection(newBot().api.sendMessage(CHAT, 'hi')),
+      429,
+      'Too Many Requests: retry after 7',
+    );
     expect(error.parameters.retry_after).to.equal(7);
     expect(fake.sent()).to.deep.equal([]);
   });
@@ -128,7 +140,11 @@ describe('fake Telegram server', function () {
 
   it('rejects a message over 4096 characters with 400 and accepts exactly 4096', async () => {
     const api = newBot().api;
-    expectGrammyError(await rejection(api.sendMessage(CHAT, 'x'.repeat(4097))), 400, 'Bad Request: message is too long');
+    expectGrammyError(
+      await rejection(api.sendMessage(CHAT, 'x'.repeat(4097))),
+      400,
+      'Bad Request: message is too long',
+    );
     expectGrammyError(await rejection(api.sendMessage(CHAT, '   ')), 400, 'Bad Request: message text is empty');
     expect((await api.sendMessage(CHAT, 'y'.repeat(4096))).text).to.have.length(4096);
     expect(fake.sent()).to.have.length(1);
@@ -151,7 +167,11 @@ describe('fake Telegram server', function () {
 
     const error = await rejection(bot.api.sendMessage(CHAT, 'Are you still there?'));
     expectGrammyError(error, 403, 'Forbidden: bot was blocked by the user');
-    expectGrammyError(await rejection(bot.api.sendChatAction(CHAT, 'typing')), 403, 'Forbidden: bot was blocked by the user');
+    expectGrammyError(
+      await rejection(bot.api.sendChatAction(CHAT, 'typing')),
+      403,
+      'Forbidden: bot was blocked by the user',
+    );
     expect((await bot.api.sendMessage(CHAT + 1, 'another customer')).chat.id).to.equal(CHAT + 1);
 
     const polling = startPolling(bot);
@@ -177,7 +197,11 @@ describe('fake Telegram server', function () {
     const older = rejection(api.getUpdates({ timeout: 30 }));
     await fake.waitForPolling(TOKEN);
     expect(await api.getUpdates({ timeout: 0 })).to.deep.equal([]);
-    expectGrammyError(await older, 409, 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running');
+    expectGrammyError(
+      await older,
+      409,
+      'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+    );
     expect(fake.getUpdatesCount(TOKEN)).to.equal(2);
   });
 
@@ -194,7 +218,9 @@ describe('fake Telegram server', function () {
     expect((await api.getUpdates({ limit: 1 })).map((u) => u.update_id)).to.deep.equal([first.update_id]);
     // without a higher offset nothing is confirmed: the same updates come again
     expect((await api.getUpdates({})).map((u) => u.update_id)).to.deep.equal([first.update_id, second.update_id]);
-    expect((await api.getUpdates({ offset: second.update_id })).map((u) => u.update_id)).to.deep.equal([second.update_id]);
+    expect((await api.getUpdates({ offset: second.update_id })).map((u) => u.update_id)).to.deep.equal([
+      second.update_id,
+    ]);
     expect(await api.getUpdates({ offset: second.update_id + 1 })).to.deep.equal([]);
     expect(await api.getUpdates({})).to.deep.equal([]);
   });
@@ -203,7 +229,14 @@ describe('fake Telegram server', function () {
     const api = newBot().api;
     const held = api.getUpdates({ timeout: 30 });
     await fake.waitForPolling(TOKEN);
-    const update = fake.sendUpdate(TOKEN, { callback_query: { id: 'cb1', from: { id: CHAT, is_bot: false, first_name: 'Olena' }, chat_instance: 'ci', data: 'book' } });
+    const update = fake.sendUpdate(TOKEN, {
+      callback_query: {
+        id: 'cb1',
+        from: { id: CHAT, is_bot: false, first_name: 'Olena' },
+        chat_instance: 'ci',
+        data: 'book',
+      },
+    });
     expect(await held).to.deep.equal([update]);
   });
 
@@ -213,7 +246,11 @@ describe('fake Telegram server', function () {
     expect(fake.webhook(TOKEN)).to.deep.equal({ url: 'https://frontdesk.example/telegram/hook', secretToken: 'shh' });
     expect((await api.getWebhookInfo()).url).to.equal('https://frontdesk.example/telegram/hook');
     const error = await rejection(api.getUpdates());
-    expectGrammyError(error, 409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+    expectGrammyError(
+      error,
+      409,
+      "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+    );
     await api.deleteWebhook();
     expect(await api.getUpdates()).to.deep.equal([]);
   });
@@ -224,7 +261,8 @@ describe('fake Telegram server', function () {
     bot.on('message:text', (ctx) => void handled.push(ctx.update.update_id));
     const polling = startPolling(bot);
     const update = fake.customerSays(TOKEN, { chatId: CHAT, text: 'book me for 3pm' });
-    const confirms = (call: RecordedCall): boolean => call.method === 'getUpdates' && call.body['offset'] === update.update_id + 1;
+    const confirms = (call: RecordedCall): boolean =>
+      call.method === 'getUpdates' && call.body['offset'] === update.update_id + 1;
     const confirming = await fake.waitFor(confirms);
 
     fake.redeliver(TOKEN, update.update_id);
@@ -323,6 +361,8 @@ describe('fake Telegram server', function () {
   it('rejects waitFor on timeout with the calls it saw', async () => {
     await newBot().api.getMe();
     const error = await rejection(fake.waitFor((call) => call.method === 'sendMessage', 50));
-    expect(String(error)).to.match(/no matching call within 50 ms/).and.match(/123456 getMe \{\} → 200/);
+    expect(String(error))
+      .to.match(/no matching call within 50 ms/)
+      .and.match(/123456 getMe \{\} → 200/);
   });
 });

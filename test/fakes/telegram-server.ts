@@ -4,9 +4,30 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { BotCommand, Message, Update, UserFromGetMe } from 'grammy/types';
 import {
-  REASONS, TERMINATED, TINY_OGG, TINY_PNG, TINY_WEBP, WEBHOOK_ACTIVE, botIdentity, int, isRecord, jsonField, messageUpdate,
-  createWaiters, myChatMemberUpdate, photoSizes, privateChat, readBody, stickerOf, unixNow, visibleText, voiceOf,
-  type Body, type CustomerOptions, type FakeFile, type MessageUpdate,
+  REASONS,
+  TERMINATED,
+  TINY_OGG,
+  TINY_PNG,
+  TINY_WEBP,
+  WEBHOOK_ACTIVE,
+  botIdentity,
+  int,
+  isRecord,
+  jsonField,
+  messageUpdate,
+  createWaiters,
+  myChatMemberUpdate,
+  photoSizes,
+  privateChat,
+  readBody,
+  stickerOf,
+  unixNow,
+  visibleText,
+  voiceOf,
+  type Body,
+  type CustomerOptions,
+  type FakeFile,
+  type MessageUpdate,
 } from './telegram-updates.ts';
 
 export type { Body, CustomerOptions, MessageUpdate } from './telegram-updates.ts';
@@ -20,7 +41,10 @@ export interface RecordedCall {
   status?: number;
 }
 
-export interface SentBody extends Body { chat_id: number; text: string }
+export interface SentBody extends Body {
+  chat_id: number;
+  text: string;
+}
 
 export interface Failure {
   status: number;
@@ -29,7 +53,12 @@ export interface Failure {
   retryAfter?: number;
 }
 
-export interface BotOptions { token: string; id?: number; username?: string; firstName?: string }
+export interface BotOptions {
+  token: string;
+  id?: number;
+  username?: string;
+  firstName?: string;
+}
 
 export type NewUpdate = Omit<Update, 'update_id'> & { update_id?: number };
 
@@ -58,7 +87,12 @@ export interface FakeTelegram {
   pollingNow(token: string): boolean;
   getUpdatesCount(token: string): number;
   waitFor(predicate: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
-  waitForMessage(token: string, chatId: number, predicate?: (message: SentBody) => boolean, timeoutMs?: number): Promise<SentBody>;
+  waitForMessage(
+    token: string,
+    chatId: number,
+    predicate?: (message: SentBody) => boolean,
+    timeoutMs?: number,
+  ): Promise<SentBody>;
   /** Resolves once a getUpdates for this token is held open (the bot is long polling). */
   waitForPolling(token: string, timeoutMs?: number): Promise<void>;
   /** Resolves once no getUpdates for this token is held open (the bot stopped polling, or is between polls). */
@@ -67,9 +101,17 @@ export interface FakeTelegram {
   close(): Promise<void>;
 }
 
-interface Answer { ok(result: unknown): void; fail(status: number, description: string, retryAfter?: number): void }
+interface Answer {
+  ok(result: unknown): void;
+  fail(status: number, description: string, retryAfter?: number): void;
+}
 
-interface HeldPoll { call: RecordedCall; answer: Answer; limit: number; timer: NodeJS.Timeout }
+interface HeldPoll {
+  call: RecordedCall;
+  answer: Answer;
+  limit: number;
+  timer: NodeJS.Timeout;
+}
 
 interface BotState {
   me: UserFromGetMe;
@@ -98,10 +140,13 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
   let fileCounter = 0;
 
   const describeCalls = (): string =>
-    calls.slice(-40).map((call) => {
-      const body = JSON.stringify(call.body);
-      return `  ${call.token.split(':')[0]} ${call.method} ${body.length > 160 ? `${body.slice(0, 160)}…` : body} → ${call.status ?? 'held'}`;
-    }).join('\n') || '  (none)';
+    calls
+      .slice(-40)
+      .map((call) => {
+        const body = JSON.stringify(call.body);
+        return `  ${call.token.split(':')[0]} ${call.method} ${body.length > 160 ? `${body.slice(0, 160)}…` : body} → ${call.status ?? 'held'}`;
+      })
+      .join('\n') || '  (none)';
   // Event-driven: every recorded call and every change of polling state re-checks the waiters; nothing polls.
   const { notify, waitUntil, failAll } = createWaiters(describeCalls);
 
@@ -121,7 +166,12 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     return {
       ok: (result) => send(200, { ok: true, result }),
       fail: (status, description, retryAfter) =>
-        send(status, { ok: false, error_code: status, description, ...(retryAfter !== undefined ? { parameters: { retry_after: retryAfter } } : {}) }),
+        send(status, {
+          ok: false,
+          error_code: status,
+          description,
+          ...(retryAfter !== undefined ? { parameters: { retry_after: retryAfter } } : {}),
+        }),
     };
   };
 
@@ -142,7 +192,8 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
   /** A positive offset confirms every update below it; a negative one keeps only the last -offset updates. */
   const confirm = (bot: BotState, offset: number): void => {
     const firstKept = bot.pending.findIndex((update) => update.update_id >= offset);
-    const drop = offset < 0 ? Math.max(0, bot.pending.length + offset) : firstKept === -1 ? bot.pending.length : firstKept;
+    const drop =
+      offset < 0 ? Math.max(0, bot.pending.length + offset) : firstKept === -1 ? bot.pending.length : firstKept;
     for (const update of bot.pending.splice(0, drop)) bot.confirmed.set(update.update_id, update);
   };
 
@@ -163,14 +214,30 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
 
   const addFile = (bot: BotState, kind: string, ext: string, bytes: Buffer, contentType: string): FakeFile => {
     const n = ++fileCounter;
-    const file = { file_id: `${kind}-${bot.me.id}-${n}`, file_unique_id: `unique-${n}`, file_path: `${kind}/file_${n}.${ext}`, bytes, contentType };
+    const file = {
+      file_id: `${kind}-${bot.me.id}-${n}`,
+      file_unique_id: `unique-${n}`,
+      file_path: `${kind}/file_${n}.${ext}`,
+      bytes,
+      contentType,
+    };
     bot.files.set(file.file_id, file);
     return file;
   };
 
-  const customerMessage = (token: string, customer: CustomerOptions, content: Parameters<typeof messageUpdate>[3], bot = need(token)): MessageUpdate => {
+  const customerMessage = (
+    token: string,
+    customer: CustomerOptions,
+    content: Parameters<typeof messageUpdate>[3],
+    bot = need(token),
+  ): MessageUpdate => {
     bot.customers.set(customer.chatId, { ...bot.customers.get(customer.chatId), ...customer });
-    const update = messageUpdate(bot.nextUpdateId++, nextMessageId(bot, customer.chatId, customer.messageId), customer, content);
+    const update = messageUpdate(
+      bot.nextUpdateId++,
+      nextMessageId(bot, customer.chatId, customer.messageId),
+      customer,
+      content,
+    );
     push(bot, update);
     return update;
   };
@@ -184,7 +251,12 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     const timeout = Math.max(0, int(body['timeout']) ?? 0);
     const ready = take(bot, limit);
     if (ready.length > 0 || timeout === 0 || res.destroyed) return answer.ok(ready);
-    const poll: HeldPoll = { call, answer, limit, timer: setTimeout(() => endPoll(bot, (held) => held.answer.ok([])), timeout * 1000) };
+    const poll: HeldPoll = {
+      call,
+      answer,
+      limit,
+      timer: setTimeout(() => endPoll(bot, (held) => held.answer.ok([])), timeout * 1000),
+    };
     bot.poll = poll;
     res.on('close', () => {
       if (bot.poll !== poll) return;
@@ -201,24 +273,42 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     if ('error' in checked) return answer.fail(400, checked.error);
     const { raw, text } = checked;
     const customer = bot.customers.get(chatId) ?? { chatId };
-    const message: Message = { message_id: nextMessageId(bot, chatId), from: bot.me, chat: privateChat(customer), date: unixNow(), text };
+    const message: Message = {
+      message_id: nextMessageId(bot, chatId),
+      from: bot.me,
+      chat: privateChat(customer),
+      date: unixNow(),
+      text,
+    };
     sentBodies.push({ token, body: { ...body, chat_id: chatId, text: raw } });
     answer.ok(message);
   };
 
-  const dispatch = (bot: BotState, token: string, method: string, body: Body, call: RecordedCall, answer: Answer, res: ServerResponse): void => {
+  const dispatch = (
+    bot: BotState,
+    token: string,
+    method: string,
+    body: Body,
+    call: RecordedCall,
+    answer: Answer,
+    res: ServerResponse,
+  ): void => {
     let chatId = 0;
     if (/^(send|copy|forward)/.test(method)) {
-      if (body['chat_id'] === undefined || body['chat_id'] === '') return answer.fail(400, 'Bad Request: chat_id is empty');
+      if (body['chat_id'] === undefined || body['chat_id'] === '')
+        return answer.fail(400, 'Bad Request: chat_id is empty');
       const id = int(body['chat_id']);
       if (id === undefined) return answer.fail(400, 'Bad Request: chat not found'); // @channel names are not faked
       if (bot.blocked.has(id)) return answer.fail(403, 'Forbidden: bot was blocked by the user');
       chatId = id;
     }
     switch (method) {
-      case 'getme': return answer.ok(bot.me);
-      case 'getupdates': return getUpdates(bot, body, call, answer, res);
-      case 'sendmessage': return sendMessage(bot, token, chatId, body, answer);
+      case 'getme':
+        return answer.ok(bot.me);
+      case 'getupdates':
+        return getUpdates(bot, body, call, answer, res);
+      case 'sendmessage':
+        return sendMessage(bot, token, chatId, body, answer);
       case 'setwebhook': {
         const url = typeof body['url'] === 'string' ? body['url'] : '';
         const secretToken = typeof body['secret_token'] === 'string' ? body['secret_token'] : undefined;
@@ -228,26 +318,40 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       }
       case 'deletewebhook':
         bot.webhook = undefined;
-        if (body['drop_pending_updates'] === true || body['drop_pending_updates'] === 'true') confirm(bot, Number.MAX_SAFE_INTEGER);
+        if (body['drop_pending_updates'] === true || body['drop_pending_updates'] === 'true')
+          confirm(bot, Number.MAX_SAFE_INTEGER);
         return answer.ok(true);
       case 'getwebhookinfo':
-        return answer.ok({ url: bot.webhook?.url ?? '', has_custom_certificate: false, pending_update_count: bot.pending.length });
+        return answer.ok({
+          url: bot.webhook?.url ?? '',
+          has_custom_certificate: false,
+          pending_update_count: bot.pending.length,
+        });
       case 'setmycommands': {
         const commands = jsonField(body['commands']);
         if (!Array.isArray(commands)) return answer.fail(400, 'Bad Request: parameter "commands" is required');
-        bot.commands = commands.filter(isRecord).map((c) => ({ command: String(c['command']), description: String(c['description']) }));
+        bot.commands = commands
+          .filter(isRecord)
+          .map((c) => ({ command: String(c['command']), description: String(c['description']) }));
         return answer.ok(true);
       }
-      case 'getmycommands': return answer.ok(bot.commands);
+      case 'getmycommands':
+        return answer.ok(bot.commands);
       case 'deletemycommands':
         bot.commands = [];
         return answer.ok(true);
       case 'getfile': {
         const file = bot.files.get(String(body['file_id']));
         if (!file) return answer.fail(400, 'Bad Request: invalid file_id');
-        return answer.ok({ file_id: file.file_id, file_unique_id: file.file_unique_id, file_size: file.bytes.length, file_path: file.file_path });
+        return answer.ok({
+          file_id: file.file_id,
+          file_unique_id: file.file_unique_id,
+          file_size: file.bytes.length,
+          file_path: file.file_path,
+        });
       }
-      default: return answer.ok(true); // sendChatAction, close, logOut and the rest: accepted and recorded
+      default:
+        return answer.ok(true); // sendChatAction, close, logOut and the rest: accepted and recorded
     }
   };
 
@@ -256,7 +360,10 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     const read = await readBody(req, url);
     const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
     const route = file ?? /^\/bot([^/]+)\/(?:test\/)?([A-Za-z]+)$/.exec(url.pathname);
-    if (!route) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"ok":false,"error_code":404,"description":"Not Found"}');
+    if (!route)
+      return void res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end('{"ok":false,"error_code":404,"description":"Not Found"}');
     const token = decodeURIComponent(route[1] ?? '');
     const method = file ? 'downloadFile' : (route[2] ?? '');
     const body = file ? { file_path: route[2] } : 'body' in read ? read.body : {};
@@ -277,14 +384,21 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     const failure = bot.failures.get(method.toLowerCase())?.shift();
     if (failure) {
       const retry = failure.retryAfter !== undefined ? `: retry after ${failure.retryAfter}` : '';
-      return answer.fail(failure.status, failure.description ?? `${REASONS[failure.status] ?? 'Error'}${retry}`, failure.retryAfter);
+      return answer.fail(
+        failure.status,
+        failure.description ?? `${REASONS[failure.status] ?? 'Error'}${retry}`,
+        failure.retryAfter,
+      );
     }
     dispatch(bot, token, method.toLowerCase(), body, call, answer, res);
   };
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error_code: 500, description: `Fake error: ${String(error)}` }));
+      if (!res.headersSent)
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ ok: false, error_code: 500, description: `Fake error: ${String(error)}` }));
     });
   });
   server.listen(0, '127.0.0.1');
@@ -297,8 +411,19 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     addBot(options) {
       const me = botIdentity(options.token, options);
       bots.set(options.token, {
-        me, revoked: false, pending: [], confirmed: new Map(), redelivered: [], nextUpdateId: 10_000, messageIds: new Map(), customers: new Map(),
-        blocked: new Set(), getUpdatesCount: 0, commands: [], failures: new Map(), files: new Map(),
+        me,
+        revoked: false,
+        pending: [],
+        confirmed: new Map(),
+        redelivered: [],
+        nextUpdateId: 10_000,
+        messageIds: new Map(),
+        customers: new Map(),
+        blocked: new Set(),
+        getUpdatesCount: 0,
+        commands: [],
+        failures: new Map(),
+        files: new Map(),
       });
       return me;
     },
@@ -316,20 +441,41 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     // Telegram marks a leading /command with a bot_command entity; grammY's command() matches on it.
     customerSays: (token, { text, ...customer }) => {
       const command = /^\/[A-Za-z0-9_]+(@\w+)?/.exec(text);
-      return customerMessage(token, customer, { text, ...(command ? { entities: [{ type: 'bot_command' as const, offset: 0, length: command[0].length }] } : {}) });
+      return customerMessage(token, customer, {
+        text,
+        ...(command ? { entities: [{ type: 'bot_command' as const, offset: 0, length: command[0].length }] } : {}),
+      });
     },
     customerSendsPhoto(token, { caption, ...customer }) {
       const bot = need(token);
-      const sizes = [addFile(bot, 'photos', 'png', TINY_PNG, 'image/png'), addFile(bot, 'photos', 'png', TINY_PNG, 'image/png')];
-      return customerMessage(token, customer, { photo: photoSizes(sizes), ...(caption !== undefined ? { caption } : {}) }, bot);
+      const sizes = [
+        addFile(bot, 'photos', 'png', TINY_PNG, 'image/png'),
+        addFile(bot, 'photos', 'png', TINY_PNG, 'image/png'),
+      ];
+      return customerMessage(
+        token,
+        customer,
+        { photo: photoSizes(sizes), ...(caption !== undefined ? { caption } : {}) },
+        bot,
+      );
     },
     customerSendsVoice(token, { duration = 3, ...customer }) {
       const bot = need(token);
-      return customerMessage(token, customer, { voice: voiceOf(addFile(bot, 'voice', 'oga', TINY_OGG, 'audio/ogg'), duration) }, bot);
+      return customerMessage(
+        token,
+        customer,
+        { voice: voiceOf(addFile(bot, 'voice', 'oga', TINY_OGG, 'audio/ogg'), duration) },
+        bot,
+      );
     },
     customerSendsSticker(token, { emoji = '👍', ...customer }) {
       const bot = need(token);
-      return customerMessage(token, customer, { sticker: stickerOf(addFile(bot, 'stickers', 'webp', TINY_WEBP, 'image/webp'), emoji) }, bot);
+      return customerMessage(
+        token,
+        customer,
+        { sticker: stickerOf(addFile(bot, 'stickers', 'webp', TINY_WEBP, 'image/webp'), emoji) },
+        bot,
+      );
     },
     blockBot(token, chatId) {
       const bot = need(token);
@@ -344,7 +490,8 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     redeliver(token, updateId) {
       const bot = need(token);
       const update = bot.confirmed.get(updateId);
-      if (!update) throw new Error(`fake Telegram: update ${updateId} has not been confirmed by an offset above it yet`);
+      if (!update)
+        throw new Error(`fake Telegram: update ${updateId} has not been confirmed by an offset above it yet`);
       bot.redelivered.push(update);
       wake(bot);
     },
@@ -353,13 +500,16 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       const key = method.toLowerCase(); // Telegram method names are case-insensitive
       failures.set(key, [...(failures.get(key) ?? []), failure]);
     },
-    sent: (token) => sentBodies.filter((entry) => token === undefined || entry.token === token).map((entry) => entry.body),
+    sent: (token) =>
+      sentBodies.filter((entry) => token === undefined || entry.token === token).map((entry) => entry.body),
     webhook: (token) => need(token).webhook,
     pollingNow: (token) => need(token).poll !== undefined,
     getUpdatesCount: (token) => need(token).getUpdatesCount,
     waitFor: (predicate, timeoutMs = 5_000) => waitUntil(() => calls.find(predicate), timeoutMs, 'matching call'),
     waitForMessage(token, chatId, predicate = () => true, timeoutMs = 5_000) {
-      const find = (): SentBody | undefined => sentBodies.find((entry) => entry.token === token && entry.body.chat_id === chatId && predicate(entry.body))?.body;
+      const find = (): SentBody | undefined =>
+        sentBodies.find((entry) => entry.token === token && entry.body.chat_id === chatId && predicate(entry.body))
+          ?.body;
       return waitUntil(find, timeoutMs, `sendMessage to chat ${chatId}`);
     },
     async waitForPolling(token, timeoutMs = 5_000) {

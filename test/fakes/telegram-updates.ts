@@ -37,9 +37,13 @@ export const TINY_OGG = Buffer.concat([Buffer.from('OggS\0\x02', 'latin1'), Buff
 export const unixNow = (): number => Math.floor(Date.now() / 1000);
 
 /** The numeric prefix of a bot token is the bot's user id, as in real tokens ("123456:ABC..."). */
-export function botIdentity(token: string, options: { id?: number; username?: string; firstName?: string }): UserFromGetMe {
+export function botIdentity(
+  token: string,
+  options: { id?: number; username?: string; firstName?: string },
+): UserFromGetMe {
   const fromToken = Number(token.split(':')[0]);
-  const id = options.id ?? (Number.isSafeInteger(fromToken) && fromToken > 0 ? fromToken : 100_000 + (token.length % 1000));
+  const id =
+    options.id ?? (Number.isSafeInteger(fromToken) && fromToken > 0 ? fromToken : 100_000 + (token.length % 1000));
   return {
     id,
     is_bot: true,
@@ -71,15 +75,32 @@ export function customerUser(customer: CustomerOptions): User {
 /** In a private chat the chat id is the customer's user id, and the chat carries their names. */
 export function privateChat(customer: CustomerOptions): Chat.PrivateChat {
   const { id, first_name, last_name, username } = customerUser(customer);
-  return { id, type: 'private', first_name, ...(last_name !== undefined ? { last_name } : {}), ...(username !== undefined ? { username } : {}) };
+  return {
+    id,
+    type: 'private',
+    first_name,
+    ...(last_name !== undefined ? { last_name } : {}),
+    ...(username !== undefined ? { username } : {}),
+  };
 }
 
 type Content = Pick<Message, 'text' | 'entities' | 'caption' | 'photo' | 'voice' | 'sticker'>;
 
-export function messageUpdate(updateId: number, messageId: number, customer: CustomerOptions, content: Content): MessageUpdate {
+export function messageUpdate(
+  updateId: number,
+  messageId: number,
+  customer: CustomerOptions,
+  content: Content,
+): MessageUpdate {
   return {
     update_id: updateId,
-    message: { message_id: messageId, from: customerUser(customer), chat: privateChat(customer), date: unixNow(), ...content },
+    message: {
+      message_id: messageId,
+      from: customerUser(customer),
+      chat: privateChat(customer),
+      date: unixNow(),
+      ...content,
+    },
   };
 }
 
@@ -95,7 +116,12 @@ export function photoSizes(files: FakeFile[]): PhotoSize[] {
 }
 
 /** What Telegram sends when a customer blocks (kicked) or restarts (member) the bot. */
-export function myChatMemberUpdate(updateId: number, bot: UserFromGetMe, customer: CustomerOptions, blocked: boolean): Update {
+export function myChatMemberUpdate(
+  updateId: number,
+  bot: UserFromGetMe,
+  customer: CustomerOptions,
+  blocked: boolean,
+): Update {
   const member = { status: 'member' as const, user: bot };
   const kicked = { status: 'kicked' as const, user: bot, until_date: 0 };
   return {
@@ -110,13 +136,32 @@ export function myChatMemberUpdate(updateId: number, bot: UserFromGetMe, custome
   };
 }
 
-const HTML_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'tg-emoji', 'code', 'pre', 'blockquote']);
+const HTML_TAGS = new Set([
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  'ins',
+  's',
+  'strike',
+  'del',
+  'span',
+  'tg-spoiler',
+  'a',
+  'tg-emoji',
+  'code',
+  'pre',
+  'blockquote',
+]);
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"' };
 
 function decodeEntities(text: string): string {
   return text.replace(/&(lt|gt|amp|quot|#\d+|#x[0-9a-f]+);/gi, (_, name: string) => {
     if (!name.startsWith('#')) return ENTITIES[name.toLowerCase()] ?? '';
-    return String.fromCodePoint(name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : Number(name.slice(1)));
+    return String.fromCodePoint(
+      name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : Number(name.slice(1)),
+    );
   });
 }
 
@@ -138,7 +183,8 @@ export function parseTelegramHtml(html: string): { text: string } | { error: str
     const name = match?.[2]?.toLowerCase() ?? '';
     const offset = Buffer.byteLength(html.slice(0, lt));
     const closing = match?.[1] === '/';
-    if (!match || !HTML_TAGS.has(name)) return { error: `Unsupported ${closing ? 'end' : 'start'} tag "${name}" at byte offset ${offset}` };
+    if (!match || !HTML_TAGS.has(name))
+      return { error: `Unsupported ${closing ? 'end' : 'start'} tag "${name}" at byte offset ${offset}` };
     if (!closing) open.push(name);
     else if (open.pop() !== name) return { error: `Unexpected end tag at byte offset ${offset}` };
     at = lt + match[0].length;
@@ -147,13 +193,25 @@ export function parseTelegramHtml(html: string): { text: string } | { error: str
   return unclosed ? { error: `Can't find end tag corresponding to start tag "${unclosed}"` } : { text };
 }
 
-export const TERMINATED = 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running';
-export const WEBHOOK_ACTIVE = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
-export const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway' };
+export const TERMINATED =
+  'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running';
+export const WEBHOOK_ACTIVE =
+  "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
+export const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+};
 /** 1×1 lossless WebP, the format of static stickers. */
 export const TINY_WEBP = Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==', 'base64');
 
-export const isRecord = (value: unknown): value is Body => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isRecord = (value: unknown): value is Body =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 /** Form-encoded bodies carry numbers as strings; Telegram accepts both. */
 export const int = (value: unknown): number | undefined => {
   const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
@@ -175,8 +233,10 @@ export async function readBody(req: IncomingMessage, url: URL): Promise<{ body: 
   const query: Body = Object.fromEntries(url.searchParams);
   const type = req.headers['content-type'] ?? '';
   if (!raw) return { body: query };
-  if (type.startsWith('application/x-www-form-urlencoded')) return { body: { ...query, ...Object.fromEntries(new URLSearchParams(raw)) } };
-  if (!type.startsWith('application/json')) return { error: `Bad Request: the fake reads JSON or form bodies, not "${type}" (file uploads are not faked)` };
+  if (type.startsWith('application/x-www-form-urlencoded'))
+    return { body: { ...query, ...Object.fromEntries(new URLSearchParams(raw)) } };
+  if (!type.startsWith('application/json'))
+    return { error: `Bad Request: the fake reads JSON or form bodies, not "${type}" (file uploads are not faked)` };
   try {
     const parsed: unknown = JSON.parse(raw);
     if (isRecord(parsed)) return { body: { ...query, ...parsed } };
@@ -187,12 +247,23 @@ export async function readBody(req: IncomingMessage, url: URL): Promise<{ body: 
 }
 
 export const voiceOf = (file: FakeFile, duration: number): Voice => ({
-  file_id: file.file_id, file_unique_id: file.file_unique_id, duration, mime_type: 'audio/ogg', file_size: file.bytes.length,
+  file_id: file.file_id,
+  file_unique_id: file.file_unique_id,
+  duration,
+  mime_type: 'audio/ogg',
+  file_size: file.bytes.length,
 });
 
 export const stickerOf = (file: FakeFile, emoji: string): Sticker => ({
-  file_id: file.file_id, file_unique_id: file.file_unique_id, type: 'regular', width: 512, height: 512,
-  is_animated: false, is_video: false, emoji, file_size: file.bytes.length,
+  file_id: file.file_id,
+  file_unique_id: file.file_unique_id,
+  type: 'regular',
+  width: 512,
+  height: 512,
+  is_animated: false,
+  is_video: false,
+  emoji,
+  file_size: file.bytes.length,
 });
 
 /** sendMessage's text rules: what the customer would see (after HTML parsing) must be 1..4096 characters. */

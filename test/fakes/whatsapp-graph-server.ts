@@ -27,7 +27,11 @@ async function readJson(request: IncomingMessage): Promise<Record<string, unknow
   }
 }
 
-export async function startFakeGraph(account: { phoneId: string; token: string; displayPhoneNumber: string }): Promise<FakeGraph> {
+export async function startFakeGraph(account: {
+  phoneId: string;
+  token: string;
+  displayPhoneNumber: string;
+}): Promise<FakeGraph> {
   const sent: SentWhatsApp[] = [];
   const reads: string[] = [];
   const waiters: { predicate: (message: SentWhatsApp) => boolean; resolve: (message: SentWhatsApp) => void }[] = [];
@@ -39,13 +43,22 @@ export async function startFakeGraph(account: { phoneId: string; token: string; 
       response.end(JSON.stringify(body));
     };
     if (request.headers.authorization !== `Bearer ${account.token}`) {
-      return reply(401, { error: { message: 'Invalid OAuth access token - Cannot parse access token', type: 'OAuthException', code: 190 } });
+      return reply(401, {
+        error: { message: 'Invalid OAuth access token - Cannot parse access token', type: 'OAuthException', code: 190 },
+      });
     }
     const [phoneId, edge] = url.pathname.split('/').filter(Boolean);
     if (phoneId !== account.phoneId) {
-      return reply(400, { error: { message: `Unsupported request. Object with ID '${phoneId}' does not exist`, type: 'GraphMethodException', code: 100 } });
+      return reply(400, {
+        error: {
+          message: `Unsupported request. Object with ID '${phoneId}' does not exist`,
+          type: 'GraphMethodException',
+          code: 100,
+        },
+      });
     }
-    if (request.method === 'GET' && !edge) return reply(200, { id: phoneId, display_phone_number: account.displayPhoneNumber, verified_name: 'Lotus' });
+    if (request.method === 'GET' && !edge)
+      return reply(200, { id: phoneId, display_phone_number: account.displayPhoneNumber, verified_name: 'Lotus' });
     if (request.method === 'POST' && edge === 'messages') {
       const body = await readJson(request);
       if (body.status === 'read') {
@@ -74,7 +87,10 @@ export async function startFakeGraph(account: { phoneId: string; token: string; 
       const seen = sent.find(predicate);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching WhatsApp message within ${timeoutMs} ms; sent: ${JSON.stringify(sent)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no matching WhatsApp message within ${timeoutMs} ms; sent: ${JSON.stringify(sent)}`)),
+          timeoutMs,
+        );
         waiters.push({ predicate, resolve: (message) => (clearTimeout(timer), resolve(message)) });
       });
     },

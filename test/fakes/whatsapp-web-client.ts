@@ -2,7 +2,12 @@
 // disconnected, auth_failure) emitted when a test says so, and every call the product makes recorded.
 // It does what the real one does with its auth store: a started client looks for a saved session.
 import { EventEmitter } from 'node:events';
-import type { WebClient, WebClientFactory, WebClientOptions, WebMessage } from '../../bots/whatsapp/whatsapp-web-client.ts';
+import type {
+  WebClient,
+  WebClientFactory,
+  WebClientOptions,
+  WebMessage,
+} from '../../bots/whatsapp/whatsapp-web-client.ts';
 
 export class FakeWebClient extends EventEmitter {
   readonly sent: { chatId: string; text: string }[] = [];
@@ -15,13 +20,18 @@ export class FakeWebClient extends EventEmitter {
   restoredSession = false;
   private sentWaiters: (() => void)[] = [];
 
-  constructor(readonly options: WebClientOptions, private readonly behaviour: FakeBehaviour) {
+  constructor(
+    readonly options: WebClientOptions,
+    private readonly behaviour: FakeBehaviour,
+  ) {
     super();
   }
 
   async initialize(): Promise<void> {
     this.initialized = true;
-    this.restoredSession = await this.options.store.sessionExists({ session: `RemoteAuth-${this.options.integrationId}` });
+    this.restoredSession = await this.options.store.sessionExists({
+      session: `RemoteAuth-${this.options.integrationId}`,
+    });
     if (this.behaviour.initialize) await this.behaviour.initialize(this);
   }
 
@@ -65,7 +75,16 @@ export class FakeWebClient extends EventEmitter {
   }
 
   customerWrites(from: string, body: string, options: Partial<WebMessage> = {}): WebMessage {
-    const message: WebMessage = { id: { _serialized: `false_${from}_${Math.random().toString(16).slice(2)}` }, from, body, type: 'chat', fromMe: false, isStatus: false, _data: { notifyName: 'Мария' }, ...options };
+    const message: WebMessage = {
+      id: { _serialized: `false_${from}_${Math.random().toString(16).slice(2)}` },
+      from,
+      body,
+      type: 'chat',
+      fromMe: false,
+      isStatus: false,
+      _data: { notifyName: 'Мария' },
+      ...options,
+    };
     this.emit('message', message);
     return message;
   }
@@ -75,7 +94,8 @@ export class FakeWebClient extends EventEmitter {
     const deadline = Date.now() + timeoutMs;
     while (this.sent.length < count) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`expected ${count} sent messages, saw ${this.sent.length}: ${JSON.stringify(this.sent)}`);
+      if (left <= 0)
+        throw new Error(`expected ${count} sent messages, saw ${this.sent.length}: ${JSON.stringify(this.sent)}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.sentWaiters.push(() => {
@@ -126,7 +146,9 @@ export function fakeWebClients(): FakeWebClients {
     async next(integrationId, after, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const found = [...all].reverse().find((client) => client.options.integrationId === integrationId && client.initialized);
+        const found = [...all]
+          .reverse()
+          .find((client) => client.options.integrationId === integrationId && client.initialized);
         if (found && found !== after) return found;
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`no new WhatsApp Web client started for ${integrationId}`);

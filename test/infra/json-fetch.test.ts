@@ -58,7 +58,11 @@ describe('jsonFetch', () => {
     expect(response.headers.get('x-request-id')).to.equal('req_1');
     expect(await response.json()).to.deep.equal({ echoed: { model: 'm', text: 'Привет' } });
     expect(seen).to.have.length(1);
-    expect(seen[0]).to.deep.include({ method: 'POST', url: '/v1/chat/completions?x=1', body: JSON.stringify({ model: 'm', text: 'Привет' }) });
+    expect(seen[0]).to.deep.include({
+      method: 'POST',
+      url: '/v1/chat/completions?x=1',
+      body: JSON.stringify({ model: 'm', text: 'Привет' }),
+    });
     expect(seen[0]!.headers).to.deep.include({ 'content-type': 'application/json', authorization: 'Bearer sk-test' });
     // Nothing asks the server to compress: the body is read as it comes.
     expect(seen[0]!.headers['accept-encoding']).to.equal(undefined);
@@ -78,7 +82,12 @@ describe('jsonFetch', () => {
     handler = (_request, response) => response.end('ok');
     const { Headers: UndiciHeaders } = await import('undici');
     await jsonFetch(`${base}/c`, { headers: new UndiciHeaders({ 'X-Three': '3' }) as unknown as HeadersInit });
-    await jsonFetch(`${base}/d`, { headers: [['X-Many', 'a'], ['X-Many', 'b']] });
+    await jsonFetch(`${base}/d`, {
+      headers: [
+        ['X-Many', 'a'],
+        ['X-Many', 'b'],
+      ],
+    });
 
     expect(seen[0]!.headers['x-three']).to.equal('3');
     expect(seen[1]!.headers['x-many']).to.equal('a, b');
@@ -89,7 +98,13 @@ describe('jsonFetch', () => {
       response.writeHead(307, { location: '/elsewhere' });
       response.end();
     };
-    const failure = await jsonFetch(`${base}/upload`, { method: 'POST', body: Readable.from(['bytes']) as unknown as BodyInit }).then(() => undefined, (error: unknown) => error);
+    const failure = await jsonFetch(`${base}/upload`, {
+      method: 'POST',
+      body: Readable.from(['bytes']) as unknown as BodyInit,
+    }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
 
     expect(failure).to.be.instanceOf(TypeError);
     expect((failure as TypeError).message).to.equal('fetch failed');
@@ -98,7 +113,11 @@ describe('jsonFetch', () => {
 
   it('sends a Node stream body (grammY uploads files as a multipart stream)', async () => {
     handler = (_request, response) => response.end('{"ok":true}');
-    const response = await jsonFetch(`${base}/upload`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: Readable.from(['part one, ', 'part two']) as unknown as BodyInit });
+    const response = await jsonFetch(`${base}/upload`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      body: Readable.from(['part one, ', 'part two']) as unknown as BodyInit,
+    });
 
     expect(await response.json()).to.deep.equal({ ok: true });
     expect(seen[0]!.body).to.equal('part one, part two');
@@ -144,7 +163,11 @@ describe('jsonFetch', () => {
       }
       response.end(JSON.stringify({ at: request.url, body }));
     };
-    const response = await jsonFetch(`${base}/old`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    const response = await jsonFetch(`${base}/old`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":1}',
+    });
 
     expect(response.status).to.equal(200);
     expect(await response.json()).to.deep.equal({ at: '/new', body: '{"a":1}' });
@@ -191,16 +214,22 @@ describe('jsonFetch', () => {
       response.writeHead(999, { 'content-type': 'application/json' });
       response.end('{}');
     };
-    const failure = await jsonFetch(`${base}/odd`).then(() => undefined, (error: unknown) => error);
+    const failure = await jsonFetch(`${base}/odd`).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
 
     expect(failure).to.be.instanceOf(TypeError);
     expect((failure as TypeError).message).to.equal('fetch failed');
     expect((failure as TypeError).cause).to.be.instanceOf(RangeError);
   });
 
-  it('rejects with the signal\'s reason when aborted, before or during the request', async () => {
+  it("rejects with the signal's reason when aborted, before or during the request", async () => {
     const already = AbortSignal.abort();
-    const before = await jsonFetch(`${base}/x`, { signal: already }).then(() => undefined, (error: unknown) => error);
+    const before = await jsonFetch(`${base}/x`, { signal: already }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(before).to.equal(already.reason);
     expect((before as DOMException).name).to.equal('AbortError');
 
@@ -208,7 +237,10 @@ describe('jsonFetch', () => {
     const arrival = new Promise<void>((resolve) => (arrived = resolve));
     handler = () => arrived(); // and never answers
     const controller = new AbortController();
-    const pending = jsonFetch(`${base}/slow`, { method: 'POST', body: '{}', signal: controller.signal }).then(() => undefined, (error: unknown) => error);
+    const pending = jsonFetch(`${base}/slow`, { method: 'POST', body: '{}', signal: controller.signal }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     await arrival;
     controller.abort();
     const during = await pending;
@@ -216,13 +248,20 @@ describe('jsonFetch', () => {
     expect((during as DOMException).name).to.equal('AbortError');
   });
 
-  it('takes an abort signal of another kind (grammY\'s AbortController polyfill) and rejects with an AbortError', async () => {
+  it("takes an abort signal of another kind (grammY's AbortController polyfill) and rejects with an AbortError", async () => {
     let arrived: () => void = () => undefined;
     const arrival = new Promise<void>((resolve) => (arrived = resolve));
     handler = () => arrived(); // and never answers
     // An EventTarget with `aborted` and no `reason`, as the abort-controller package makes it.
     const signal = Object.assign(new EventTarget(), { aborted: false });
-    const pending = jsonFetch(`${base}/poll`, { method: 'POST', body: '{}', signal: signal as unknown as AbortSignal }).then(() => undefined, (error: unknown) => error);
+    const pending = jsonFetch(`${base}/poll`, {
+      method: 'POST',
+      body: '{}',
+      signal: signal as unknown as AbortSignal,
+    }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     await arrival;
     signal.aborted = true;
     signal.dispatchEvent(new Event('abort'));

@@ -25,7 +25,9 @@ describe('infra/logger keeps secrets out of the log', () => {
 
   it('drops request contexts carried by errors, and redacts secret fields by name', () => {
     const { logger, text } = capture();
-    const error = Object.assign(new Error('handler failed'), { ctx: { api: { token }, message: { text: 'private customer text' } } });
+    const error = Object.assign(new Error('handler failed'), {
+      ctx: { api: { token }, message: { text: 'private customer text' } },
+    });
     logger.error({ err: error, body: { password: 'hunter2hunter2', refresh: 'refresh-secret' } }, 'failed');
     expect(text()).to.not.include('AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw');
     expect(text()).to.not.include('private customer text');

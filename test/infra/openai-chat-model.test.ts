@@ -50,7 +50,11 @@ describe('OpenAIChatModel', () => {
     fake.reply(() => ({ text: 'Yes.', usage: { prompt_tokens: 1234, completion_tokens: 56 } }));
     const result = await chat().complete([{ role: 'user', content: 'Open today?' }], { maxTokens: 200 });
 
-    expect(result).to.deep.equal({ text: 'Yes.', model: 'gpt-4o-mini', usage: { promptTokens: 1234, completionTokens: 56 } });
+    expect(result).to.deep.equal({
+      text: 'Yes.',
+      model: 'gpt-4o-mini',
+      usage: { promptTokens: 1234, completionTokens: 56 },
+    });
     expect(fake.requests[0]?.body).to.deep.include({ max_completion_tokens: 200 });
   });
 
@@ -63,7 +67,13 @@ describe('OpenAIChatModel', () => {
   it('sends images as base64 data URLs next to the text', async () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 255]);
     const result = await chat().complete([
-      { role: 'user', content: [{ type: 'text', text: 'What is on this price list?' }, { type: 'image', mimeType: 'image/png', data: png }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is on this price list?' },
+          { type: 'image', mimeType: 'image/png', data: png },
+        ],
+      },
     ]);
 
     expect(result.text).to.equal('Echo: What is on this price list?');
@@ -124,7 +134,17 @@ describe('OpenAIChatModel', () => {
   });
 
   it('does not retry a model the server does not know (404)', async () => {
-    fake.reply(() => ({ status: 404, body: { error: { message: 'The model `gpt-nope` does not exist', type: 'invalid_request_error', param: null, code: 'model_not_found' } } }));
+    fake.reply(() => ({
+      status: 404,
+      body: {
+        error: {
+          message: 'The model `gpt-nope` does not exist',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'model_not_found',
+        },
+      },
+    }));
     const error = await rejection(chat({ model: 'gpt-nope' }).complete([{ role: 'user', content: 'Hello' }]));
     expect(error.retryable).to.equal(false);
     expect(error.message).to.contain('gpt-nope');
@@ -134,7 +154,9 @@ describe('OpenAIChatModel', () => {
   it('gives up on a slow server after timeoutMs with a retryable ModelError', async () => {
     fake.reply(() => ({ delayMs: 2_000, text: 'too late' }));
     const started = Date.now();
-    const error = await rejection(chat({ timeoutMs: 200, maxRetries: 0 }).complete([{ role: 'user', content: 'Hello' }]));
+    const error = await rejection(
+      chat({ timeoutMs: 200, maxRetries: 0 }).complete([{ role: 'user', content: 'Hello' }]),
+    );
     const elapsed = Date.now() - started;
     expect(error.retryable).to.equal(true);
     expect(error.message).to.contain('200 ms');
@@ -159,7 +181,9 @@ describe('OpenAIChatModel', () => {
     const { port } = probe.address() as AddressInfo;
     probe.close();
     await once(probe, 'close');
-    const error = await rejection(chat({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).complete([{ role: 'user', content: 'Hello' }]));
+    const error = await rejection(
+      chat({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).complete([{ role: 'user', content: 'Hello' }]),
+    );
     expect(error.retryable).to.equal(true);
     expect(error.message).to.contain('could not reach the server');
   });

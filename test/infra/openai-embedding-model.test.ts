@@ -3,7 +3,13 @@ import { expect } from 'chai';
 import OpenAI from 'openai';
 import { ModelError } from '../../core/ports/chat-model.ts';
 import { OpenAIEmbeddingModel } from '../../infra/openai-embedding-model.ts';
-import { FAKE_EMBEDDING_DIMENSIONS, fakeEmbedding, fakeTokenCount, startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai-server.ts';
+import {
+  FAKE_EMBEDDING_DIMENSIONS,
+  fakeEmbedding,
+  fakeTokenCount,
+  startFakeOpenAI,
+  type FakeOpenAIServer,
+} from '../fakes/openai-server.ts';
 import { rejection } from '../support/model-errors.ts';
 
 const cosine = (a: number[], b: number[]): number => {
@@ -22,7 +28,13 @@ const cosine = (a: number[], b: number[]): number => {
 describe('OpenAIEmbeddingModel', () => {
   let fake: FakeOpenAIServer;
   const embedder = (overrides: Partial<ConstructorParameters<typeof OpenAIEmbeddingModel>[0]> = {}) =>
-    new OpenAIEmbeddingModel({ apiKey: fake.apiKey, baseURL: fake.url, model: 'text-embedding-3-small', maxRetries: 2, ...overrides });
+    new OpenAIEmbeddingModel({
+      apiKey: fake.apiKey,
+      baseURL: fake.url,
+      model: 'text-embedding-3-small',
+      maxRetries: 2,
+      ...overrides,
+    });
 
   beforeEach(async () => {
     fake = await startFakeOpenAI({ apiKey: 'sk-embed-0123456789abcdef' });
@@ -32,7 +44,13 @@ describe('OpenAIEmbeddingModel', () => {
   });
 
   it('batches inputs and returns one vector per input, in input order, with summed usage', async () => {
-    const texts = ['haircut 30 euro', 'manicure 25 euro', 'open monday to friday', 'parking behind the salon', 'gift cards available'];
+    const texts = [
+      'haircut 30 euro',
+      'manicure 25 euro',
+      'open monday to friday',
+      'parking behind the salon',
+      'gift cards available',
+    ];
     const result = await embedder({ batchSize: 2 }).embed(texts);
 
     expect(fake.requests.map((request) => request.body)).to.deep.equal([

@@ -1,4 +1,13 @@
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -26,7 +35,9 @@ describe('infra/pglite: the install-time data directory template', function () {
     const first = createDatabase({ kind: 'pglite', dir: path.join(root, 'a', 'pgdata'), templateDir: template });
     expect(await migrateToLatest(first.knex), 'migrations left to apply').to.deep.equal([]);
     expect(await first.knex('owners').count({ n: '*' }).first()).to.deep.equal({ n: 0 });
-    expect(readdirSync(path.join(root, 'a', 'pgdata')), 'the manifest stays with the template').not.to.include('frontdesk-template.json');
+    expect(readdirSync(path.join(root, 'a', 'pgdata')), 'the manifest stays with the template').not.to.include(
+      'frontdesk-template.json',
+    );
     await first.knex.raw('create table kept (x int)');
     await first.knex('kept').insert({ x: 7 });
     await first.close();
@@ -85,7 +96,10 @@ describe('infra/pglite: the install-time data directory template', function () {
     const manifestPath = path.join(template, 'frontdesk-template.json');
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { migrations: Record<string, string> };
     const [first] = Object.keys(manifest.migrations);
-    writeFileSync(manifestPath, JSON.stringify({ migrations: { ...manifest.migrations, [first!]: 'an older version of this file' } }));
+    writeFileSync(
+      manifestPath,
+      JSON.stringify({ migrations: { ...manifest.migrations, [first!]: 'an older version of this file' } }),
+    );
     expect(seedFromTemplate(path.join(root, 'f', 'pgdata'), template)).to.equal(false);
 
     expect(await createPgliteTemplate(template)).to.equal('created');
@@ -93,7 +107,11 @@ describe('infra/pglite: the install-time data directory template', function () {
   });
 
   it('without a template, PGlite initialises the directory itself', async () => {
-    const db = createDatabase({ kind: 'pglite', dir: path.join(root, 'e', 'pgdata'), templateDir: path.join(root, 'missing') });
+    const db = createDatabase({
+      kind: 'pglite',
+      dir: path.join(root, 'e', 'pgdata'),
+      templateDir: path.join(root, 'missing'),
+    });
     try {
       expect((await db.knex.raw('select 1 as one')).rows).to.deep.equal([{ one: 1 }]);
     } finally {

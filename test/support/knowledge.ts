@@ -12,23 +12,39 @@ export function fixture(name: string): { name: string; bytes: Uint8Array } {
   return { name: path.basename(name), bytes: new Uint8Array(readFileSync(path.join(FIXTURES, name))) };
 }
 
-export async function uploadFixture(http: HttpClient, token: string, name: string): Promise<{ id: string; status: number }> {
+export async function uploadFixture(
+  http: HttpClient,
+  token: string,
+  name: string,
+): Promise<{ id: string; status: number }> {
   const response = await http.upload('/api/agent/files/', token, { file: fixture(name) });
   expect([200, 201], response.text).to.include(response.status);
   return { id: response.body.id, status: response.status };
 }
 
 /** Starts training and waits (bounded) until the run is no longer "training", as a user's screen would. */
-export async function trainAndWait(http: HttpClient, token: string, timeoutMs = 30_000): Promise<{ status: string; message: string; progress: number }> {
+export async function trainAndWait(
+  http: HttpClient,
+  token: string,
+  timeoutMs = 30_000,
+): Promise<{ status: string; message: string; progress: number }> {
   const started = await http.post('/api/agent/train/', { token });
   expect(started.status, started.text).to.equal(200);
-  return eventually(async () => {
-    const status = await http.get('/api/agent/train/status/', { token });
-    return status.body.status !== 'training' ? status.body : undefined;
-  }, timeoutMs, 'training to finish');
+  return eventually(
+    async () => {
+      const status = await http.get('/api/agent/train/status/', { token });
+      return status.body.status !== 'training' ? status.body : undefined;
+    },
+    timeoutMs,
+    'training to finish',
+  );
 }
 
-export async function ask(http: HttpClient, token: string, message: string): Promise<{ response: string; sources: { file_id: string; name: string; text: string }[] }> {
+export async function ask(
+  http: HttpClient,
+  token: string,
+  message: string,
+): Promise<{ response: string; sources: { file_id: string; name: string; text: string }[] }> {
   const reply = await http.upload('/api/agent/test/', token, { message });
   expect(reply.status, reply.text).to.equal(200);
   return reply.body;

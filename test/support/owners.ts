@@ -15,10 +15,15 @@ export function uniqueEmail(tag = 'owner'): string {
   return `${tag}-${randomUUID().slice(0, 8)}@example.com`;
 }
 
-export async function registerOwner(http: HttpClient, overrides: { email?: string; password?: string; salon_name?: string } = {}): Promise<RegisteredOwner> {
+export async function registerOwner(
+  http: HttpClient,
+  overrides: { email?: string; password?: string; salon_name?: string } = {},
+): Promise<RegisteredOwner> {
   const email = overrides.email ?? uniqueEmail();
   const password = overrides.password ?? 'correct horse battery';
-  const response = await http.post('/api/auth/register', { body: { email, password, salon_name: overrides.salon_name ?? 'Lotus Beauty' } });
+  const response = await http.post('/api/auth/register', {
+    body: { email, password, salon_name: overrides.salon_name ?? 'Lotus Beauty' },
+  });
   expect(response.status, response.text).to.equal(201);
   return { id: response.body.user.id, email, password, access: response.body.access, refresh: response.body.refresh };
 }

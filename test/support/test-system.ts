@@ -74,8 +74,17 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...options.env,
   });
-  const system = await composeSystem(config, { logger: createLogger('debug', sink), db, store: testStore.store, accountLimits: options.accountLimits ?? GENEROUS_LIMITS, queuePrefix: testStore.prefix ? `${testStore.prefix}bull` : undefined, botPollTimeoutSeconds: options.botPollTimeoutSeconds ?? 1,
-    whatsappWebClientFactory: options.whatsappWebClientFactory ?? (options.realWhatsAppWeb ? undefined : noBrowserInThisTest), whatsappWebReconnect: { baseMs: 5, maxMs: 50, attempts: 3 } });
+  const system = await composeSystem(config, {
+    logger: createLogger('debug', sink),
+    db,
+    store: testStore.store,
+    accountLimits: options.accountLimits ?? GENEROUS_LIMITS,
+    queuePrefix: testStore.prefix ? `${testStore.prefix}bull` : undefined,
+    botPollTimeoutSeconds: options.botPollTimeoutSeconds ?? 1,
+    whatsappWebClientFactory:
+      options.whatsappWebClientFactory ?? (options.realWhatsAppWeb ? undefined : noBrowserInThisTest),
+    whatsappWebReconnect: { baseMs: 5, maxMs: 50, attempts: 3 },
+  });
   const server = createServer(system.app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -94,7 +103,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
 }
 
 const noBrowserInThisTest: WebClientFactory = async () => {
-  throw new Error('this test system runs no WhatsApp Web browser (startTestSystem: realWhatsAppWeb or a fake client factory)');
+  throw new Error(
+    'this test system runs no WhatsApp Web browser (startTestSystem: realWhatsAppWeb or a fake client factory)',
+  );
 };
 
 function closeServer(server: Server): Promise<void> {
@@ -142,13 +153,24 @@ export class HttpClient {
   }
 
   /** multipart/form-data, as a browser form would send it. */
-  async upload<T = any>(path: string, token: string, parts: Record<string, string | { name: string; bytes: Uint8Array; type?: string }>): Promise<HttpResponse<T>> {
+  async upload<T = any>(
+    path: string,
+    token: string,
+    parts: Record<string, string | { name: string; bytes: Uint8Array; type?: string }>,
+  ): Promise<HttpResponse<T>> {
     const form = new FormData();
     for (const [field, value] of Object.entries(parts)) {
       if (typeof value === 'string') form.append(field, value);
-      else form.append(field, new Blob([new Uint8Array(value.bytes)], { type: value.type ?? 'application/octet-stream' }), value.name);
+      else
+        form.append(
+          field,
+          new Blob([new Uint8Array(value.bytes)], { type: value.type ?? 'application/octet-stream' }),
+          value.name,
+        );
     }
-    return toHttpResponse<T>(await fetch(this.baseUrl + path, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form }));
+    return toHttpResponse<T>(
+      await fetch(this.baseUrl + path, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form }),
+    );
   }
 
   get<T = any>(path: string, options?: RequestOptions) {

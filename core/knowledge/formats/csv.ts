@@ -25,7 +25,10 @@ function countOutsideQuotes(line: string, delimiter: string): number {
  * Russian and Ukrainian locales writes ";". Falls back to ",".
  */
 export function sniffDelimiter(text: string): string {
-  const lines = text.split('\n', 200).filter((line) => line.trim() !== '').slice(0, 20);
+  const lines = text
+    .split('\n', 200)
+    .filter((line) => line.trim() !== '')
+    .slice(0, 20);
   let best = { delimiter: ',', consistent: false, count: 0 };
   for (const delimiter of CANDIDATES) {
     const counts = lines.map((line) => countOutsideQuotes(line, delimiter));
@@ -53,9 +56,12 @@ export async function extractCsv(bytes: Uint8Array, maxRows: number): Promise<Bl
       to: maxRows + 2,
     }) as string[][];
   } catch (error) {
-    throw new CorruptFileError('This CSV file could not be read: a quote or separator seems to be broken. Open it in Excel, save it as CSV again and upload the new copy.', {
-      cause: error,
-    });
+    throw new CorruptFileError(
+      'This CSV file could not be read: a quote or separator seems to be broken. Open it in Excel, save it as CSV again and upload the new copy.',
+      {
+        cause: error,
+      },
+    );
   }
   return sheetsToBlocks([{ rows }], maxRows);
 }

@@ -40,7 +40,8 @@ export function utf16Encoding(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | unde
 }
 
 function decodeWith(encoding: TextEncoding, bytes: Uint8Array): string {
-  if (encoding === 'windows-1251') return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'win1251');
+  if (encoding === 'windows-1251')
+    return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'win1251');
   return new TextDecoder(encoding, { ignoreBOM: false }).decode(bytes);
 }
 
@@ -64,6 +65,8 @@ export function detectEncoding(bytes: Uint8Array): TextEncoding {
 /** Decodes and normalises line endings to "\n" (the BOM, if any, is dropped). */
 export function decodeText(bytes: Uint8Array): DecodedText {
   const encoding = detectEncoding(bytes);
-  const text = decodeWith(encoding, bytes).replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  const text = decodeWith(encoding, bytes)
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n');
   return { text, encoding };
 }

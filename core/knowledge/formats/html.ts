@@ -8,15 +8,53 @@ import { RowBudget, sheetToBlocks } from './spreadsheet-rows.ts';
 const loadHtmlParser = lazyImport(() => import('htmlparser2'));
 
 /** Never content: code, styling, navigation, embedded objects and form controls. */
-const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'head', 'nav', 'svg', 'math', 'iframe', 'object', 'embed', 'canvas', 'select', 'button']);
+const SKIPPED = new Set([
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'head',
+  'nav',
+  'svg',
+  'math',
+  'iframe',
+  'object',
+  'embed',
+  'canvas',
+  'select',
+  'button',
+]);
 /** Page chrome only when they belong to the page, not to an article or section (whose header holds its title). */
 const PAGE_CHROME = new Set(['header', 'footer']);
 const SECTIONING = new Set(['main', 'article', 'section']);
 const SKIPPED_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'search']);
 /** Elements whose start or end ends the running paragraph. */
 const BLOCK_LEVEL = new Set([
-  'p', 'div', 'li', 'ul', 'ol', 'dl', 'dt', 'dd', 'blockquote', 'pre', 'section', 'article', 'main', 'aside', 'address',
-  'figure', 'figcaption', 'details', 'summary', 'hr', 'form', 'fieldset', 'body', 'header', 'footer',
+  'p',
+  'div',
+  'li',
+  'ul',
+  'ol',
+  'dl',
+  'dt',
+  'dd',
+  'blockquote',
+  'pre',
+  'section',
+  'article',
+  'main',
+  'aside',
+  'address',
+  'figure',
+  'figcaption',
+  'details',
+  'summary',
+  'hr',
+  'form',
+  'fieldset',
+  'body',
+  'header',
+  'footer',
 ]);
 const HEADING = /^h([1-6])$/;
 
@@ -37,7 +75,8 @@ class HtmlBlockCollector {
   constructor(private readonly budget: RowBudget) {}
 
   open(name: string, attributes: Record<string, string>): void {
-    const hidden = 'hidden' in attributes || attributes['aria-hidden'] === 'true' || SKIPPED_ROLES.has(attributes.role ?? '');
+    const hidden =
+      'hidden' in attributes || attributes['aria-hidden'] === 'true' || SKIPPED_ROLES.has(attributes.role ?? '');
     const skips = SKIPPED.has(name) || hidden || (PAGE_CHROME.has(name) && this.sectioning === 0);
     this.stack.push({ name, skips });
     if (skips) this.skipping += 1;

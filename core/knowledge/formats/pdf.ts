@@ -26,11 +26,18 @@ type Unpdf = typeof import('unpdf');
 async function openPdf(unpdf: Unpdf, bytes: Uint8Array): Promise<PdfDocument> {
   try {
     // pdf.js takes ownership of (and may detach) the buffer it is given: hand it a copy.
-    return await unpdf.getDocumentProxy(new Uint8Array(bytes), { isEvalSupported: false, disableFontFace: true, verbosity: 0 });
+    return await unpdf.getDocumentProxy(new Uint8Array(bytes), {
+      isEvalSupported: false,
+      disableFontFace: true,
+      verbosity: 0,
+    });
   } catch (error) {
     const name = error instanceof Error ? error.name : '';
     if (name === 'PasswordException') {
-      throw new CorruptFileError('This PDF is password-protected. Remove the password, save it again and upload the new copy.', { cause: error });
+      throw new CorruptFileError(
+        'This PDF is password-protected. Remove the password, save it again and upload the new copy.',
+        { cause: error },
+      );
     }
     throw new CorruptFileError(undefined, { cause: error });
   }
@@ -56,9 +63,7 @@ function toLines(pages: TextItem[][]): Line[] {
     }
     if (current !== undefined) lines.push(current);
   });
-  return lines
-    .map((line) => ({ ...line, text: cleanInline(line.text) }))
-    .filter((line) => line.text !== '');
+  return lines.map((line) => ({ ...line, text: cleanInline(line.text) })).filter((line) => line.text !== '');
 }
 
 /** The font size that carries the most characters: the body text. */
@@ -83,7 +88,9 @@ function bodySize(lines: readonly Line[]): number {
  */
 function toBlocks(lines: readonly Line[]): Block[] {
   const body = bodySize(lines);
-  const headingSizes = [...new Set(lines.filter((line) => isHeading(line, body)).map((line) => Math.round(line.size)))].sort((a, b) => b - a);
+  const headingSizes = [
+    ...new Set(lines.filter((line) => isHeading(line, body)).map((line) => Math.round(line.size))),
+  ].sort((a, b) => b - a);
   const blocks: Block[] = [];
   let paragraph: string[] = [];
   let previous: Line | undefined;
@@ -94,7 +101,11 @@ function toBlocks(lines: readonly Line[]): Block[] {
   for (const line of lines) {
     if (isHeading(line, body)) {
       flush();
-      blocks.push({ kind: 'heading', level: Math.min(6, headingSizes.indexOf(Math.round(line.size)) + 1), text: line.text });
+      blocks.push({
+        kind: 'heading',
+        level: Math.min(6, headingSizes.indexOf(Math.round(line.size)) + 1),
+        text: line.text,
+      });
       previous = undefined;
       continue;
     }

@@ -70,7 +70,8 @@ export function sheetToBlocks(sheet: Sheet, budget: RowBudget): Block[] {
     const text = rowText(header, cells);
     blocks.push(sheet.name === undefined ? { kind: 'row', text } : { kind: 'row', text, sheet: sheet.name });
   }
-  if (blocks.length === 0 && header !== undefined) blocks.push({ kind: 'paragraph', text: header.filter((cell) => cell !== '').join('; ') });
+  if (blocks.length === 0 && header !== undefined)
+    blocks.push({ kind: 'paragraph', text: header.filter((cell) => cell !== '').join('; ') });
   return blocks;
 }
 

@@ -22,7 +22,9 @@ function run(request) {
     const sheets = workbook.SheetNames.map((name) => {
       const worksheet = workbook.Sheets[name];
       /** @type {unknown[][]} */
-      const grid = worksheet ? XLSX.utils.sheet_to_json(worksheet, { header: 1, raw: false, defval: '', blankrows: false }) : [];
+      const grid = worksheet
+        ? XLSX.utils.sheet_to_json(worksheet, { header: 1, raw: false, defval: '', blankrows: false })
+        : [];
       const rows = grid.map((row) => row.map((cell) => (cell === null || cell === undefined ? '' : String(cell))));
       return { name: String(name), rows };
     });

@@ -31,12 +31,23 @@ function parseInWorker(bytes: Uint8Array, limits: ExtractionLimits): Promise<Xls
       outcome();
       void worker.terminate();
     };
-    const timer = setTimeout(() => settle(() => reject(tooComplex(new Error(`xls worker exceeded ${limits.timeoutMs} ms`)))), limits.timeoutMs);
+    const timer = setTimeout(
+      () => settle(() => reject(tooComplex(new Error(`xls worker exceeded ${limits.timeoutMs} ms`)))),
+      limits.timeoutMs,
+    );
     worker.once('message', (reply: XlsReply) => settle(() => resolve(reply)));
     worker.once('error', (error: Error & { code?: string }) =>
-      settle(() => reject(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? tooComplex(error) : new CorruptFileError(undefined, { cause: error }))),
+      settle(() =>
+        reject(
+          error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? tooComplex(error)
+            : new CorruptFileError(undefined, { cause: error }),
+        ),
+      ),
     );
-    worker.once('exit', (code) => settle(() => reject(new CorruptFileError(undefined, { cause: new Error(`xls worker exited with ${code}`) }))));
+    worker.once('exit', (code) =>
+      settle(() => reject(new CorruptFileError(undefined, { cause: new Error(`xls worker exited with ${code}`) }))),
+    );
   });
 }
 

@@ -28,7 +28,7 @@ describe('core/crypto/secret-box', () => {
     const sealed = box.encryptBytes(file);
     expect(box.decryptBytes(sealed).equals(file)).to.equal(true);
     // base64url of the body plus a short header; sealing base64 text of the file was 16/9 of it.
-    expect(sealed.length).to.be.below(file.length * 4 / 3 + 64);
+    expect(sealed.length).to.be.below((file.length * 4) / 3 + 64);
     expect(() => box.decrypt(sealed)).to.throw(/not a sealed secret/);
     expect(() => box.decryptBytes(box.encrypt('secret'))).to.throw(/not a sealed file/);
   });

@@ -6,7 +6,8 @@ import { extractDocument } from '../../../core/knowledge/extract.ts';
 import { readFixture } from './helpers/fixtures.ts';
 
 const doc = (blocks: Block[]): ExtractedDocument => ({ type: 'txt', blocks });
-const sentence = (index: number): string => `Sentence number ${index} tells the customer one more useful thing about the salon.`;
+const sentence = (index: number): string =>
+  `Sentence number ${index} tells the customer one more useful thing about the salon.`;
 const longParagraph = (count: number): string => Array.from({ length: count }, (_, index) => sentence(index)).join(' ');
 
 describe('chunkDocument', () => {
@@ -24,7 +25,10 @@ describe('chunkDocument', () => {
   });
 
   it('splits a paragraph longer than the budget at sentence boundaries, every chunk within the budget', () => {
-    const chunks = chunkDocument(doc([{ kind: 'paragraph', text: longParagraph(40) }]), { maxTokens: 100, overlapTokens: 0 });
+    const chunks = chunkDocument(doc([{ kind: 'paragraph', text: longParagraph(40) }]), {
+      maxTokens: 100,
+      overlapTokens: 0,
+    });
     expect(chunks.length).to.be.greaterThan(5);
     for (const chunk of chunks) {
       expect(chunk.tokenCount).to.be.at.most(100);
@@ -35,12 +39,16 @@ describe('chunkDocument', () => {
   });
 
   it('starts each next paragraph chunk with the last whole sentences of the previous one that fit the overlap', () => {
-    const chunks = chunkDocument(doc([{ kind: 'paragraph', text: longParagraph(40) }]), { maxTokens: 100, overlapTokens: 40 });
+    const chunks = chunkDocument(doc([{ kind: 'paragraph', text: longParagraph(40) }]), {
+      maxTokens: 100,
+      overlapTokens: 40,
+    });
     expect(chunks.length).to.be.greaterThan(5);
     for (let index = 1; index < chunks.length; index += 1) {
       const previous = (chunks[index - 1]?.text ?? '').split(/(?<=\.) /);
       let tail: string[] = [];
-      while (previous.length > 0 && estimateTokens([previous.at(-1), ...tail].join(' ')) <= 40) tail = [previous.pop() ?? '', ...tail];
+      while (previous.length > 0 && estimateTokens([previous.at(-1), ...tail].join(' ')) <= 40)
+        tail = [previous.pop() ?? '', ...tail];
       expect(tail, `chunk ${index}`).to.have.length(2); // each sentence is ~19 tokens: two fit in 40
       expect(chunks[index]?.text.startsWith(`${tail.join(' ')} `), `chunk ${index}`).to.equal(true);
       expect(chunks[index]?.tokenCount).to.be.at.most(100);
@@ -50,22 +58,49 @@ describe('chunkDocument', () => {
   it('overlaps consecutive paragraph chunks when a new paragraph does not fit', () => {
     const first = longParagraph(4);
     const second = `New paragraph. ${longParagraph(3)}`;
-    const chunks = chunkDocument(doc([{ kind: 'paragraph', text: first }, { kind: 'paragraph', text: second }]), { maxTokens: 100, overlapTokens: 25 });
+    const chunks = chunkDocument(
+      doc([
+        { kind: 'paragraph', text: first },
+        { kind: 'paragraph', text: second },
+      ]),
+      { maxTokens: 100, overlapTokens: 25 },
+    );
     expect(chunks.map((chunk) => chunk.text)).to.deep.equal([first, `${sentence(3)}\n\n${second}`]);
   });
 
   it('has no overlap when overlapTokens is 0', () => {
-    const chunks = chunkDocument(doc([{ kind: 'paragraph', text: longParagraph(20) }]), { maxTokens: 100, overlapTokens: 0 });
+    const chunks = chunkDocument(doc([{ kind: 'paragraph', text: longParagraph(20) }]), {
+      maxTokens: 100,
+      overlapTokens: 0,
+    });
     expect(chunks.map((chunk) => chunk.text).join(' ')).to.equal(longParagraph(20));
   });
 
   it('cuts a sentence longer than the budget between words, and a giant word by length', () => {
     const words = Array.from({ length: 200 }, (_, index) => `word${index}`).join(' ');
     const blob = 'x'.repeat(2_000);
-    const chunks = chunkDocument(doc([{ kind: 'paragraph', text: words }, { kind: 'paragraph', text: blob }]), { maxTokens: 50, overlapTokens: 0 });
+    const chunks = chunkDocument(
+      doc([
+        { kind: 'paragraph', text: words },
+        { kind: 'paragraph', text: blob },
+      ]),
+      { maxTokens: 50, overlapTokens: 0 },
+    );
     for (const chunk of chunks) expect(chunk.tokenCount).to.be.at.most(50);
-    expect(chunks.map((chunk) => chunk.text).join(' ').replace(/\s+/g, ' ')).to.include('word0 word1').and.include('word199');
-    expect(chunks.filter((chunk) => /^x+$/.test(chunk.text)).map((chunk) => chunk.text).join('')).to.equal(blob);
+    expect(
+      chunks
+        .map((chunk) => chunk.text)
+        .join(' ')
+        .replace(/\s+/g, ' '),
+    )
+      .to.include('word0 word1')
+      .and.include('word199');
+    expect(
+      chunks
+        .filter((chunk) => /^x+$/.test(chunk.text))
+        .map((chunk) => chunk.text)
+        .join(''),
+    ).to.equal(blob);
   });
 
   it('starts a new chunk at every heading and tracks the heading path by level', () => {
@@ -111,7 +146,10 @@ describe('chunkDocument', () => {
       text: `Услуга: Процедура ${index}; Цена, руб: ${1000 + index * 10}; Длительность, мин: 60`,
       sheet: 'Прайс',
     }));
-    const chunks = chunkDocument(doc([{ kind: 'heading', level: 1, text: 'Цены' }, ...rows]), { maxTokens: 120, overlapTokens: 40 });
+    const chunks = chunkDocument(doc([{ kind: 'heading', level: 1, text: 'Цены' }, ...rows]), {
+      maxTokens: 120,
+      overlapTokens: 40,
+    });
     expect(chunks.length).to.be.greaterThan(5);
     const lines = chunks.flatMap((chunk) => chunk.text.split('\n'));
     expect(lines).to.deep.equal(rows.map((row) => row.text));
@@ -158,13 +196,31 @@ describe('chunkDocument', () => {
         { kind: 'paragraph', text: 'Prices include materials.' },
       ]),
     );
-    expect(chunks.map((chunk) => chunk.text)).to.deep.equal(['Our prices:', 'Service: Manicure; Price: 1500', 'Prices include materials.']);
+    expect(chunks.map((chunk) => chunk.text)).to.deep.equal([
+      'Our prices:',
+      'Service: Manicure; Price: 1500',
+      'Prices include materials.',
+    ]);
   });
 
   it('never produces an empty chunk', () => {
     expect(chunkDocument(doc([]))).to.deep.equal([]);
-    expect(chunkDocument(doc([{ kind: 'paragraph', text: '   ' }, { kind: 'row', text: '\n' }, { kind: 'heading', level: 1, text: ' ' }]))).to.deep.equal([]);
-    const chunks = chunkDocument(doc([{ kind: 'heading', level: 1, text: 'A' }, { kind: 'heading', level: 1, text: 'B' }, { kind: 'paragraph', text: 'text' }]));
+    expect(
+      chunkDocument(
+        doc([
+          { kind: 'paragraph', text: '   ' },
+          { kind: 'row', text: '\n' },
+          { kind: 'heading', level: 1, text: ' ' },
+        ]),
+      ),
+    ).to.deep.equal([]);
+    const chunks = chunkDocument(
+      doc([
+        { kind: 'heading', level: 1, text: 'A' },
+        { kind: 'heading', level: 1, text: 'B' },
+        { kind: 'paragraph', text: 'text' },
+      ]),
+    );
     expect(chunks).to.deep.equal([{ position: 0, text: 'text', headingPath: ['B'], tokenCount: 1 }]);
   });
 
@@ -189,7 +245,10 @@ describe('chunkDocument', () => {
     for (const [name, fact] of Object.entries(facts)) {
       const chunks = chunkDocument(await extractDocument(readFixture(name), name));
       expect(chunks.length, name).to.be.greaterThan(0);
-      expect(chunks.some((chunk) => chunk.text.includes(fact)), name).to.equal(true);
+      expect(
+        chunks.some((chunk) => chunk.text.includes(fact)),
+        name,
+      ).to.equal(true);
       for (const chunk of chunks) expect(chunk.tokenCount, name).to.be.within(1, 300);
     }
   });

@@ -40,7 +40,10 @@ describe('detectFileType', function () {
   });
 
   it('refuses a program renamed to .pdf or .txt', async () => {
-    const error = await expectRejection(detectFileType(readFixture('bad/program.pdf'), 'program.pdf'), UnsupportedFileError);
+    const error = await expectRejection(
+      detectFileType(readFixture('bad/program.pdf'), 'program.pdf'),
+      UnsupportedFileError,
+    );
     expect(error.status).to.equal(415);
     expect(error.message).to.include('program.pdf');
     await expectRejection(detectFileType(readFixture('bad/program.pdf'), 'notes.txt'), UnsupportedFileError);

@@ -27,15 +27,26 @@ describe('extractDocument: one fixture per format', function () {
   it('reads a legacy DOC (faq-uk.doc)', async () => {
     const doc = await extractDocument(readFixture('faq-uk.doc'), 'faq-uk.doc');
     expect(doc.type).to.equal('doc');
-    expect(doc.blocks).to.deep.include({ kind: 'paragraph', text: 'Подарунковий сертифікат діє 6 місяців і може бути використаний на будь-яку послугу.' });
+    expect(doc.blocks).to.deep.include({
+      kind: 'paragraph',
+      text: 'Подарунковий сертифікат діє 6 місяців і може бути використаний на будь-яку послугу.',
+    });
     expect(allText(doc)).to.include('Дитяча стрижка для дітей до 10 років коштує 350 грн.');
   });
 
   it('reads an XLSX as rows carrying header names and sheet names (price-list.xlsx)', async () => {
     const doc = await extractDocument(readFixture('price-list.xlsx'), 'price-list.xlsx');
     expect(doc.type).to.equal('xlsx');
-    expect(doc.blocks).to.deep.include({ kind: 'row', text: 'Услуга: Маникюр с покрытием; Цена, руб: 1500; Длительность, мин: 90', sheet: 'Прайс' });
-    expect(doc.blocks).to.deep.include({ kind: 'row', text: 'Послуга: Корекція брів; Ціна, грн: 250; Тривалість, хв: 30', sheet: 'Ціни' });
+    expect(doc.blocks).to.deep.include({
+      kind: 'row',
+      text: 'Услуга: Маникюр с покрытием; Цена, руб: 1500; Длительность, мин: 90',
+      sheet: 'Прайс',
+    });
+    expect(doc.blocks).to.deep.include({
+      kind: 'row',
+      text: 'Послуга: Корекція брів; Ціна, грн: 250; Тривалість, хв: 30',
+      sheet: 'Ціни',
+    });
     expect(doc.blocks).to.have.length(8);
   });
 
@@ -49,8 +60,14 @@ describe('extractDocument: one fixture per format', function () {
   it('reads a CSV with quoted commas (services.csv)', async () => {
     const doc = await extractDocument(readFixture('services.csv'), 'services.csv');
     expect(doc.type).to.equal('csv');
-    expect(doc.blocks).to.deep.include({ kind: 'row', text: "Service: Haircut, men's; Price: 800 RUB; Duration: 40 min" });
-    expect(doc.blocks).to.deep.include({ kind: 'row', text: 'Service: Eyebrow shaping; Price: 700 UAH; Duration: 30 min' });
+    expect(doc.blocks).to.deep.include({
+      kind: 'row',
+      text: "Service: Haircut, men's; Price: 800 RUB; Duration: 40 min",
+    });
+    expect(doc.blocks).to.deep.include({
+      kind: 'row',
+      text: 'Service: Eyebrow shaping; Price: 700 UAH; Duration: 30 min',
+    });
   });
 
   it('reads HTML text without its page chrome (contacts.html)', async () => {
@@ -80,7 +97,16 @@ describe('extractDocument: one fixture per format', function () {
   });
 
   it('keeps every fixture free of control characters and empty blocks', async () => {
-    const names = ['policies.pdf', 'faq-ru.docx', 'faq-uk.doc', 'price-list.xlsx', 'price-list.xls', 'services.csv', 'contacts.html', 'about.md'];
+    const names = [
+      'policies.pdf',
+      'faq-ru.docx',
+      'faq-uk.doc',
+      'price-list.xlsx',
+      'price-list.xls',
+      'services.csv',
+      'contacts.html',
+      'about.md',
+    ];
     for (const name of names) {
       const doc = await extractDocument(readFixture(name), name);
       for (const block of doc.blocks) {

@@ -2,7 +2,13 @@
 import { expect } from 'chai';
 import { DomainError } from '../../../core/errors.ts';
 import { extractDocument } from '../../../core/knowledge/extract.ts';
-import { CorruptFileError, EmptyDocumentError, FileTooComplexError, isExtractionError, UnsupportedFileError } from '../../../core/knowledge/extraction-errors.ts';
+import {
+  CorruptFileError,
+  EmptyDocumentError,
+  FileTooComplexError,
+  isExtractionError,
+  UnsupportedFileError,
+} from '../../../core/knowledge/extraction-errors.ts';
 import { expectRejection, readFixture } from './helpers/fixtures.ts';
 
 describe('extractDocument: bad files', function () {
@@ -16,16 +22,25 @@ describe('extractDocument: bad files', function () {
 
   it('a text file of only blank lines is an empty document', async () => {
     await expectRejection(extractDocument(new TextEncoder().encode(' \n\t\n \n'), 'blank.txt'), EmptyDocumentError);
-    await expectRejection(extractDocument(new TextEncoder().encode('<html><script>x()</script></html>'), 'blank.html'), EmptyDocumentError);
+    await expectRejection(
+      extractDocument(new TextEncoder().encode('<html><script>x()</script></html>'), 'blank.html'),
+      EmptyDocumentError,
+    );
   });
 
   it('a scanned PDF (image only) is an empty document that tells the owner why', async () => {
-    const error = await expectRejection(extractDocument(readFixture('bad/scanned.pdf'), 'scanned.pdf'), EmptyDocumentError);
+    const error = await expectRejection(
+      extractDocument(readFixture('bad/scanned.pdf'), 'scanned.pdf'),
+      EmptyDocumentError,
+    );
     expect(error.message).to.match(/no text layer/i);
   });
 
   it('a truncated DOCX is corrupt (422) and keeps the parser error as its cause', async () => {
-    const error = await expectRejection(extractDocument(readFixture('bad/truncated.docx'), 'truncated.docx'), CorruptFileError);
+    const error = await expectRejection(
+      extractDocument(readFixture('bad/truncated.docx'), 'truncated.docx'),
+      CorruptFileError,
+    );
     expect(error.status).to.equal(422);
     expect(error.cause).to.be.instanceOf(Error);
   });
@@ -69,7 +84,10 @@ describe('extractDocument: bad files', function () {
   });
 
   it('a renamed program is unsupported (415)', async () => {
-    const error = await expectRejection(extractDocument(readFixture('bad/program.pdf'), 'program.pdf'), UnsupportedFileError);
+    const error = await expectRejection(
+      extractDocument(readFixture('bad/program.pdf'), 'program.pdf'),
+      UnsupportedFileError,
+    );
     expect(error.status).to.equal(415);
   });
 
@@ -78,7 +96,12 @@ describe('extractDocument: bad files', function () {
   });
 
   it('every extraction error is a DomainError the API maps by its status, with an owner-readable message', () => {
-    const errors = [new UnsupportedFileError(), new CorruptFileError(), new EmptyDocumentError(), new FileTooComplexError()];
+    const errors = [
+      new UnsupportedFileError(),
+      new CorruptFileError(),
+      new EmptyDocumentError(),
+      new FileTooComplexError(),
+    ];
     expect(errors.map((error) => error.status)).to.deep.equal([415, 422, 422, 422]);
     for (const error of errors) {
       expect(error).to.be.instanceOf(DomainError);

@@ -8,7 +8,8 @@ describe('core/knowledge search over words in many chunks', function () {
   const statements: { sql: string; bindings: unknown[] }[] = [];
   const scoring = () => statements.filter((statement) => statement.sql.includes('matched_idf'));
   /** Whether a scoring statement chose its candidates as chunks holding two of the words. */
-  const byPairs = (statement: { bindings: unknown[] }) => statement.bindings.some((value) => typeof value === 'string' && /\) & \(/.test(value));
+  const byPairs = (statement: { bindings: unknown[] }) =>
+    statement.bindings.some((value) => typeof value === 'string' && /\) & \(/.test(value));
 
   // 3,000 chunks: "lotion" in 600 of them, "serum" in 600 (100 of those with "lotion" too), "balsam"
   // in 600 (2 of those with "lotion"), "zeta" alone in 10; every chunk has a word of its own.
@@ -37,7 +38,12 @@ describe('core/knowledge search over words in many chunks', function () {
     statements.length = 0;
     const hits = await index.search('lotion balsam', { limit: 5 });
     expect(hits).to.have.length(5);
-    expect(hits.slice(0, 2).map((hit) => hit.text).sort()).to.deep.equal(['item0 lotion balsam', 'item1 lotion balsam']);
+    expect(
+      hits
+        .slice(0, 2)
+        .map((hit) => hit.text)
+        .sort(),
+    ).to.deep.equal(['item0 lotion balsam', 'item1 lotion balsam']);
     for (const hit of hits.slice(2)) expect(hit.text).to.match(/lotion|balsam/);
     expect(scoring().map(byPairs), 'the pairs, then every candidate').to.deep.equal([true, false]);
   });

@@ -33,7 +33,7 @@ describe('core/knowledge relevance floor and normalisation', () => {
     expect(hits[0]!.text).to.include('Наращивание ресниц');
   });
 
-  it('finds a service the customer misspelled, from the words of the owner\'s own index', async () => {
+  it("finds a service the customer misspelled, from the words of the owner's own index", async () => {
     expect((await search('Сколько стоит педекюр?'))[0]!.text).to.include('Педикюр');
     expect((await search('маникур с покрытием'))[0]!.text).to.include('Маникюр с покрытием');
     expect((await search('наращевание ресниц'))[0]!.text).to.include('Наращивание ресниц');

@@ -12,7 +12,10 @@ describe('sentences', () => {
       'Пишите.',
       'Пн–Пт: 9–21',
     ]);
-    expect(splitSentences('Працюємо з 9:00. Неділя — вихідний.')).to.deep.equal(['Працюємо з 9:00.', 'Неділя — вихідний.']);
+    expect(splitSentences('Працюємо з 9:00. Неділя — вихідний.')).to.deep.equal([
+      'Працюємо з 9:00.',
+      'Неділя — вихідний.',
+    ]);
   });
 
   it('returns a text that fits as a single piece, and sentences of one that does not', () => {

@@ -38,13 +38,14 @@ describe('core/knowledge search in a one-chunk price list', () => {
   });
 });
 
-describe('core/knowledge search in a salon\'s few chunks', () => {
-  const PRICES = 'Service: Eyebrow shaping; Price: 700 UAH; Duration: 30 min\nService: Gel manicure; Price: 1,200 RUB; Duration: 75 min';
+describe("core/knowledge search in a salon's few chunks", () => {
+  const PRICES =
+    'Service: Eyebrow shaping; Price: 700 UAH; Duration: 30 min\nService: Gel manicure; Price: 1,200 RUB; Duration: 75 min';
   const ADDRESS = 'We are at 12 Zanzibar Street, second floor. Entrance from the yard.';
   const PARKING = 'Parking: free parking for clients behind the building.';
   const { found } = indexedSuite([PRICES, ADDRESS, PARKING]);
 
-  it('finds the price list when an unknown word\'s prefix guess matches another passage', async () => {
+  it("finds the price list when an unknown word's prefix guess matches another passage", async () => {
     // "Zanzibarova" is guessed as "zanzibar…", which the address holds; "Parkinsons" as "parkin…".
     expect(await found('How much is eyebrow shaping? Regards, Zanzibarova')).to.deep.equal([PRICES, ADDRESS]);
     expect(await found('How much is eyebrow shaping? Regards, Parkinsons')).to.include(PRICES);
@@ -60,16 +61,17 @@ describe('core/knowledge search in a salon\'s few chunks', () => {
 });
 
 describe("core/knowledge search: a word's own form ranks above its synonyms", () => {
-  const RU_HOURS = 'Часы работы: понедельник – пятница с 9:00 до 21:00, суббота с 10:00 до 18:00, воскресенье выходной.';
+  const RU_HOURS =
+    'Часы работы: понедельник – пятница с 9:00 до 21:00, суббота с 10:00 до 18:00, воскресенье выходной.';
   const UK_HOURS = "Графік роботи: понеділок – п'ятниця з 9:00 до 20:00, субота з 10:00 до 17:00, неділя вихідний.";
   const PAYMENT = 'Оплата: наличные или карта.';
   const CANCELLATION = 'Отмена записи бесплатна, если предупредить за сутки.';
   const { found } = indexedSuite([RU_HOURS, UK_HOURS, PAYMENT, CANCELLATION]);
 
-  it('finds the other language through the synonym, but ranks the question\'s own language first', async () => {
+  it("finds the other language through the synonym, but ranks the question's own language first", async () => {
     // "субботу" is the Russian hours' own word; the Ukrainian "субота" only a synonym.
     expect(await found('Во сколько вы открываетесь в субботу?')).to.deep.equal([RU_HOURS, UK_HOURS]);
-    expect((await found('What time do you close on Saturday?'))).to.include.members([RU_HOURS, UK_HOURS]);
+    expect(await found('What time do you close on Saturday?')).to.include.members([RU_HOURS, UK_HOURS]);
   });
 
   it('ranks the passage naming what is asked above one reached only through a synonym', async () => {

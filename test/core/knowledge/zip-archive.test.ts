@@ -35,8 +35,14 @@ describe('zip guard', function () {
   it('refuses an archive that lies about its sizes, without inflating past what it declared', async () => {
     const big = documentXml(Array.from({ length: 20_000 }, (_, index) => `Paragraph ${index} of a lying archive.`));
     const liar = buildDocx(big, 1_000);
-    await expectRejection(assertZipWithinLimits(liar, { ...DEFAULT_LIMITS, maxUncompressedBytes: 100_000 }), CorruptFileError);
-    await expectRejection(extractDocument(liar, 'liar.docx', { limits: { maxUncompressedBytes: 100_000 } }), CorruptFileError);
+    await expectRejection(
+      assertZipWithinLimits(liar, { ...DEFAULT_LIMITS, maxUncompressedBytes: 100_000 }),
+      CorruptFileError,
+    );
+    await expectRejection(
+      extractDocument(liar, 'liar.docx', { limits: { maxUncompressedBytes: 100_000 } }),
+      CorruptFileError,
+    );
   });
 
   it('refuses a lying [Content_Types].xml that inflates to 150 MB without inflating it, type detection included', async () => {
@@ -53,16 +59,28 @@ describe('zip guard', function () {
   it('counts the real inflated bytes against the limit', async () => {
     const xml = documentXml(Array.from({ length: 2_000 }, () => 'Manicure with gel polish costs 1500 RUB.'));
     await assertZipWithinLimits(buildDocx(xml), { ...DEFAULT_LIMITS, maxUncompressedBytes: xml.length + 2_000 });
-    await expectRejection(assertZipWithinLimits(buildDocx(xml), { ...DEFAULT_LIMITS, maxUncompressedBytes: xml.length - 1 }), FileTooComplexError);
+    await expectRejection(
+      assertZipWithinLimits(buildDocx(xml), { ...DEFAULT_LIMITS, maxUncompressedBytes: xml.length - 1 }),
+      FileTooComplexError,
+    );
   });
 
   it('applies the configured limit to real xlsx and docx fixtures too', async () => {
-    await expectRejection(extractDocument(readFixture('price-list.xlsx'), 'price-list.xlsx', { limits: { maxUncompressedBytes: 10_000 } }), FileTooComplexError);
-    await expectRejection(extractDocument(readFixture('faq-ru.docx'), 'faq-ru.docx', { limits: { maxUncompressedBytes: 10_000 } }), FileTooComplexError);
+    await expectRejection(
+      extractDocument(readFixture('price-list.xlsx'), 'price-list.xlsx', { limits: { maxUncompressedBytes: 10_000 } }),
+      FileTooComplexError,
+    );
+    await expectRejection(
+      extractDocument(readFixture('faq-ru.docx'), 'faq-ru.docx', { limits: { maxUncompressedBytes: 10_000 } }),
+      FileTooComplexError,
+    );
   });
 
   it('refuses an archive with more entries than allowed', async () => {
-    const entries = Array.from({ length: 30 }, (_, index) => ({ name: `word/part${index}.xml`, data: new Uint8Array([0x20]) }));
+    const entries = Array.from({ length: 30 }, (_, index) => ({
+      name: `word/part${index}.xml`,
+      data: new Uint8Array([0x20]),
+    }));
     const docx = buildZip([{ name: '[Content_Types].xml', data: new TextEncoder().encode('<Types/>') }, ...entries]);
     await expectRejection(extractDocument(docx, 'many.docx', { limits: { maxZipEntries: 20 } }), FileTooComplexError);
   });

@@ -17,7 +17,9 @@ describe('costUsd', () => {
   });
 
   it('lets overrides replace table prices and price unknown models', () => {
-    const overrides = priceOverridesSchema.parse(JSON.parse('{"gpt-4o-mini": {"input": 1, "output": 2}, "llama3.1:8b": {"input": 0.05, "output": 0.1}}'));
+    const overrides = priceOverridesSchema.parse(
+      JSON.parse('{"gpt-4o-mini": {"input": 1, "output": 2}, "llama3.1:8b": {"input": 0.05, "output": 0.1}}'),
+    );
     expect(costUsd('gpt-4o-mini', 1_000_000, 1_000_000, overrides)).to.be.closeTo(3, 1e-12);
     expect(costUsd('llama3.1:8b', 2_000_000, 0, overrides)).to.be.closeTo(0.1, 1e-12);
     expect(costUsd('gpt-4o', 1_000_000, 0, overrides)).to.be.closeTo(2.5, 1e-12);
@@ -26,6 +28,8 @@ describe('costUsd', () => {
   it('rejects malformed overrides', () => {
     expect(priceOverridesSchema.safeParse({ 'gpt-4o': { input: -1, output: 1 } }).success).to.equal(false);
     expect(priceOverridesSchema.safeParse({ 'gpt-4o': { input: 1 } }).success).to.equal(false);
-    expect(priceOverridesSchema.safeParse({ 'gpt-4o': { input: 1, output: 2, currency: 'EUR' } }).success).to.equal(false);
+    expect(priceOverridesSchema.safeParse({ 'gpt-4o': { input: 1, output: 2, currency: 'EUR' } }).success).to.equal(
+      false,
+    );
   });
 });

@@ -28,8 +28,14 @@ describe('decodeText', () => {
     const latin = 'Opening hours: Mon-Fri 9:00-21:00, Sat 10:00-18:00. Тел. +380';
     expect(decodeText(bytesOf(iconv.encode(latin, 'utf16le')))).to.deep.equal({ text: latin, encoding: 'utf-16le' });
     expect(detectEncoding(bytesOf(iconv.encode(latin, 'utf16be')))).to.equal('utf-16be');
-    expect(decodeText(bytesOf(iconv.encode(RUSSIAN, 'utf16le')))).to.deep.equal({ text: RUSSIAN, encoding: 'utf-16le' });
-    expect(decodeText(bytesOf(iconv.encode(UKRAINIAN, 'utf16be')))).to.deep.equal({ text: UKRAINIAN, encoding: 'utf-16be' });
+    expect(decodeText(bytesOf(iconv.encode(RUSSIAN, 'utf16le')))).to.deep.equal({
+      text: RUSSIAN,
+      encoding: 'utf-16le',
+    });
+    expect(decodeText(bytesOf(iconv.encode(UKRAINIAN, 'utf16be')))).to.deep.equal({
+      text: UKRAINIAN,
+      encoding: 'utf-16be',
+    });
   });
 
   it('does not mistake plain ASCII or UTF-8 for UTF-16', () => {
@@ -38,7 +44,10 @@ describe('decodeText', () => {
   });
 
   it('falls back to Windows-1251 when the bytes are not valid UTF-8 (Russian and Ukrainian letters)', () => {
-    expect(decodeText(bytesOf(iconv.encode(RUSSIAN, 'win1251')))).to.deep.equal({ text: RUSSIAN, encoding: 'windows-1251' });
+    expect(decodeText(bytesOf(iconv.encode(RUSSIAN, 'win1251')))).to.deep.equal({
+      text: RUSSIAN,
+      encoding: 'windows-1251',
+    });
     expect(decodeText(bytesOf(iconv.encode(UKRAINIAN, 'win1251'))).text).to.equal(UKRAINIAN);
   });
 

@@ -18,7 +18,10 @@ describe('html', () => {
   });
 
   it('keeps the header of an article (its title) while dropping the page banner', async () => {
-    const blocks = await htmlToBlocks('<header>Site banner</header><article><header><h2>Акция</h2></header><p>Скидка 20% по вторникам.</p></article>', 100);
+    const blocks = await htmlToBlocks(
+      '<header>Site banner</header><article><header><h2>Акция</h2></header><p>Скидка 20% по вторникам.</p></article>',
+      100,
+    );
     expect(blocks).to.deep.equal([
       { kind: 'heading', level: 2, text: 'Акция' },
       { kind: 'paragraph', text: 'Скидка 20% по вторникам.' },
@@ -26,7 +29,8 @@ describe('html', () => {
   });
 
   it('drops hidden elements and navigation roles', async () => {
-    const html = '<div hidden>hidden text</div><div aria-hidden="true">icon</div><div role="navigation">menu</div><p>visible</p>';
+    const html =
+      '<div hidden>hidden text</div><div aria-hidden="true">icon</div><div role="navigation">menu</div><p>visible</p>';
     expect(await htmlToBlocks(html, 100)).to.deep.equal([{ kind: 'paragraph', text: 'visible' }]);
   });
 

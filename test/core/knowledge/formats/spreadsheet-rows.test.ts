@@ -19,7 +19,12 @@ describe('spreadsheet rows', () => {
   });
 
   it('writes a value under an empty header bare, and skips a header repeated further down', () => {
-    const rows = [['Service', '', 'Price'], ['Haircut', 'short hair', '800'], ['Service', '', 'Price'], ['Colouring', '', '4500']];
+    const rows = [
+      ['Service', '', 'Price'],
+      ['Haircut', 'short hair', '800'],
+      ['Service', '', 'Price'],
+      ['Colouring', '', '4500'],
+    ];
     expect(sheetToBlocks({ rows }, new RowBudget(100))).to.deep.equal([
       { kind: 'row', text: 'Service: Haircut; short hair; Price: 800' },
       { kind: 'row', text: 'Service: Colouring; Price: 4500' },
@@ -27,12 +32,19 @@ describe('spreadsheet rows', () => {
   });
 
   it('cleans whitespace inside cells', () => {
-    const rows = [['Service\n name', 'Price'], ['  Gel\u00a0polish  ', ' 1 500 ']];
-    expect(sheetToBlocks({ rows }, new RowBudget(10))).to.deep.equal([{ kind: 'row', text: 'Service name: Gel polish; Price: 1 500' }]);
+    const rows = [
+      ['Service\n name', 'Price'],
+      ['  Gel\u00a0polish  ', ' 1 500 '],
+    ];
+    expect(sheetToBlocks({ rows }, new RowBudget(10))).to.deep.equal([
+      { kind: 'row', text: 'Service name: Gel polish; Price: 1 500' },
+    ]);
   });
 
   it('keeps a header-only sheet as a paragraph and an empty sheet as nothing', () => {
-    expect(sheetToBlocks({ rows: [['Only', 'titles']] }, new RowBudget(10))).to.deep.equal([{ kind: 'paragraph', text: 'Only; titles' }]);
+    expect(sheetToBlocks({ rows: [['Only', 'titles']] }, new RowBudget(10))).to.deep.equal([
+      { kind: 'paragraph', text: 'Only; titles' },
+    ]);
     expect(sheetToBlocks({ rows: [[], ['', '']] }, new RowBudget(10))).to.deep.equal([]);
   });
 

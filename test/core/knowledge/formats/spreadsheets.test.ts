@@ -19,18 +19,31 @@ describe('spreadsheets', function () {
       const workbook = new ExcelJS.Workbook();
       const sheet = workbook.addWorksheet('Акции');
       sheet.addRow(['Акция', 'Цена', 'Скидка', 'Итого', 'Действует до']);
-      sheet.addRow(['Маникюр + педикюр', 3000, 500, { formula: 'B2-C2', result: 2500 }, new Date(Date.UTC(2025, 2, 31))]);
+      sheet.addRow([
+        'Маникюр + педикюр',
+        3000,
+        500,
+        { formula: 'B2-C2', result: 2500 },
+        new Date(Date.UTC(2025, 2, 31)),
+      ]);
       sheet.addRow(['Только по будням, с 10 до 14', '', '', '', '']);
       sheet.mergeCells('A3:E3');
       const bytes = new Uint8Array(await workbook.xlsx.writeBuffer());
       expect(await extractXlsx(bytes, 100)).to.deep.equal([
-        { kind: 'row', text: 'Акция: Маникюр + педикюр; Цена: 3000; Скидка: 500; Итого: 2500; Действует до: 2025-03-31', sheet: 'Акции' },
+        {
+          kind: 'row',
+          text: 'Акция: Маникюр + педикюр; Цена: 3000; Скидка: 500; Итого: 2500; Действует до: 2025-03-31',
+          sheet: 'Акции',
+        },
         { kind: 'row', text: 'Акция: Только по будням, с 10 до 14', sheet: 'Акции' },
       ]);
     });
 
     it('refuses more rows than the cap', async () => {
-      await expectRejection(extractDocument(readFixture('price-list.xlsx'), 'p.xlsx', { limits: { maxRows: 5 } }), FileTooComplexError);
+      await expectRejection(
+        extractDocument(readFixture('price-list.xlsx'), 'p.xlsx', { limits: { maxRows: 5 } }),
+        FileTooComplexError,
+      );
     });
   });
 
@@ -44,13 +57,21 @@ describe('spreadsheets', function () {
     it('prefers the delimiter that splits every line alike over one that appears inside values', async () => {
       const csv = 'Услуга;Цена, руб;Длительность, мин\nМаникюр (гель, дизайн);1500;90\nПедикюр;2200;90';
       expect(sniffDelimiter(csv)).to.equal(';');
-      expect((await extractCsv(utf8(csv), 10))[0]).to.deep.equal({ kind: 'row', text: 'Услуга: Маникюр (гель, дизайн); Цена, руб: 1500; Длительность, мин: 90' });
+      expect((await extractCsv(utf8(csv), 10))[0]).to.deep.equal({
+        kind: 'row',
+        text: 'Услуга: Маникюр (гель, дизайн); Цена, руб: 1500; Длительность, мин: 90',
+      });
       expect(sniffDelimiter('a,b;c\n1,2;3\n4,5;6,7')).to.equal(';');
       expect(sniffDelimiter('single column\nvalue')).to.equal(',');
     });
 
     it('reads an Excel-style semicolon CSV in Windows-1251', async () => {
-      const bytes = new Uint8Array(Buffer.from([0xd3, 0xf1, 0xeb, 0xf3, 0xe3, 0xe0, 0x3b, 0xd6, 0xe5, 0xed, 0xe0, 0x0d, 0x0a, 0xcc, 0xe0, 0xf1, 0xea, 0xe0, 0x3b, 0x31, 0x35, 0x30, 0x30]));
+      const bytes = new Uint8Array(
+        Buffer.from([
+          0xd3, 0xf1, 0xeb, 0xf3, 0xe3, 0xe0, 0x3b, 0xd6, 0xe5, 0xed, 0xe0, 0x0d, 0x0a, 0xcc, 0xe0, 0xf1, 0xea, 0xe0,
+          0x3b, 0x31, 0x35, 0x30, 0x30,
+        ]),
+      );
       expect(await extractCsv(bytes, 10)).to.deep.equal([{ kind: 'row', text: 'Услуга: Маска; Цена: 1500' }]);
     });
 
@@ -71,19 +92,28 @@ describe('spreadsheets', function () {
 
   describe('xls (SheetJS in a worker thread)', () => {
     it('refuses more rows than the cap', async () => {
-      await expectRejection(extractDocument(readFixture('price-list.xls'), 'p.xls', { limits: { maxRows: 5 } }), FileTooComplexError);
+      await expectRejection(
+        extractDocument(readFixture('price-list.xls'), 'p.xls', { limits: { maxRows: 5 } }),
+        FileTooComplexError,
+      );
     });
 
     it('stops a worker that runs past its deadline', async () => {
       const started = Date.now();
-      const error = await expectRejection(extractXls(readFixture('price-list.xls'), resolveLimits({ timeoutMs: 5 })), FileTooComplexError);
+      const error = await expectRejection(
+        extractXls(readFixture('price-list.xls'), resolveLimits({ timeoutMs: 5 })),
+        FileTooComplexError,
+      );
       expect(error.message).to.match(/took too long or needed too much memory/);
       expect(String(error.cause)).to.match(/exceeded 5 ms/);
       expect(Date.now() - started).to.be.below(2_000);
     });
 
     it('stops a worker that needs more heap than allowed', async () => {
-      const error = await expectRejection(extractXls(readFixture('price-list.xls'), resolveLimits({ xlsWorkerHeapMb: 1 })), FileTooComplexError);
+      const error = await expectRejection(
+        extractXls(readFixture('price-list.xls'), resolveLimits({ xlsWorkerHeapMb: 1 })),
+        FileTooComplexError,
+      );
       expect(error.cause).to.have.property('code', 'ERR_WORKER_OUT_OF_MEMORY');
     });
   });

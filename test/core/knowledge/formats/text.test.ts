@@ -15,11 +15,15 @@ describe('text and markdown', () => {
   });
 
   it('does not treat "#" in plain text as a heading', () => {
-    expect(extractPlainText(utf8('# not a heading in .txt'))).to.deep.equal([{ kind: 'paragraph', text: '# not a heading in .txt' }]);
+    expect(extractPlainText(utf8('# not a heading in .txt'))).to.deep.equal([
+      { kind: 'paragraph', text: '# not a heading in .txt' },
+    ]);
   });
 
   it('turns ATX headings into heading blocks with their level, closing hashes removed', () => {
-    const blocks = extractMarkdown(utf8('# Прайс #\nintro\n### Ногти ###\n- **Маникюр** — [1500 руб](https://example.com)\n####### seven is text'));
+    const blocks = extractMarkdown(
+      utf8('# Прайс #\nintro\n### Ногти ###\n- **Маникюр** — [1500 руб](https://example.com)\n####### seven is text'),
+    );
     expect(blocks).to.deep.equal([
       { kind: 'heading', level: 1, text: 'Прайс' },
       { kind: 'paragraph', text: 'intro' },

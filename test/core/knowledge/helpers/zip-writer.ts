@@ -64,7 +64,9 @@ const ROOT_RELS =
 /** A minimal WordprocessingML body holding one paragraph per string. */
 export function documentXml(paragraphs: readonly string[]): Uint8Array {
   const body = paragraphs.map((text) => `<w:p><w:r><w:t>${text}</w:t></w:r></w:p>`).join('');
-  return Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`);
+  return Buffer.from(
+    `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`,
+  );
 }
 
 /** A docx-shaped archive whose word/document.xml is `documentXml` (e.g. hundreds of MB of spaces). */

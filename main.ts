@@ -2,13 +2,13 @@
 // serves, and shuts down gracefully on SIGTERM/SIGINT.
 import { createServer } from 'node:http';
 import { composeSystem, APP_INFO } from './compose.ts';
-import { ConfigError, loadConfig } from './core/config.ts';
+import { type Config, ConfigError, loadConfig } from './core/config.ts';
 import { createLogger } from './infra/logger.ts';
 
 const SHUTDOWN_DEADLINE_MS = 8000;
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig(process.env, process.argv[2]);
   } catch (error) {

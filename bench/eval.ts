@@ -176,7 +176,7 @@ async function indexLanguage(
       tokenCount: Math.round(paragraph.text.split(/\s+/).filter(Boolean).length * 1.3),
     }));
     await replaceFileChunks(knex, owner.id, file.id, chunks);
-    article.forEach((paragraph, position) => gold.set(paragraph.id, { fileId: file.id, position }));
+    for (const [position, paragraph] of article.entries()) gold.set(paragraph.id, { fileId: file.id, position });
   }
   // As the product does after training: the ranking's document frequencies come from these statistics.
   await refreshTermStats(knex, owner.id);

@@ -62,7 +62,7 @@ async function generated(): Promise<Sample[]> {
   const markdown = paragraphs
     .map((text, index) => (index % 20 === 0 ? `## Раздел ${index / 20}\n\n${text}` : text))
     .join('\n\n');
-  const html = `<html><head><script>var x = 1;</script></head><body><nav>menu</nav>${paragraphs.map((text, index) => (index % 20 === 0 ? `<h2>Раздел ${index / 20}</h2>` : '') + `<p>${text}</p>`).join('')}</body></html>`;
+  const html = `<html><head><script>var x = 1;</script></head><body><nav>menu</nav>${paragraphs.map((text, index) => `${index % 20 === 0 ? `<h2>Раздел ${index / 20}</h2>` : ''}<p>${text}</p>`).join('')}</body></html>`;
   const workbook = new ExcelJS.Workbook();
   const sheet = workbook.addWorksheet('Прайс');
   sheet.addRow(['Услуга', 'Цена, руб', 'Длительность, мин']);

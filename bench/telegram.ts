@@ -320,9 +320,9 @@ async function world(data: WorldData): Promise<void> {
       case 'info':
         return { telegramUrl: telegram.url, openaiUrl: openai.url, openaiKey: openai.apiKey };
       case 'addBots':
-        rpc.tokens.forEach((token, index) =>
-          telegram.addBot({ token, username: `bench_${index}_${token.split(':')[0]}_bot`, firstName: 'Bench' }),
-        );
+        for (const [index, token] of rpc.tokens.entries()) {
+          telegram.addBot({ token, username: `bench_${index}_${token.split(':')[0]}_bot`, firstName: 'Bench' });
+        }
         return true;
       case 'waitPolling':
         await Promise.all(rpc.tokens.map((token) => telegram.waitForPolling(token, 30_000)));

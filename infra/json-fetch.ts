@@ -31,7 +31,9 @@ function headerRecord(headers: HeadersInit | undefined): Record<string, string> 
     for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
     return out;
   }
-  new Headers(headers).forEach((value, name) => (out[name] = value));
+  new Headers(headers).forEach((value, name) => {
+    out[name] = value;
+  });
   return out;
 }
 

@@ -95,7 +95,7 @@ export function createTelegramWebhook(
       const { integrationId, update } = payload;
       if (!integrationId || !update) return;
       const integration = await loadTelegramIntegration(deps.db, deps.secretBox, integrationId);
-      if (!integration || integration.status !== 'connected') return;
+      if (integration?.status !== 'connected') return;
       const bot = await botFor(integrationId, integration.ownerId, integration.token);
       try {
         await bot.handleUpdate(JSON.parse(update) as Update);

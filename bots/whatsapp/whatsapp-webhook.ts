@@ -98,7 +98,7 @@ export function createWhatsAppWebhook(deps: {
       const { integrationId, chatId, messageId, wamid, to, kind } = payload;
       if (!integrationId || !chatId || !messageId || !to) return;
       const integration = await load(integrationId);
-      if (!integration || integration.status !== 'connected') return;
+      if (integration?.status !== 'connected') return;
       const token = integration.secrets.token ?? '';
       await deps.gateway
         .markRead(integration.externalRef, token, wamid ?? '')

@@ -113,14 +113,12 @@ export function createHistoryService({ db, sender }: { db: Knex; sender: OwnerRe
         channel: row.channel,
         bot_paused: row.bot_paused,
         needs_attention: row.needs_attention,
-        messages: messages
-          .reverse()
-          .map((message) => ({
-            id: String(message.id),
-            text: message.text,
-            sender: message.sender,
-            timestamp: message.created_at.toISOString(),
-          })),
+        messages: messages.reverse().map((message) => ({
+          id: String(message.id),
+          text: message.text,
+          sender: message.sender,
+          timestamp: message.created_at.toISOString(),
+        })),
       };
     },
 

@@ -222,12 +222,10 @@ export async function searchChunks(
     const pairable = byRarity.filter((group) => group.df > 0).slice(0, PAIR_WORDS);
     if (budget > PAIRS_ABOVE && pairable.length >= 2) {
       const pairs = pairable.flatMap((first, i) =>
-        pairable
-          .slice(i + 1)
-          .map((second) => ({
-            query: `((${first.selectQuery}) & (${second.selectQuery}))`,
-            idf: first.idf + second.idf,
-          })),
+        pairable.slice(i + 1).map((second) => ({
+          query: `((${first.selectQuery}) & (${second.selectQuery}))`,
+          idf: first.idf + second.idf,
+        })),
       );
       // A word that alone weighs as much as the lightest pair (a very rare one) is looked for alone too.
       const lightestPair = Math.min(...pairs.map((pair) => pair.idf));

@@ -1,7 +1,7 @@
 // Hybrid retrieval: BM25 full-text hits and, when embeddings are configured, vector hits, fused by
 // reciprocal rank. Each list applies its own relevance floor first, so fusion never promotes noise.
 import type { Knex } from 'knex';
-import { ModelError, type EmbeddingModel } from '../ports/chat-model.ts';
+import { ModelError, type EmbeddingModel, type EmbeddingResult } from '../ports/chat-model.ts';
 import type { Logger } from 'pino';
 import { searchChunks, type SearchHit } from './hybrid-search.ts';
 import { hasPgvector, vectorSearch } from './vector-search.ts';
@@ -29,7 +29,7 @@ export function createRetriever(options: RetrieverOptions) {
       const pool = limit * 3;
       const lexical = await searchChunks(db, ownerId, query, { limit: pool });
       if (!embeddings) return lexical.slice(0, limit);
-      let embedded;
+      let embedded: EmbeddingResult;
       try {
         embedded = await embeddings.embed([query]);
       } catch (error) {
@@ -50,8 +50,11 @@ export function createRetriever(options: RetrieverOptions) {
         })),
       });
       const fused = new Map<string, number>();
-      lexical.forEach((hit, rank) => fused.set(hit.chunkId, (fused.get(hit.chunkId) ?? 0) + 1 / (RRF_K + rank + 1)));
-      semantic.forEach((hit, rank) => fused.set(hit.chunkId, (fused.get(hit.chunkId) ?? 0) + 1 / (RRF_K + rank + 1)));
+      for (const ranked of [lexical, semantic]) {
+        for (const [rank, hit] of ranked.entries()) {
+          fused.set(hit.chunkId, (fused.get(hit.chunkId) ?? 0) + 1 / (RRF_K + rank + 1));
+        }
+      }
       const byId = new Map(lexical.map((hit) => [hit.chunkId, hit]));
       const missing = semantic.map((hit) => hit.chunkId).filter((id) => !byId.has(id));
       if (missing.length > 0) {

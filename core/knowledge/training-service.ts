@@ -176,13 +176,11 @@ export function createTrainingService(deps: TrainingDeps) {
 
     /** At start of the embedded default (one process), any run still "training" died with the last process. */
     async failRunsOfDeadProcess(): Promise<void> {
-      await db('training_runs')
-        .where({ status: 'training' })
-        .update({
-          status: 'failed',
-          message: 'Training was interrupted (the server restarted); start it again',
-          finished_at: db.fn.now(),
-        });
+      await db('training_runs').where({ status: 'training' }).update({
+        status: 'failed',
+        message: 'Training was interrupted (the server restarted); start it again',
+        finished_at: db.fn.now(),
+      });
     },
   };
 }

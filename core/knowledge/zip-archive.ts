@@ -1,5 +1,6 @@
 // Reads a zip's central directory (entry names, sizes) and proves its real unpacked size is within limits before any parser inflates it.
 import { Buffer } from 'node:buffer';
+import type { Readable } from 'node:stream';
 import type { Entry, ZipFile } from 'yauzl';
 import { CorruptFileError, FileTooComplexError } from './extraction-errors.ts';
 import type { ExtractionLimits } from './extraction-limits.ts';
@@ -61,7 +62,7 @@ export async function listZipEntries(bytes: Uint8Array, maxEntries: number): Pro
 
 async function drainEntry(zip: ZipFile, entry: Entry, budget: { remaining: number }): Promise<void> {
   if (entry.isEncrypted()) throw new CorruptFileError(PASSWORD_MESSAGE);
-  let stream;
+  let stream: Readable;
   try {
     stream = await zip.openReadStreamPromise(entry);
   } catch (error) {

@@ -23,20 +23,17 @@ export type UsageService = ReturnType<typeof createUsageService>;
 
 export function createUsageService({ db, priceOverrides }: { db: Knex; priceOverrides?: PriceOverrides }) {
   async function totalsSince(ownerId: string, since: Date): Promise<UsageTotals> {
-    const row = await db('usage_events')
-      .where({ owner_id: ownerId })
-      .where('created_at', '>=', since)
-      .first<{
-        requests: string | number;
-        prompt: string | number | null;
-        completion: string | number | null;
-        cost: string | number | null;
-      }>(
-        db.raw('count(*) as requests'),
-        db.raw('sum(prompt_tokens) as prompt'),
-        db.raw('sum(completion_tokens) as completion'),
-        db.raw('sum(cost_usd) as cost'),
-      );
+    const row = await db('usage_events').where({ owner_id: ownerId }).where('created_at', '>=', since).first<{
+      requests: string | number;
+      prompt: string | number | null;
+      completion: string | number | null;
+      cost: string | number | null;
+    }>(
+      db.raw('count(*) as requests'),
+      db.raw('sum(prompt_tokens) as prompt'),
+      db.raw('sum(completion_tokens) as completion'),
+      db.raw('sum(cost_usd) as cost'),
+    );
     return {
       requests: Number(row?.requests ?? 0),
       prompt_tokens: Number(row?.prompt ?? 0),

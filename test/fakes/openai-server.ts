@@ -215,7 +215,7 @@ export async function startFakeOpenAI(options: { apiKey?: string; models?: strin
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
-    let body: unknown = undefined;
+    let body: unknown;
     let badJson = false;
     if (text) {
       try {

@@ -43,25 +43,25 @@ class Inbox {
 }
 
 function describeKeyValueStoreContract(name: string, kind: KeyValueStore['kind'], create: () => Harness): void {
-  describe(`KeyValueStore contract: ${name}`, function () {
+  describe(`KeyValueStore contract: ${name}`, () => {
     let harness: Harness;
     let store: KeyValueStore;
 
-    beforeEach(function () {
+    beforeEach(() => {
       harness = create();
       store = harness.store;
     });
 
-    afterEach(async function () {
+    afterEach(async () => {
       await harness.cleanup();
     });
 
-    it('reports its kind and answers ping', async function () {
+    it('reports its kind and answers ping', async () => {
       expect(store.kind).to.equal(kind);
       await store.ping();
     });
 
-    it('gets, sets, overwrites and deletes values', async function () {
+    it('gets, sets, overwrites and deletes values', async () => {
       expect(await store.get('missing')).to.equal(null);
       await store.set('k', 'one');
       expect(await store.get('k')).to.equal('one');
@@ -72,13 +72,13 @@ function describeKeyValueStoreContract(name: string, kind: KeyValueStore['kind']
       await store.delete('never-existed');
     });
 
-    it('expires a value after its TTL', async function () {
+    it('expires a value after its TTL', async () => {
       await store.set('k', 'v', 80);
       expect(await store.get('k')).to.equal('v');
       await waitFor(async () => (await store.get('k')) === null, 'k to expire');
     });
 
-    it('drops an earlier TTL when a value is set again without one', async function () {
+    it('drops an earlier TTL when a value is set again without one', async () => {
       await store.set('k', 'v', 50);
       await store.set('k', 'kept');
       // The marker is set later with the same TTL, so once it is gone the old expiry of k has passed too.
@@ -87,7 +87,7 @@ function describeKeyValueStoreContract(name: string, kind: KeyValueStore['kind']
       expect(await store.get('k')).to.equal('kept');
     });
 
-    it('setIfAbsent stores only when the key is absent or expired', async function () {
+    it('setIfAbsent stores only when the key is absent or expired', async () => {
       expect(await store.setIfAbsent('k', 'first')).to.equal(true);
       expect(await store.setIfAbsent('k', 'second')).to.equal(false);
       expect(await store.get('k')).to.equal('first');
@@ -99,7 +99,7 @@ function describeKeyValueStoreContract(name: string, kind: KeyValueStore['kind']
       expect(await store.get('t')).to.equal('again');
     });
 
-    it('increments within a fixed window that later increments do not extend', async function () {
+    it('increments within a fixed window that later increments do not extend', async () => {
       const first = await store.increment('hits', 5_000);
       expect(first.count).to.equal(1);
       expect(first.resetMs).to.be.greaterThan(0).and.at.most(5_000);
@@ -110,7 +110,7 @@ function describeKeyValueStoreContract(name: string, kind: KeyValueStore['kind']
       expect((await store.increment('hits', 5_000)).count).to.equal(3);
     });
 
-    it('starts a new window once the previous one has ended', async function () {
+    it('starts a new window once the previous one has ended', async () => {
       await store.increment('hits', 80);
       expect((await store.increment('hits', 80)).count).to.equal(2);
       await waitFor(async () => (await store.get('hits')) === null, 'window to end');
@@ -119,7 +119,7 @@ function describeKeyValueStoreContract(name: string, kind: KeyValueStore['kind']
       expect(fresh.resetMs).to.be.greaterThan(0).and.at.most(80);
     });
 
-    it('grants a lease to one holder at a time and renews it for that holder', async function () {
+    it('grants a lease to one holder at a time and renews it for that holder', async () => {
       expect(await store.acquireLease('lease', 'a', 60)).to.equal(true);
       expect(await store.acquireLease('lease', 'b', 5_000)).to.equal(false);
       expect(await store.acquireLease('lease', 'a', 10_000)).to.equal(true);
@@ -129,7 +129,7 @@ function describeKeyValueStoreContract(name: string, kind: KeyValueStore['kind']
       expect(await store.acquireLease('lease', 'b', 5_000)).to.equal(false);
     });
 
-    it('releases a lease only for its holder', async function () {
+    it('releases a lease only for its holder', async () => {
       await store.acquireLease('lease', 'a', 5_000);
       await store.releaseLease('lease', 'b');
       expect(await store.acquireLease('lease', 'b', 5_000)).to.equal(false);
@@ -138,14 +138,14 @@ function describeKeyValueStoreContract(name: string, kind: KeyValueStore['kind']
       await store.releaseLease('free', 'a');
     });
 
-    it('lets another holder take over an expired lease', async function () {
+    it('lets another holder take over an expired lease', async () => {
       expect(await store.acquireLease('lease', 'a', 80)).to.equal(true);
       expect(await store.acquireLease('lease', 'b', 5_000)).to.equal(false);
       await waitFor(() => store.acquireLease('lease', 'b', 5_000), 'b to take over the lease');
       expect(await store.acquireLease('lease', 'a', 5_000)).to.equal(false);
     });
 
-    it('counts the live members of a group: a heartbeat renews one, leaving or running out removes it', async function () {
+    it('counts the live members of a group: a heartbeat renews one, leaving or running out removes it', async () => {
       expect(await store.heartbeat('workers', 'a', 5_000)).to.equal(1);
       expect(await store.heartbeat('workers', 'b', 80)).to.equal(2);
       expect(await store.heartbeat('workers', 'a', 5_000), 'a renewed, not counted twice').to.equal(2);
@@ -161,7 +161,7 @@ function describeKeyValueStoreContract(name: string, kind: KeyValueStore['kind']
       expect(refused, 'a heartbeat without a lifetime').to.be.instanceOf(RangeError);
     });
 
-    it('delivers each message asynchronously to every subscriber, in order', async function () {
+    it('delivers each message asynchronously to every subscriber, in order', async () => {
       const first = new Inbox();
       const second = new Inbox();
       await store.subscribe('events', first.handler);
@@ -175,7 +175,7 @@ function describeKeyValueStoreContract(name: string, kind: KeyValueStore['kind']
       expect(second.messages).to.deep.equal(['one', 'two']);
     });
 
-    it('keeps channels apart', async function () {
+    it('keeps channels apart', async () => {
       const a = new Inbox();
       const b = new Inbox();
       await store.subscribe('a', a.handler);
@@ -187,7 +187,7 @@ function describeKeyValueStoreContract(name: string, kind: KeyValueStore['kind']
       expect(b.messages).to.deep.equal(['for-b']);
     });
 
-    it('stops delivering to a handler once it unsubscribes, and only to that one', async function () {
+    it('stops delivering to a handler once it unsubscribes, and only to that one', async () => {
       const leaving = new Inbox();
       const staying = new Inbox();
       const unsubscribe = await store.subscribe('events', leaving.handler);
@@ -202,7 +202,7 @@ function describeKeyValueStoreContract(name: string, kind: KeyValueStore['kind']
       expect(leaving.messages).to.deep.equal(['one']);
     });
 
-    it('subscribes again after every handler has left a channel', async function () {
+    it('subscribes again after every handler has left a channel', async () => {
       const before = new Inbox();
       const unsubscribe = await store.subscribe('events', before.handler);
       await unsubscribe();
@@ -236,8 +236,8 @@ if (redisUrl) {
     return { store, cleanup: () => cleanUp(store) };
   });
 
-  describe('RedisKeyValueStore', function () {
-    it('shares keys and messages between stores with the same prefix', async function () {
+  describe('RedisKeyValueStore', () => {
+    it('shares keys and messages between stores with the same prefix', async () => {
       const prefix = `test:${randomUUID()}:`;
       const [writer, reader] = [createRedis(prefix), createRedis(prefix)];
       try {
@@ -253,7 +253,7 @@ if (redisUrl) {
       }
     });
 
-    it('isolates prefixes, and clearPrefix removes only its own keys', async function () {
+    it('isolates prefixes, and clearPrefix removes only its own keys', async () => {
       const [mine, theirs] = [createRedis(), createRedis()];
       try {
         await mine.set('k', 'mine');
@@ -267,7 +267,7 @@ if (redisUrl) {
       }
     });
 
-    it('rejects ping within a few seconds when nothing listens on the port', async function () {
+    it('rejects ping within a few seconds when nothing listens on the port', async () => {
       // Borrow a free port from the OS and give it back, so nothing is listening there.
       const server = createServer().listen(0, '127.0.0.1');
       await once(server, 'listening');

@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import OpenAI from 'openai';
-import { ModelError } from '../../core/ports/chat-model.ts';
 import { OpenAIChatModel } from '../../infra/openai-chat-model.ts';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai-server.ts';
 import { rejection } from '../support/model-errors.ts';

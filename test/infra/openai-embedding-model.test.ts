@@ -1,7 +1,6 @@
 // The OpenAI embedding adapter over real HTTP against the local fake: batching, order, usage, errors.
 import { expect } from 'chai';
 import OpenAI from 'openai';
-import { ModelError } from '../../core/ports/chat-model.ts';
 import { OpenAIEmbeddingModel } from '../../infra/openai-embedding-model.ts';
 import {
   FAKE_EMBEDDING_DIMENSIONS,
@@ -133,7 +132,7 @@ describe('fake OpenAI embeddings', () => {
       const byIndex = [...response.data].sort((a, b) => a.index - b.index);
       byIndex.forEach((item, i) => {
         const expected = fakeEmbedding(['one two', 'three'][i] ?? '');
-        item.embedding.forEach((value, j) => expect(value).to.be.closeTo(expected[j] ?? NaN, 1e-6));
+        for (const [j, value] of item.embedding.entries()) expect(value).to.be.closeTo(expected[j] ?? NaN, 1e-6);
       });
       expect(byIndex).to.have.length(2);
     } finally {

@@ -46,7 +46,7 @@ describe('extractDocument: bad files', function () {
   });
 
   it('a PDF header followed by garbage is corrupt', async () => {
-    const bytes = new TextEncoder().encode('%PDF-1.7\n' + 'garbage '.repeat(200));
+    const bytes = new TextEncoder().encode(`%PDF-1.7\n${'garbage '.repeat(200)}`);
     await expectRejection(extractDocument(bytes, 'broken.pdf'), CorruptFileError);
   });
 

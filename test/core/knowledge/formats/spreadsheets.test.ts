@@ -84,7 +84,7 @@ describe('spreadsheets', function () {
     });
 
     it('refuses a CSV over the row cap without parsing the rest', async () => {
-      const csv = 'n\n' + Array.from({ length: 1_000 }, (_, index) => String(index)).join('\n');
+      const csv = `n\n${Array.from({ length: 1_000 }, (_, index) => String(index)).join('\n')}`;
       await expectRejection(extractCsv(utf8(csv), 999), FileTooComplexError);
       expect(await extractCsv(utf8(csv), 1_000)).to.have.length(1_000);
     });

@@ -3,7 +3,7 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { JobHandler, JobQueue } from '../core/ports/job-queue.ts';
+import type { EnqueueOptions, JobHandler, JobQueue } from '../core/ports/job-queue.ts';
 
 export interface BullMQJobQueueOptions {
   url: string;
@@ -50,9 +50,15 @@ export class BullMQJobQueue implements JobQueue {
     this.workers.push(worker);
   }
 
-  async enqueue(name: string, payload: Record<string, string>, jobId?: string): Promise<void> {
+  async enqueue(
+    name: string,
+    payload: Record<string, string>,
+    jobId?: string,
+    options: EnqueueOptions = {},
+  ): Promise<void> {
     await this.queue(name).add(name, payload, {
       ...(jobId ? { jobId: jobId.replace(/:/g, '-') } : {}),
+      ...(options.delayMs && options.delayMs > 0 ? { delay: Math.round(options.delayMs) } : {}),
       attempts: 1,
       removeOnComplete: 1000,
       removeOnFail: 1000,

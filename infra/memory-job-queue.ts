@@ -1,5 +1,5 @@
 // The embedded default's job queue: jobs run in this process, one at a time per name, in order.
-import type { JobHandler, JobQueue } from '../core/ports/job-queue.ts';
+import type { EnqueueOptions, JobHandler, JobQueue } from '../core/ports/job-queue.ts';
 import type { Logger } from 'pino';
 
 export class MemoryJobQueue implements JobQueue {
@@ -8,6 +8,7 @@ export class MemoryJobQueue implements JobQueue {
   private readonly waiting = new Map<string, { payload: Record<string, string>; jobId?: string }[]>();
   private readonly active = new Set<string>();
   private readonly queuedIds = new Set<string>();
+  private readonly delayed = new Set<NodeJS.Timeout>();
   private running = Promise.resolve();
   private closed = false;
 
@@ -18,10 +19,31 @@ export class MemoryJobQueue implements JobQueue {
     this.pump(name);
   }
 
-  async enqueue(name: string, payload: Record<string, string>, jobId?: string): Promise<void> {
+  async enqueue(
+    name: string,
+    payload: Record<string, string>,
+    jobId?: string,
+    options: EnqueueOptions = {},
+  ): Promise<void> {
     if (this.closed) throw new Error('job queue is closed');
     if (jobId && this.queuedIds.has(jobId)) return;
     if (jobId) this.queuedIds.add(jobId);
+    const delayMs = options.delayMs ?? 0;
+    if (delayMs > 0) {
+      // A delayed job lives only in this process's memory: a restart of the embedded default loses it.
+      const timer = setTimeout(() => {
+        this.delayed.delete(timer);
+        this.push(name, payload, jobId);
+      }, delayMs);
+      timer.unref();
+      this.delayed.add(timer);
+      return;
+    }
+    this.push(name, payload, jobId);
+  }
+
+  private push(name: string, payload: Record<string, string>, jobId: string | undefined): void {
+    if (this.closed) return;
     const list = this.waiting.get(name) ?? [];
     list.push({ payload, jobId });
     this.waiting.set(name, list);
@@ -50,6 +72,8 @@ export class MemoryJobQueue implements JobQueue {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const timer of this.delayed) clearTimeout(timer);
+    this.delayed.clear();
     await this.running;
   }
 }

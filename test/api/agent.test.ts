@@ -142,7 +142,10 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
     });
     expect(big.status).to.equal(413);
     expect(big.body.detail).to.match(/limit/);
-    const noFile = await t.http.upload('/api/agent/files/', anna.access, { other: 'x' });
+    const other = await t.http.upload('/api/agent/files/', anna.access, { other: 'x' });
+    expect(other.status).to.equal(400);
+    expect(other.body.detail).to.match(/no part named "other"/);
+    const noFile = await t.http.upload('/api/agent/files/', anna.access, {});
     expect(noFile.status).to.equal(422);
     const json = await t.http.post('/api/agent/files/', { token: anna.access, body: { file: 'x' } });
     expect(json.status).to.equal(415);
@@ -208,17 +211,26 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
     expect(third.message).to.equal('1 file(s) ready');
   });
 
-  it('a second train request while training returns the running status instead of a second run', async () => {
+  it('a train request while a run is in progress returns its status instead of starting a second run', async () => {
     const owner = await registerOwner(t.http);
     await uploadFixture(t.http, owner.access, 'policies.pdf');
+    // A run in progress (fresh heartbeat), as another request or process would have started it: indexing
+    // is quick now, so two real requests could each find the other's run already finished.
+    await t.system.db.knex('training_runs').insert({
+      owner_id: owner.id,
+      status: 'training',
+      progress: 0.25,
+      message: 'Processing policies.pdf (1 of 1)',
+      generation: 0,
+    });
     const [first, second] = await Promise.all([
       t.http.post('/api/agent/train/', { token: owner.access }),
       t.http.post('/api/agent/train/', { token: owner.access }),
     ]);
-    const bodies = [first.body.status, second.body.status].sort();
-    expect(bodies).to.satisfy(
-      (statuses: string[]) => statuses.includes('started') && statuses.filter((s) => s === 'started').length === 1,
-    );
+    for (const response of [first, second]) {
+      expect(response.body.status).to.equal('training');
+      expect(response.body.message).to.match(/^Already training: Processing policies\.pdf/);
+    }
     const runs = await t.system.db.knex('training_runs').where({ owner_id: owner.id });
     expect(runs).to.have.length(1);
   });

@@ -19,6 +19,7 @@ import { MemoryJobQueue } from './infra/memory-job-queue.ts';
 import { OpenAIChatModel } from './infra/openai-chat-model.ts';
 import { OpenAIEmbeddingModel } from './infra/openai-embedding-model.ts';
 import type { JobQueue } from './core/ports/job-queue.ts';
+import { createFileReader } from './core/knowledge/file-reader.ts';
 import { createFilesService } from './core/knowledge/files-service.ts';
 import { createTrainingService, TRAIN_JOB, type TrainingService } from './core/knowledge/training-service.ts';
 import { createUsageService } from './core/usage/usage-service.ts';
@@ -147,10 +148,16 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
           logger,
         })
       : new MemoryJobQueue(logger);
+    const reader = createFileReader({
+      limits: config.fileReading.limits,
+      concurrency: config.fileReading.concurrency,
+      logger,
+    });
     const training = createTrainingService({
       db: db.knex,
       queue,
       logger,
+      reader,
       embeddings,
       onEmbeddingUsage: (ownerId, model, tokens) => usage.record(ownerId, 'embedding', model, tokens, 0),
     });
@@ -159,7 +166,9 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       if (queue.kind === 'memory' && !options.db) await training.failRunsOfDeadProcess();
       queue.process(TRAIN_JOB, (payload) => training.handleJob(payload));
     }
-    const files = createFilesService({ db: db.knex });
+    const files = createFilesService({ db: db.knex, reader });
+    // One process on the embedded default: an upload it was still storing died with the last one.
+    if (!config.databaseUrl && !options.db) await files.removeInterruptedUploads();
     const recordEmbedding = (ownerId: string, model: string, tokens: number) =>
       usage.record(ownerId, 'embedding', model, tokens, 0);
     const retriever = createRetriever({ db: db.knex, embeddings, logger, onEmbeddingUsage: recordEmbedding });
@@ -280,6 +289,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       async close() {
         await bots?.stop();
         await queue.close();
+        await reader.close();
         await telegramWebhook?.close();
         if (!options.store) await store.close();
         if (!options.db) await db.close();

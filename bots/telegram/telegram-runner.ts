@@ -93,7 +93,13 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bo
     if (received.kind !== 'stored') return;
     // "typing…" only for an answer that takes a while: a quick one needs no indicator, and every
     // indicator is a Bot API call counted against the bot's limits. Not awaited by the answer.
-    const typing = setTimeout(() => void ctx.replyWithChatAction('typing').catch(() => undefined), TYPING_AFTER_MS);
+    const typing = setTimeout(
+      () =>
+        void ctx
+          .replyWithChatAction('typing')
+          .catch((error: unknown) => log.debug({ err: error }, 'typing indicator not sent; the answer still goes out')),
+      TYPING_AFTER_MS,
+    );
     const answer = async () => {
       try {
         // Answers only if no newer message arrived meanwhile: the newest one answers them all at once.
@@ -131,13 +137,17 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bo
           external_id: telegramChatRef(deps.integrationId, chatId),
         })
         .update({ customer_blocked: true })
-        .catch(() => undefined);
+        .catch((error: unknown) => log.warn({ err: error, chatId }, 'could not mark the chat blocked'));
       log.info({ chatId }, 'customer blocked the bot');
       return;
     }
     log.error({ err: cause, chatId }, 'telegram update failed');
     if (chatId !== undefined)
-      await ctx.api.sendMessage(chatId, telegramPhrasesIn(customerLanguage(ctx)).failure).catch(() => undefined);
+      await ctx.api
+        .sendMessage(chatId, telegramPhrasesIn(customerLanguage(ctx)).failure)
+        .catch((error: unknown) =>
+          log.warn({ err: error, chatId }, 'could not tell the customer something went wrong'),
+        );
   }
 
   bot.catch((error) => reportFailure(error.error, error.ctx.chat?.id, error.ctx));
@@ -173,7 +183,7 @@ export function createTelegramRunner(deps: TelegramRunnerDeps): TelegramRunner {
       // its task then rejects, which must end this bot only, never the process.
       handle.task()?.catch((error: unknown) => {
         log.warn({ err: error }, 'telegram polling stopped');
-        const status = (error as { error_code?: number }).error_code;
+        const status = error instanceof GrammyError ? error.error_code : undefined;
         const reason =
           status === 401
             ? 'Telegram refused the token; connect the bot again with a new token'

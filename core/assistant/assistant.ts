@@ -2,7 +2,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { ChatMessage, ChatModel } from '../ports/chat-model.ts';
-import { ModelError } from '../ports/chat-model.ts';
 import { receiveCustomerMessage, type Channel, type Customer } from '../conversations/chats.ts';
 import type { SearchHit } from '../knowledge/hybrid-search.ts';
 import type { Retriever } from '../knowledge/retriever.ts';
@@ -15,6 +14,7 @@ import { smallTalk } from './small-talk.ts';
 import { detectLanguage, type Language } from './language.ts';
 import { phrasesIn } from './phrases.ts';
 import { buildSystemPrompt, defaultPrompt } from './prompt.ts';
+import { ModelError } from '../errors.ts';
 
 export interface IncomingMessage {
   ownerId: string;

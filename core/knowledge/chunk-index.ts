@@ -2,10 +2,11 @@
 // thread that serves requests and has one connection: a statement over a whole large file would hold
 // both for seconds. So a file's chunks are stored at upload in batches (rows without a search vector,
 // which no search finds), and training indexes them a batch at a time, each batch one short transaction
-// that also updates the owner's term statistics, yielding to the event loop in between. Only chunks of a
-// `ready` file answer (hybrid-search.ts, vector-search.ts), so a file never answers half-indexed.
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+// that also updates the owner's term statistics, paced (batch-pacing.ts) so requests get the database in
+// between. Only chunks of a `ready` file answer (hybrid-search.ts, vector-search.ts), so a file never
+// answers half-indexed.
 import type { Knex } from 'knex';
+import { AdaptiveBatchSize, type Pacer, turnOfEventLoop } from './batch-pacing.ts';
 import { addTermStats, subtractTermStats } from './term-stats.ts';
 import { normalizeSearchText, TSVECTOR_SQL } from './text-search-config.ts';
 
@@ -24,11 +25,19 @@ export interface PendingChunk {
   headingPath: string[];
 }
 
-/** Rows and characters per insert at upload: a few tens of milliseconds each on the embedded database. */
-const STORE_BATCH_ROWS = 200;
-const STORE_BATCH_CHARS = 200_000;
-/** Chunks per indexing transaction: computing search vectors is the expensive part (~1 ms per chunk embedded). */
-export const INDEX_BATCH_ROWS = 32;
+/** How long one batch of storing, indexing or deleting should hold the database (batch-pacing.ts). */
+const BATCH_TARGET_MS = 30;
+/** Rows per insert of a seeding `replaceFileChunks` (one transaction anyway). */
+const SEED_BATCH_ROWS = 200;
+
+/**
+ * Batch sizes for one file's chunks. Indexing costs about 2 ms a chunk on the embedded database, storing
+ * and deleting far less. The floors keep a loaded machine (every batch slow, however small) from
+ * shrinking batches until a large file takes many minutes: below them, fixed costs per batch dominate.
+ */
+const storeBatchSize = () => new AdaptiveBatchSize({ initial: 64, min: 32, max: 512, targetMs: BATCH_TARGET_MS });
+export const indexBatchSize = () => new AdaptiveBatchSize({ initial: 16, min: 8, max: 64, targetMs: BATCH_TARGET_MS });
+const deleteBatchSize = () => new AdaptiveBatchSize({ initial: 64, min: 32, max: 512, targetMs: BATCH_TARGET_MS });
 
 /** Headings are searchable too: "Prices › Nails" helps a question about nail prices. */
 export function searchableText(chunk: { headingPath: readonly string[]; text: string }): string {
@@ -52,30 +61,36 @@ export async function storeChunks(
   ownerId: string,
   fileId: string,
   chunks: readonly ChunkInput[],
+  pace: Pacer = turnOfEventLoop,
 ): Promise<void> {
-  let batch: ChunkInput[] = [];
-  let chars = 0;
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
+  const size = storeBatchSize();
+  for (let start = 0; start < chunks.length; ) {
+    const batch = chunks.slice(start, start + size.next);
+    const started = performance.now();
     await db('chunks').insert(batch.map((chunk) => storedRow(ownerId, fileId, chunk)));
-    batch = [];
-    chars = 0;
-    await yieldToEventLoop();
-  };
-  for (const chunk of chunks) {
-    batch.push(chunk);
-    chars += chunk.text.length;
-    if (batch.length >= STORE_BATCH_ROWS || chars >= STORE_BATCH_CHARS) await flush();
+    const took = performance.now() - started;
+    size.record(batch.length, took);
+    start += batch.length;
+    await pace(took);
   }
-  await flush();
 }
 
-/** The file's next chunks (in order) that have no search vector yet. */
-export async function pendingChunks(db: Knex, ownerId: string, fileId: string, limit: number): Promise<PendingChunk[]> {
+/**
+ * The file's next chunks that have no search vector yet, in order: by id, which follows their position
+ * (stored in order), so each batch is a range of the primary key, not a scan of the whole file.
+ */
+export async function pendingChunks(
+  db: Knex,
+  ownerId: string,
+  fileId: string,
+  limit: number,
+  afterId = '0',
+): Promise<PendingChunk[]> {
   const rows = await db('chunks')
     .where({ owner_id: ownerId, file_id: fileId })
+    .where('id', '>', afterId)
     .whereNull('tsv')
-    .orderBy('position')
+    .orderBy('id')
     .limit(limit)
     .select<{ id: string | number; position: number; text: string; heading_path: string[] }[]>(
       'id',
@@ -138,15 +153,45 @@ export async function indexChunks(
   return indexed !== undefined;
 }
 
-/** Deletes a file (its chunks go with it) and takes its indexed words out of the owner's term statistics. */
-export async function deleteFileAndChunks(db: Knex, ownerId: string, fileId: string): Promise<boolean> {
-  return db.transaction(async (trx) => {
-    const file = await trx('files').where({ owner_id: ownerId, id: fileId }).forUpdate().first('id');
-    if (!file) return false;
-    await subtractTermStats(trx, ownerId, fileId);
-    await trx('files').where({ owner_id: ownerId, id: fileId }).delete();
-    return true;
-  });
+/**
+ * Deletes a file's chunks a batch at a time, each batch taking its words out of the owner's statistics in
+ * the same transaction, then the file itself unless `keepFile`. The caller has made the file unseen first
+ * (status `deleting`), or keeps it from answering (a file being read again is not `ready`).
+ */
+export async function deleteFileInBatches(
+  db: Knex,
+  ownerId: string,
+  fileId: string,
+  options: { keepFile?: boolean; pace?: Pacer } = {},
+): Promise<void> {
+  const pace = options.pace ?? turnOfEventLoop;
+  const size = deleteBatchSize();
+  for (;;) {
+    const started = performance.now();
+    let count = 0;
+    const finished = await db.transaction(async (trx) => {
+      const file = await trx('files').where({ owner_id: ownerId, id: fileId }).forUpdate().first('id');
+      if (!file) return true;
+      const rows = await trx('chunks')
+        .where({ owner_id: ownerId, file_id: fileId })
+        .orderBy('id')
+        .limit(size.next)
+        .select<{ id: string | number }[]>('id');
+      count = rows.length;
+      if (rows.length === 0) {
+        if (!options.keepFile) await trx('files').where({ owner_id: ownerId, id: fileId }).delete();
+        return true;
+      }
+      const ids = rows.map((row) => String(row.id));
+      await subtractTermStats(trx, ownerId, ids);
+      await trx('chunks').where({ owner_id: ownerId }).whereIn('id', ids).delete();
+      return false;
+    });
+    if (finished) return;
+    const took = performance.now() - started;
+    size.record(count, took);
+    await pace(took);
+  }
 }
 
 /**
@@ -163,8 +208,8 @@ export async function replaceFileChunks(
 ): Promise<void> {
   await db.transaction(async (trx) => {
     await trx('chunks').where({ owner_id: ownerId, file_id: fileId }).delete();
-    for (let start = 0; start < chunks.length; start += STORE_BATCH_ROWS) {
-      const rows = chunks.slice(start, start + STORE_BATCH_ROWS).map((chunk, offset) => {
+    for (let start = 0; start < chunks.length; start += SEED_BATCH_ROWS) {
+      const rows = chunks.slice(start, start + SEED_BATCH_ROWS).map((chunk, offset) => {
         const searchable = searchableText(chunk);
         return {
           ...storedRow(ownerId, fileId, chunk),

@@ -6,6 +6,7 @@
 // then it is discarded, and the next file gets a fresh one.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { UnavailableError } from '../errors.ts';
 import type { Chunk, FileKind } from './document-model.ts';
 import {
   CorruptFileError,
@@ -41,7 +42,10 @@ export interface ReadFile {
 
 export interface FileReader {
   readonly limits: ExtractionLimits;
-  /** Extracts and chunks a file; throws only the extraction errors (extraction-errors.ts). */
+  /**
+   * Extracts and chunks a file; throws the extraction errors (extraction-errors.ts), or UnavailableError
+   * when no thread can be started to read it.
+   */
   read(bytes: Uint8Array, fileName: string): Promise<ReadFile>;
   /** Threads started so far (each new thread costs about a second of CPU: worth watching). */
   threadsStarted(): number;
@@ -127,10 +131,13 @@ export function createFileReader(options: FileReaderOptions = {}): FileReader {
         reject(new Error(`the reading thread exited with ${code} while starting`));
       });
     });
-    ready.catch(() => {}); // reported by the read that waits for it
+    // A thread that cannot start is reported by the read waiting for it, as the server's fault.
+    ready.catch((error: unknown) => options.logger?.error({ err: error }, 'a file-reading thread did not start'));
     const thread = { worker, reads: 0, ready };
-    // An idle thread that dies is simply forgotten; a reading one reports through its read.
-    worker.on('error', () => {});
+    // A reading thread's failure is its read's to report; an idle one's is only logged, and it is replaced.
+    worker.on('error', (error) => {
+      if (!running.has(worker)) options.logger?.warn({ err: error }, 'an idle file-reading thread failed');
+    });
     worker.once('exit', () => {
       const at = idle.indexOf(thread);
       if (at >= 0) idle.splice(at, 1);
@@ -160,7 +167,9 @@ export function createFileReader(options: FileReaderOptions = {}): FileReader {
       await thread.ready;
     } catch (error) {
       giveBack(thread, false);
-      throw new CorruptFileError(undefined, { cause: error });
+      throw new UnavailableError('Files cannot be read right now; upload the file again in a minute.', {
+        cause: error,
+      });
     }
     return sendToThread(thread, bytes, fileName);
   }
@@ -228,7 +237,7 @@ export function createFileReader(options: FileReaderOptions = {}): FileReader {
       await slots.acquire();
       const started = performance.now();
       try {
-        if (closed) throw new CorruptFileError('The server is shutting down; upload the file again in a minute.');
+        if (closed) throw new UnavailableError('The server is shutting down; upload the file again in a minute.');
         const reply = await readInThread(bytes, fileName);
         if (reply.ok) return { type: reply.type, chunks: reply.chunks, characters: reply.characters };
         if ('fault' in reply) {

@@ -3,13 +3,17 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { deleteFileAndChunks, storeChunks } from './chunk-index.ts';
+import { type Pacer, turnOfEventLoop } from './batch-pacing.ts';
+import { deleteFileInBatches, storeChunks } from './chunk-index.ts';
 import { CorruptFileError } from './extraction-errors.ts';
 import type { FileReader } from './file-reader.ts';
-import { subtractTermStats } from './term-stats.ts';
 
-/** `uploading` never leaves this module: such a file is still being stored and is not listed. */
+/**
+ * The statuses an owner sees. Two more never leave this module: `uploading` (chunks still being stored)
+ * and `deleting` (chunks being removed); such a file is not listed, trained or searched.
+ */
 export type FileStatus = 'uploaded' | 'processing' | 'ready' | 'failed';
+type StoredStatus = FileStatus | 'uploading' | 'deleting';
 
 export interface KnowledgeFile {
   id: string;
@@ -29,7 +33,7 @@ interface FileRow {
   size: string | number;
   type: string;
   sha256: string;
-  status: FileStatus | 'uploading';
+  status: StoredStatus;
   error: string | null;
   chunk_count: number;
   uploaded_at: Date;
@@ -46,7 +50,7 @@ function toFile(row: FileRow): KnowledgeFile {
     size: Number(row.size),
     type: row.type,
     uploaded_at: row.uploaded_at.toISOString(),
-    status: row.status === 'uploading' ? 'uploaded' : row.status,
+    status: row.status === 'uploading' || row.status === 'deleting' ? 'uploaded' : row.status,
     error: row.error,
     chunk_count: row.chunk_count,
   };
@@ -54,13 +58,40 @@ function toFile(row: FileRow): KnowledgeFile {
 
 export type FilesService = ReturnType<typeof createFilesService>;
 
-export function createFilesService({ db, reader }: { db: Knex; reader: FileReader }) {
-  /** The stored file with these bytes, if any; a stale interrupted upload of them is removed first. */
+export function createFilesService({
+  db,
+  reader,
+  pace = turnOfEventLoop,
+}: {
+  db: Knex;
+  reader: FileReader;
+  /** Between batches of storing or deleting chunks (batch-pacing.ts). */
+  pace?: Pacer;
+}) {
+  /** Makes the file unseen at once, then removes its chunks and itself in short steps. */
+  async function removeInSteps(ownerId: string, fileId: string): Promise<boolean> {
+    const marked = await db('files')
+      .where({ owner_id: ownerId, id: fileId })
+      .update({ status: 'deleting' })
+      .returning('id');
+    if (marked.length === 0) return false;
+    await deleteFileInBatches(db, ownerId, fileId, { pace });
+    return true;
+  }
+
+  /**
+   * The stored file with these bytes, if any. One being deleted is deleted first (the same bytes may be
+   * uploaded again at once), as is an upload interrupted long ago.
+   */
   async function existing(ownerId: string, sha256: string): Promise<FileRow | undefined> {
     const row: FileRow | undefined = await db('files').select(COLUMNS).where({ owner_id: ownerId, sha256 }).first();
+    if (row?.status === 'deleting') {
+      await deleteFileInBatches(db, ownerId, row.id, { pace });
+      return undefined;
+    }
     if (row?.status !== 'uploading') return row;
     if (Date.now() - row.uploaded_at.getTime() > INTERRUPTED_UPLOAD_MS) {
-      await db('files').where({ owner_id: ownerId, id: row.id, status: 'uploading' }).delete();
+      await removeInSteps(ownerId, row.id);
       return undefined;
     }
     throw new ConflictError('This file is being uploaded right now; it will appear in the list of files in a moment.');
@@ -103,14 +134,15 @@ export function createFilesService({ db, reader }: { db: Knex; reader: FileReade
     try {
       // In batches, not one transaction: on the embedded database a transaction holds its only
       // connection. The file stays `uploading` (not listed, not trained) until every chunk is stored.
-      await storeChunks(db, ownerId, inserted.id, read.chunks);
+      await storeChunks(db, ownerId, inserted.id, read.chunks, pace);
       const [row]: FileRow[] = await db('files')
-        .where({ owner_id: ownerId, id: inserted.id })
+        .where({ owner_id: ownerId, id: inserted.id, status: 'uploading' })
         .update({ status: 'uploaded' })
         .returning(COLUMNS);
-      return { file: toFile(row ?? inserted), created: true };
+      if (!row) throw new ConflictError('This file was removed while it was being uploaded. Upload it again.');
+      return { file: toFile(row), created: true };
     } catch (error) {
-      await db('files').where({ owner_id: ownerId, id: inserted.id }).delete();
+      await removeInSteps(ownerId, inserted.id);
       throw error;
     }
   }
@@ -122,19 +154,22 @@ export function createFilesService({ db, reader }: { db: Knex; reader: FileReade
       const rows: FileRow[] = await db('files')
         .select(COLUMNS)
         .where({ owner_id: ownerId })
-        .whereNot({ status: 'uploading' })
+        .whereNotIn('status', ['uploading', 'deleting'])
         .orderBy([{ column: 'uploaded_at', order: 'desc' }, { column: 'id' }]);
       return rows.map(toFile);
     },
 
     /** Deletes the file, its chunks and their words from the search statistics: it stops answering at once. */
     async remove(ownerId: string, fileId: string): Promise<void> {
-      if (!(await deleteFileAndChunks(db, ownerId, fileId))) throw new NotFoundError('File not found');
+      if (!(await removeInSteps(ownerId, fileId))) throw new NotFoundError('File not found');
     },
 
-    /** At start of the embedded default (one process), an upload still being stored died with the last process. */
-    async removeInterruptedUploads(): Promise<void> {
-      await db('files').where({ status: 'uploading' }).delete();
+    /** At start of the embedded default (one process): an upload or delete still under way died with the last one. */
+    async finishInterrupted(): Promise<void> {
+      const rows = await db('files')
+        .whereIn('status', ['uploading', 'deleting'])
+        .select<{ id: string; owner_id: string }[]>('id', 'owner_id');
+      for (const row of rows) await removeInSteps(row.owner_id, row.id);
     },
   };
 }
@@ -144,7 +179,13 @@ export function createFilesService({ db, reader }: { db: Knex; reader: FileReade
  * in the file reader, stores its chunks in place of any it had, and drops the bytes. Returns false when
  * the file is gone. Throws an extraction error when the file cannot be read.
  */
-export async function readStoredFile(db: Knex, reader: FileReader, ownerId: string, fileId: string): Promise<boolean> {
+export async function readStoredFile(
+  db: Knex,
+  reader: FileReader,
+  ownerId: string,
+  fileId: string,
+  pace: Pacer = turnOfEventLoop,
+): Promise<boolean> {
   // As base64 text: the embedded database decodes a large bytea parameter or result slowly, on this thread.
   const row = await db('files')
     .leftJoin('file_blobs', 'file_blobs.file_id', 'files.id')
@@ -157,11 +198,9 @@ export async function readStoredFile(db: Knex, reader: FileReader, ownerId: stri
   if (row.content === null)
     throw new CorruptFileError('The stored copy of this file is missing. Upload the file again.');
   const read = await reader.read(new Uint8Array(Buffer.from(row.content, 'base64')), row.name);
-  await db.transaction(async (trx) => {
-    await subtractTermStats(trx, ownerId, fileId);
-    await trx('chunks').where({ owner_id: ownerId, file_id: fileId }).delete();
-  });
-  await storeChunks(db, ownerId, fileId, read.chunks);
+  // Chunks an earlier, interrupted reading left.
+  await deleteFileInBatches(db, ownerId, fileId, { keepFile: true, pace });
+  await storeChunks(db, ownerId, fileId, read.chunks, pace);
   const updated = await db('files')
     .where({ owner_id: ownerId, id: fileId })
     .update({ type: read.type, extracted_at: db.fn.now() })

@@ -1,8 +1,8 @@
 // Maintains the owner's search statistics (document frequency per lexeme, indexed chunk count, average
 // length). Search tests a chunk only for words these statistics know, so they move with the index: each
-// indexing batch adds its chunks in its own transaction (chunk-index.ts), a deleted file's chunks are
-// subtracted in the delete's, and a full recount from the index itself (PostgreSQL's ts_stat) repairs
-// them whenever a training run finds nothing new to index.
+// indexing batch adds its chunks in its own transaction (chunk-index.ts), and each deleting batch
+// subtracts its chunks in its own. A full recount from the index (PostgreSQL's ts_stat) is for seeding
+// an index directly (tests, benchmarks); it is one statement over the owner's whole index.
 import type { Knex } from 'knex';
 import { preparedRaw } from '../prepared-statement.ts';
 
@@ -47,15 +47,22 @@ export async function addTermStats(trx: Knex.Transaction, ownerId: string, ids: 
   );
 }
 
-/** Takes the indexed chunks of a file about to be deleted (in this transaction) out of the owner's statistics. */
-export async function subtractTermStats(trx: Knex.Transaction, ownerId: string, fileId: string): Promise<void> {
+/** Takes the chunks `ids` (about to be deleted, in this transaction; those indexed) out of the owner's statistics. */
+export async function subtractTermStats(trx: Knex.Transaction, ownerId: string, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const idList = `{${ids.join(',')}}`;
   await trx.raw(
     `update owner_term_stats t set df = t.df - s.ndoc
-       from ts_stat(format('select tsv from chunks where owner_id = %L and file_id = %L and tsv is not null', ?::text, ?::text)) s
+       from ts_stat(format('select tsv from chunks where owner_id = %L and id = any(%L::bigint[]) and tsv is not null', ?::text, ?::text)) s
       where t.owner_id = ? and t.lexeme = s.word`,
-    [ownerId, fileId, ownerId],
+    [ownerId, idList, ownerId],
   );
-  await trx('owner_term_stats').where({ owner_id: ownerId }).where('df', '<=', 0).delete();
+  await trx.raw(
+    `delete from owner_term_stats t
+      using ts_stat(format('select tsv from chunks where owner_id = %L and id = any(%L::bigint[]) and tsv is not null', ?::text, ?::text)) s
+      where t.owner_id = ? and t.lexeme = s.word and t.df <= 0`,
+    [ownerId, idList, ownerId],
+  );
   await trx.raw(
     `update owner_index_stats s set
        chunk_count = greatest(s.chunk_count - f.count, 0),
@@ -63,9 +70,9 @@ export async function subtractTermStats(trx: Knex.Transaction, ownerId: string, 
                          then (s.avg_length * s.chunk_count - f.total) / (s.chunk_count - f.count) else 1 end,
        updated_at = now()
        from (select count(*) as count, coalesce(sum(dl), 0) as total
-               from chunks where owner_id = ? and file_id = ? and tsv is not null) f
+               from chunks where owner_id = ? and id = any(?::bigint[]) and tsv is not null) f
       where s.owner_id = ?`,
-    [ownerId, fileId, ownerId],
+    [ownerId, idList, ownerId],
   );
 }
 

@@ -4,17 +4,16 @@
 // each, so status and answers keep flowing while it runs; a file turns `ready` once all its words can be
 // found. One run per owner at a time (a unique index in the database); a run whose process died is
 // noticed by its stale heartbeat, so "training" never lasts forever.
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { EmbeddingModel } from '../ports/chat-model.ts';
 import { isUniqueViolation } from '../accounts/owners.ts';
-import { chunkProgress, indexChunks, INDEX_BATCH_ROWS, pendingChunks, searchableText } from './chunk-index.ts';
+import { type Pacer, turnOfEventLoop } from './batch-pacing.ts';
+import { chunkProgress, indexBatchSize, indexChunks, pendingChunks, searchableText } from './chunk-index.ts';
 import { readStoredFile } from './files-service.ts';
 import type { FileReader } from './file-reader.ts';
 import { isExtractionError } from './extraction-errors.ts';
-import { refreshTermStats } from './term-stats.ts';
 
 export const TRAIN_JOB = 'train';
 const STALE_AFTER_MS = 2 * 60_000;
@@ -39,6 +38,8 @@ export interface TrainingDeps {
   logger: Logger;
   /** Reads files uploaded before files were read at upload (once; see readStoredFile). */
   reader: FileReader;
+  /** Between indexing batches (batch-pacing.ts): the embedded database is left free half the time. */
+  pace?: Pacer;
   embeddings?: EmbeddingModel;
   /** Called with the tokens each embedding call used, for the owner's usage. */
   onEmbeddingUsage?: (ownerId: string, model: string, tokens: number) => Promise<void>;
@@ -48,6 +49,7 @@ export type TrainingService = ReturnType<typeof createTrainingService>;
 
 export function createTrainingService(deps: TrainingDeps) {
   const { db, queue, logger } = deps;
+  const pace = deps.pace ?? turnOfEventLoop;
 
   async function latestRun(ownerId: string): Promise<RunRow | undefined> {
     return db('training_runs').where({ owner_id: ownerId }).orderBy('started_at', 'desc').first<RunRow | undefined>();
@@ -93,21 +95,27 @@ export function createTrainingService(deps: TrainingDeps) {
   ): Promise<boolean> {
     const { total, indexed } = await chunkProgress(db, ownerId, fileId);
     let done = indexed;
+    let afterId = '0';
+    const size = indexBatchSize();
     for (;;) {
-      const batch = await pendingChunks(db, ownerId, fileId, INDEX_BATCH_ROWS);
+      const batch = await pendingChunks(db, ownerId, fileId, size.next, afterId);
       if (batch.length === 0) return true;
+      afterId = batch.at(-1)?.id ?? afterId;
       let vectors: number[][] | undefined;
       if (deps.embeddings) {
         const embedded = await deps.embeddings.embed(batch.map(searchableText));
         vectors = embedded.vectors;
         await deps.onEmbeddingUsage?.(ownerId, embedded.model, embedded.usage.promptTokens);
       }
+      const started = performance.now();
       if (!(await indexChunks(db, ownerId, fileId, batch, vectors))) return false;
       done += batch.length;
       await onProgress(total > 0 ? Math.min(done / total, 1) : 1);
-      // Statements resolve in microtasks: without a turn of the event loop here, requests (status, answers,
-      // /health) would wait for the whole file.
-      await yieldToEventLoop();
+      const took = performance.now() - started;
+      size.record(batch.length, took);
+      // Statements resolve in microtasks: without a pause here, requests (status, answers, /health) would
+      // wait for the whole file.
+      await pace(took);
     }
   }
 
@@ -126,13 +134,14 @@ export function createTrainingService(deps: TrainingDeps) {
       const message = `Processing ${file.name} (${index + 1} of ${files.length})`;
       const progressOf = (fraction: number) => (index + fraction) / files.length;
       await beat(progressOf(0), message);
-      await db('files').where({ owner_id: ownerId, id: file.id }).update({ status: 'processing', error: null });
+      // A file being deleted meanwhile keeps that status: every update here leaves it alone.
+      const thisFile = () => db('files').where({ owner_id: ownerId, id: file.id }).whereNot({ status: 'deleting' });
+      await thisFile().update({ status: 'processing', error: null });
       try {
-        if (file.extracted_at === null && !(await readStoredFile(db, deps.reader, ownerId, file.id))) continue;
+        if (file.extracted_at === null && !(await readStoredFile(db, deps.reader, ownerId, file.id, pace))) continue;
         if (!(await indexFile(ownerId, file.id, (fraction) => beat(progressOf(fraction), message)))) continue;
         const { total } = await chunkProgress(db, ownerId, file.id);
-        const marked = await db('files')
-          .where({ owner_id: ownerId, id: file.id })
+        const marked = await thisFile()
           .update({ status: 'ready', chunk_count: total, processed_at: db.fn.now() })
           .returning('id');
         if (marked.length > 0) ready++;
@@ -141,13 +150,10 @@ export function createTrainingService(deps: TrainingDeps) {
           ? error.message
           : 'This file could not be processed; try uploading it again';
         if (!isExtractionError(error)) logger.error({ err: error, ownerId, fileId: file.id }, 'file processing failed');
-        await db('files').where({ owner_id: ownerId, id: file.id }).update({ status: 'failed', error: reason });
+        await thisFile().update({ status: 'failed', error: reason });
         failed.push(file.name);
       }
     }
-    // Indexing keeps the statistics in step; a run with nothing new recounts them from the index, which
-    // repairs them should they ever drift.
-    if (files.length === 0) await refreshTermStats(db, ownerId);
     const message =
       files.length === 0
         ? 'Nothing new to train: every file is ready'

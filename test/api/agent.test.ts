@@ -215,19 +215,6 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
     expect((await t.http.delete(`/api/agent/files/${id}`, { token: owner.access })).status).to.equal(404);
   });
 
-  it('a training run with nothing new still brings the search statistics up to the index (a run that died before refreshing them)', async () => {
-    const owner = await registerOwner(t.http);
-    await uploadFixture(t.http, owner.access, 'services.csv');
-    await trainAndWait(t.http, owner.access);
-    // As a process that died between indexing the file and refreshing the statistics would leave them.
-    await t.system.db.knex('owner_term_stats').where({ owner_id: owner.id }).delete();
-    const question = 'How much is a hot stone massage?';
-    expect((await ask(t.http, owner.access, question)).response).to.not.include('3 500');
-    const again = await trainAndWait(t.http, owner.access);
-    expect(again.message).to.match(/Nothing new/);
-    expect((await ask(t.http, owner.access, question)).response).to.include('3 500');
-  });
-
   it('trains incrementally: a second run processes only new files, and says so', async () => {
     const owner = await registerOwner(t.http);
     await uploadFixture(t.http, owner.access, 'services.csv');

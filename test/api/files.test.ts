@@ -16,6 +16,38 @@ async function chunkRows(t: TestSystem, ownerId: string) {
     .select<{ id: string; file_id: string; tsv: string | null }[]>('id', 'file_id', 'tsv');
 }
 
+/**
+ * Where the owner's stored statistics differ from a recount of the index (PostgreSQL's ts_stat over every
+ * indexed chunk, and their count and average length): empty when they agree.
+ */
+async function statisticsMismatch(t: TestSystem, ownerId: string): Promise<string[]> {
+  const knex = t.system.db.knex;
+  const recount = await knex.raw(
+    `select word as lexeme, ndoc as df from ts_stat(format('select tsv from chunks where owner_id = %L and tsv is not null', ?::text))`,
+    [ownerId],
+  );
+  const stored = await knex('owner_term_stats').where({ owner_id: ownerId }).select('lexeme', 'df');
+  const expected = new Map(
+    (recount.rows as { lexeme: string; df: number }[]).map((row) => [row.lexeme, Number(row.df)]),
+  );
+  const actual = new Map(stored.map((row: { lexeme: string; df: number }) => [row.lexeme, Number(row.df)]));
+  const differences = [...new Set([...expected.keys(), ...actual.keys()])]
+    .filter((lexeme) => expected.get(lexeme) !== actual.get(lexeme))
+    .map((lexeme) => `${lexeme}: stored ${actual.get(lexeme)}, recounted ${expected.get(lexeme)}`);
+  const [counted] = (
+    await knex.raw(
+      'select count(*) as count, coalesce(avg(dl), 1) as avg from chunks where owner_id = ? and tsv is not null',
+      [ownerId],
+    )
+  ).rows as { count: string | number; avg: string | number }[];
+  const index = await knex('owner_index_stats').where({ owner_id: ownerId }).first();
+  if (Number(index?.chunk_count ?? 0) !== Number(counted?.count))
+    differences.push(`chunk count: stored ${index?.chunk_count}, recounted ${counted?.count}`);
+  if (Math.abs(Number(index?.avg_length ?? 1) - Number(counted?.avg)) > 1e-6)
+    differences.push(`average length: stored ${index?.avg_length}, recounted ${counted?.avg}`);
+  return differences;
+}
+
 async function listFiles(t: TestSystem, owner: RegisteredOwner) {
   const list = await t.http.get('/api/agent/files/', { token: owner.access });
   expect(list.status).to.equal(200);
@@ -210,9 +242,26 @@ describe('api/agent files: read once, trained in steps (embedded, no LLM)', func
       204,
     );
     expect(await stats()).to.deep.equal([]);
+    expect(await listFiles(t, owner)).to.have.length(1);
+    expect(await statisticsMismatch(t, owner.id)).to.deep.equal([]);
+  });
+
+  it('keeps the search statistics equal to a recount of the index through uploads, training, deletes and re-uploads', async () => {
+    const owner = await registerOwner(t.http);
+    const ids: string[] = [];
+    for (const name of ['services.csv', 'about.md', 'faq-ru.docx', 'policies.pdf'])
+      ids.push((await uploadFixture(t.http, owner.access, name)).id);
+    await trainAndWait(t.http, owner.access);
+    expect(await statisticsMismatch(t, owner.id)).to.deep.equal([]);
+    await t.http.delete(`/api/agent/files/${ids[1]}/`, { token: owner.access });
+    await t.http.delete(`/api/agent/files/${ids[2]}/`, { token: owner.access });
+    expect(await statisticsMismatch(t, owner.id)).to.deep.equal([]);
+    await uploadFixture(t.http, owner.access, 'about.md');
+    await uploadFixture(t.http, owner.access, 'contacts.html');
+    await trainAndWait(t.http, owner.access);
+    expect(await statisticsMismatch(t, owner.id)).to.deep.equal([]);
     const index = await t.system.db.knex('owner_index_stats').where({ owner_id: owner.id }).first();
-    const chunks = await chunkRows(t, owner.id);
-    expect(Number(index.chunk_count)).to.equal(chunks.length);
+    expect(Number(index.chunk_count)).to.equal((await chunkRows(t, owner.id)).length);
   });
 
   it("keeps another owner's uploaded chunks out of training and search", async () => {

@@ -135,7 +135,9 @@ describe('file reader: files are read in a worker thread, within limits', functi
       const program = readFixture('bad/program.pdf');
       const error = await reader.read(program, 'program.pdf').catch((caught: unknown) => caught);
       expect(error).to.have.property('status', 415);
-      const truncated = await reader.read(readFixture('bad/truncated.docx'), 't.docx').catch((caught: unknown) => caught);
+      const truncated = await reader
+        .read(readFixture('bad/truncated.docx'), 't.docx')
+        .catch((caught: unknown) => caught);
       expect(truncated).to.have.property('status', 422);
       expect(String((truncated as Error).message)).to.match(/could not be read/);
     });

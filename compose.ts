@@ -31,6 +31,9 @@ import { createHistoryService } from './core/conversations/history-service.ts';
 import { createIntegrationsService } from './core/integrations/integrations-service.ts';
 import { createTelegramGateway } from './bots/telegram/telegram-gateway.ts';
 import { createOwnerReplySender } from './bots/owner-reply-sender.ts';
+import { createChatReminderSender } from './bots/chat-reminder-sender.ts';
+import { createBookingModule, type BookingModule } from './core/booking/booking-module.ts';
+import { REMINDER_JOB } from './core/booking/reminders.ts';
 import { createBotManager, type BotManager } from './bots/bot-manager.ts';
 import { createWhatsAppCloudGateway } from './bots/whatsapp/whatsapp-cloud-gateway.ts';
 import {
@@ -62,6 +65,7 @@ export interface System {
   assistant: Assistant;
   training: TrainingService;
   queue: JobQueue;
+  booking: BookingModule;
   bots?: BotManager;
   app: Koa<AppState>;
   health(): Promise<HealthReport>;
@@ -83,6 +87,8 @@ export interface ComposeOptions {
   /** Tests drive WhatsApp Web sessions with a fake whatsapp-web.js client (and a short reconnect backoff). */
   whatsappWebClientFactory?: WebClientFactory;
   whatsappWebReconnect?: { baseMs?: number; maxMs?: number; attempts?: number };
+  /** The booking clock (tests move it to days with a DST change). */
+  now?: () => Date;
 }
 
 export async function composeSystem(config: Config, options: ComposeOptions): Promise<System> {
@@ -181,10 +187,24 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     const whatsapp = createWhatsAppCloudGateway(config.whatsappGraphUrl);
     const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp });
     const whatsappWebRelay = createWhatsAppWebRelay(store);
-    const history = createHistoryService({
+    const ownerReplies = createOwnerReplySender({
       db: db.knex,
-      sender: createOwnerReplySender({ db: db.knex, secretBox, telegram, whatsapp, whatsappWeb: whatsappWebRelay }),
+      secretBox,
+      telegram,
+      whatsapp,
+      whatsappWeb: whatsappWebRelay,
     });
+    const history = createHistoryService({ db: db.knex, sender: ownerReplies });
+    const booking = createBookingModule({
+      db: db.knex,
+      secretBox,
+      queue,
+      logger,
+      reminderSender: createChatReminderSender({ db: db.knex, sender: ownerReplies }),
+      now: options.now,
+    });
+    if (config.role === 'all' || config.role === 'worker')
+      queue.process(REMINDER_JOB, (payload) => booking.reminders.handleJob(payload));
     const whatsappWebhook = createWhatsAppWebhook({
       db: db.knex,
       secretBox,
@@ -263,6 +283,8 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       integrations,
       telegramWebhook,
       whatsapp: { integrations, webhook: whatsappWebhook, publicUrl: config.publicUrl },
+      booking,
+      publicUrl: config.publicUrl,
     });
 
     return {
@@ -274,6 +296,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       assistant,
       training,
       queue,
+      booking,
       bots,
       app,
       health,

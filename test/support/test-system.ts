@@ -47,6 +47,8 @@ export interface TestSystemOptions {
   realWhatsAppWeb?: boolean;
   /** Shares one store between systems (a restart, or two processes); the first system's store by default is its own. */
   store?: TestStore;
+  /** The booking clock, for tests of days in the past (a DST change) or of reminders due soon. */
+  now?: () => Date;
 }
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -84,6 +86,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     whatsappWebClientFactory:
       options.whatsappWebClientFactory ?? (options.realWhatsAppWeb ? undefined : noBrowserInThisTest),
     whatsappWebReconnect: { baseMs: 5, maxMs: 50, attempts: 3 },
+    now: options.now,
   });
   const server = createServer(system.app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -112,7 +112,7 @@ const idParams = z.object({ id: z.uuid('Not a valid id') });
 const MAX_RANGE_DAYS = 62;
 
 function feedUrl(ctx: Context, publicUrl: string | undefined, token: string): string {
-  return `${publicUrl ?? ctx.origin}/api/booking/feed.ics?token=${encodeURIComponent(token)}`;
+  return `${publicUrl ?? `${ctx.protocol}://${ctx.host}`}/api/booking/feed.ics?token=${encodeURIComponent(token)}`;
 }
 
 export function bookingRoutes(deps: BookingRouteDeps): AnyRoute[] {

@@ -46,7 +46,10 @@ export async function bookingsFeed(db: Knex, ownerId: string, now: Date): Promis
   const calendar = ical({
     name: `${owner?.salon_name ?? 'Frontdesk'}: bookings`,
     prodId: { company: 'Frontdesk', product: 'bookings', language: 'EN' },
-    timezone: { name: zone, generator: getVtimezoneComponent },
+    // No calendar-wide zone: ical-generator would then write DTSTAMP and the like as local times, where
+    // RFC 5545 wants UTC. Each event names its zone, and the generator adds that zone's VTIMEZONE.
+    timezone: { name: null, generator: getVtimezoneComponent },
+    x: [{ key: 'X-WR-TIMEZONE', value: zone }],
     // Subscribed calendars poll; ask for a refresh every 15 minutes (apps may poll less often).
     ttl: 15 * 60,
   });

@@ -2,8 +2,8 @@
 // business's) minus breaks, days off and exceptions, minus busy time (bookings with their buffers, and
 // any external calendar's busy intervals), minus the minimum notice and beyond the horizon, on a grid
 // of slot_minutes from the start of each working range, in the business's timezone.
-import { DateTime } from 'luxon';
 import { intervalsOn, rangesOn, type BusinessHours, type Interval, type Schedule } from './working-hours.ts';
+import { nextDate, ZoneClock } from './zone-clock.ts';
 
 export interface Slot {
   start: number;
@@ -51,10 +51,8 @@ export function freeSlots(
   busy: BusyBySchedule,
   rules: SlotRules,
 ): Slot[] {
-  const first = DateTime.fromISO(rules.fromDate, { zone: rules.zone }).startOf('day');
-  const last = DateTime.fromISO(rules.toDate < rules.lastDate ? rules.toDate : rules.lastDate, {
-    zone: rules.zone,
-  }).startOf('day');
+  const zone = new ZoneClock(rules.zone);
+  const last = rules.toDate < rules.lastDate ? rules.toDate : rules.lastDate;
   const stepMs = rules.slotMinutes * 60_000;
   const durationMs = rules.durationMinutes * 60_000;
   const blockedMs = durationMs + rules.bufferMinutes * 60_000;
@@ -66,8 +64,8 @@ export function freeSlots(
         ? mergeIntervals(shared)
         : mergeIntervals([...shared, ...(busy.get(schedule.staffId) ?? [])]);
     let next = 0; // index of the first busy interval that may still overlap a candidate
-    for (let day = first; day <= last; day = day.plus({ days: 1 })) {
-      for (const working of intervalsOn(day, rangesOn(day, schedule, business))) {
+    for (let day = rules.fromDate; day <= last; day = nextDate(day)) {
+      for (const working of intervalsOn(zone, day, rangesOn(day, schedule, business))) {
         for (let start = working.start; start + durationMs <= working.end; start += stepMs) {
           if (start < rules.earliest) continue;
           while (next < taken.length && taken[next]!.end <= start) next += 1;

@@ -18,7 +18,7 @@ import {
   type BookingStatus,
 } from './bookings.ts';
 import type { ServiceCatalog } from './services.ts';
-import { createSlotFinder, isoIn, slotView, type SlotContext, type SlotView } from './slot-finder.ts';
+import { createSlotFinder, isoIn, slotViews, type SlotContext, type SlotView } from './slot-finder.ts';
 import type { StaffDirectory } from './staff.ts';
 
 export interface BookingView {
@@ -96,10 +96,7 @@ export function createBookingService(deps: BookingServiceDeps) {
 
   async function refuse(ctx: SlotContext, around: Date, message: string, except?: string): Promise<never> {
     const alternatives = await finder.closestTo(ctx, around, ALTERNATIVES, except);
-    throw new SlotTakenError(
-      message,
-      alternatives.map((slot) => slotView(slot, ctx.settings.timezone)),
-    );
+    throw new SlotTakenError(message, slotViews(alternatives, ctx.settings.timezone));
   }
 
   /**
@@ -166,7 +163,7 @@ export function createBookingService(deps: BookingServiceDeps) {
     ): Promise<SlotView[]> {
       const ctx = await finder.context(ownerId, query.serviceId, query.staffId);
       const slots = await finder.slots(ctx, query.fromDate, query.toDate);
-      return slots.map((slot) => slotView(slot, ctx.settings.timezone));
+      return slotViews(slots, ctx.settings.timezone);
     },
 
     /** Customer view: free start times (one per time, whoever takes it), by date range or the nearest N. */
@@ -178,8 +175,9 @@ export function createBookingService(deps: BookingServiceDeps) {
           : await finder.slots(ctx, search.fromDate, search.toDate);
       const seen = new Set<number>();
       const distinct = search.staffId ? slots : slots.filter((slot) => !seen.has(slot.start) && seen.add(slot.start));
-      return distinct.map((slot) =>
-        slotView(search.staffId ? slot : { ...slot, staffId: null }, ctx.settings.timezone),
+      return slotViews(
+        search.staffId ? distinct : distinct.map((slot) => ({ ...slot, staffId: null })),
+        ctx.settings.timezone,
       );
     },
 

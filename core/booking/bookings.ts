@@ -204,21 +204,21 @@ export async function bookedIntervals(
   to: Date,
   except?: string,
 ): Promise<Map<string | null, Interval[]>> {
-  const query = db('bookings')
-    .where({ owner_id: ownerId, status: 'confirmed' })
-    .where('starts_at', '<', to)
-    .where('blocked_until', '>', from);
-  if (except) query.whereNot({ id: except });
-  const rows = await query.select<{ staff_id: string | null; starts_at: Date; blocked_until: Date }[]>(
-    'staff_id',
-    'starts_at',
-    'blocked_until',
+  // One row of JSON with epoch milliseconds: availability reads hundreds of bookings per call, and
+  // decoding them as rows of timestamps costs more than the query itself (half again on PGlite).
+  const result = await db.raw<{ rows: { busy: string }[] }>(
+    `select coalesce(json_agg(json_build_array(staff_id,
+              (extract(epoch from starts_at) * 1000)::bigint, (extract(epoch from blocked_until) * 1000)::bigint)), '[]')::text as busy
+       from bookings
+      where owner_id = ? and status = 'confirmed' and starts_at < ? and blocked_until > ? and id <> coalesce(?::uuid, '00000000-0000-0000-0000-000000000000')`,
+    [ownerId, to, from, except ?? null],
   );
+  const rows = JSON.parse(result.rows[0]?.busy ?? '[]') as [string | null, number, number][];
   const busy = new Map<string | null, Interval[]>();
-  for (const row of rows) {
-    const list = busy.get(row.staff_id) ?? [];
-    list.push({ start: row.starts_at.getTime(), end: row.blocked_until.getTime() });
-    busy.set(row.staff_id, list);
+  for (const [staffId, start, end] of rows) {
+    const list = busy.get(staffId) ?? [];
+    list.push({ start, end });
+    busy.set(staffId, list);
   }
   return busy;
 }

@@ -30,6 +30,15 @@ interface ServiceRow {
 
 const COLUMNS = ['id', 'name', 'duration_minutes', 'price', 'buffer_minutes'];
 
+const view = (row: ServiceRow & { staff_ids: string[] }): BookableService => ({
+  id: row.id,
+  name: row.name,
+  duration_minutes: row.duration_minutes,
+  price: row.price === null ? null : Number(row.price),
+  buffer_minutes: row.buffer_minutes,
+  staff_ids: row.staff_ids,
+});
+
 export type ServiceCatalog = ReturnType<typeof createServiceCatalog>;
 
 export function createServiceCatalog({ db }: { db: Knex }) {
@@ -47,14 +56,9 @@ export function createServiceCatalog({ db }: { db: Knex }) {
             )
             .orderBy('staff_id')
             .select<{ service_id: string; staff_id: string }[]>('service_id', 'staff_id');
-    return rows.map((row) => ({
-      id: row.id,
-      name: row.name,
-      duration_minutes: row.duration_minutes,
-      price: row.price === null ? null : Number(row.price),
-      buffer_minutes: row.buffer_minutes,
-      staff_ids: links.filter((link) => link.service_id === row.id).map((link) => link.staff_id),
-    }));
+    return rows.map((row) =>
+      view({ ...row, staff_ids: links.filter((link) => link.service_id === row.id).map((link) => link.staff_id) }),
+    );
   }
 
   /** Staff ids must name this owner's current staff: another owner's id is refused like an unknown one. */
@@ -95,12 +99,22 @@ export function createServiceCatalog({ db }: { db: Knex }) {
       );
     },
 
-    /** `includeRemoved`: a removed service too (its bookings may still be moved). */
+    /** `includeRemoved`: a removed service too (its bookings may still be moved). One query: availability reads it each time. */
     async get(ownerId: string, id: string, includeRemoved = false): Promise<BookableService> {
-      const query = includeRemoved ? db('booking_services').where({ owner_id: ownerId }) : current(ownerId);
-      const row = await query.where({ id }).first<ServiceRow | undefined>(COLUMNS);
+      const query = db('booking_services as s')
+        .leftJoin('booking_service_staff as l', 'l.service_id', 's.id')
+        .where({ 's.owner_id': ownerId, 's.id': id })
+        .groupBy('s.id')
+        .first<(ServiceRow & { staff_ids: string[] }) | undefined>(
+          ...COLUMNS.map((column) => `s.${column}`),
+          db.raw(
+            "coalesce(array_agg(l.staff_id order by l.staff_id) filter (where l.staff_id is not null), '{}') as staff_ids",
+          ),
+        );
+      if (!includeRemoved) query.whereNull('s.deleted_at');
+      const row = await query;
       if (!row) throw new NotFoundError('Service not found');
-      return (await withStaff([row]))[0]!;
+      return view(row);
     },
 
     /** A service by id even when removed since: past bookings still show what was booked. */

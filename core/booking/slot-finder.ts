@@ -10,6 +10,7 @@ import { bookedIntervals } from './bookings.ts';
 import type { BookableService, ServiceCatalog } from './services.ts';
 import type { StaffDirectory } from './staff.ts';
 import type { Interval, Schedule } from './working-hours.ts';
+import { ZoneClock } from './zone-clock.ts';
 
 export interface SlotContext {
   ownerId: string;
@@ -42,16 +43,16 @@ export function createSlotFinder(deps: SlotFinderDeps) {
     staffId?: string | null,
     includeRemovedService = false,
   ): Promise<SlotContext> {
-    const [settings, service, staff, anyStaff] = await Promise.all([
+    const [settings, service, staff] = await Promise.all([
       deps.settings.get(ownerId),
       deps.services.get(ownerId, serviceId, includeRemovedService),
-      deps.staff.active(ownerId),
-      db('booking_staff').where({ owner_id: ownerId }).whereNull('deleted_at').first('id'),
+      deps.staff.list(ownerId),
     ]);
     let schedules: Schedule[];
-    if (!anyStaff) schedules = [{ staffId: null }];
+    if (staff.length === 0) schedules = [{ staffId: null }];
     else
       schedules = staff
+        .filter((member) => member.active)
         .filter((member) => service.staff_ids.length === 0 || service.staff_ids.includes(member.id))
         .map((member) => ({ staffId: member.id, hours: member.hours ?? undefined, exceptions: member.exceptions }));
     if (staffId !== undefined && staffId !== null) {
@@ -165,7 +166,7 @@ export function createSlotFinder(deps: SlotFinderDeps) {
 
 /** An instant as ISO 8601 in the business's timezone ("2026-10-25T10:00:00+01:00"). */
 export function isoIn(ms: number, zone: string): string {
-  return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })!;
+  return new ZoneClock(zone).iso(ms);
 }
 
 export interface SlotView {
@@ -174,10 +175,12 @@ export interface SlotView {
   staff_id?: string;
 }
 
-export function slotView(slot: Slot, zone: string): SlotView {
-  return {
-    start: isoIn(slot.start, zone),
-    end: isoIn(slot.end, zone),
+/** Slots as the API shows them; one clock for the list, so offsets are looked up once per quarter hour. */
+export function slotViews(slots: readonly Slot[], zone: string): SlotView[] {
+  const clock = new ZoneClock(zone);
+  return slots.map((slot) => ({
+    start: clock.iso(slot.start),
+    end: clock.iso(slot.end),
     ...(slot.staffId ? { staff_id: slot.staffId } : {}),
-  };
+  }));
 }

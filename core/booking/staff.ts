@@ -32,6 +32,12 @@ export function createStaffDirectory({ db }: { db: Knex }) {
     return row;
   }
 
+  async function list(ownerId: string): Promise<StaffMember[]> {
+    return current(ownerId)
+      .orderBy([{ column: 'created_at' }, { column: 'id' }])
+      .select<StaffMember[]>(COLUMNS);
+  }
+
   const columns = (input: StaffInput) => ({
     name: input.name,
     hours: input.hours ? JSON.stringify(input.hours) : null,
@@ -48,12 +54,9 @@ export function createStaffDirectory({ db }: { db: Knex }) {
         .select<StaffMember[]>(COLUMNS);
     },
 
-    /** The staff members who take bookings now (active, not removed), in the owner's order. */
+    /** Active staff members (they take bookings now) among the current ones, in the owner's order. */
     async active(ownerId: string): Promise<StaffMember[]> {
-      return current(ownerId)
-        .where({ active: true })
-        .orderBy([{ column: 'created_at' }, { column: 'id' }])
-        .select<StaffMember[]>(COLUMNS);
+      return (await list(ownerId)).filter((member) => member.active);
     },
 
     async create(ownerId: string, input: StaffInput): Promise<StaffMember> {

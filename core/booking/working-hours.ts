@@ -2,6 +2,7 @@
 // they become absolute intervals on a given local date in the business's timezone, across DST changes.
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { isoWeekday, type ZoneClock } from './zone-clock.ts';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -76,15 +77,14 @@ export interface BusinessHours {
 }
 
 /**
- * A schedule's local ranges on a date: its own exception for the date, else its own week (or the
- * business's). A business exception (a holiday, a short day) also bounds every staff member's day.
+ * A schedule's local ranges on a date ("YYYY-MM-DD"): its own exception for the date, else its own week
+ * (or the business's). A business exception (a holiday, a short day) also bounds every staff member's day.
  */
-export function rangesOn(date: DateTime, schedule: Schedule, business: BusinessHours): TimeRange[] {
-  const key = date.toISODate()!;
-  const weekday = WEEKDAYS[date.weekday - 1]!;
-  const businessException = business.exceptions[key];
+export function rangesOn(date: string, schedule: Schedule, business: BusinessHours): TimeRange[] {
+  const weekday = WEEKDAYS[isoWeekday(date) - 1]!;
+  const businessException = business.exceptions[date];
   if (schedule.staffId === null) return businessException ?? business.hours[weekday];
-  const own = schedule.exceptions?.[key] ?? (schedule.hours ?? business.hours)[weekday];
+  const own = schedule.exceptions?.[date] ?? (schedule.hours ?? business.hours)[weekday];
   return businessException === undefined ? own : intersectRanges(own, businessException);
 }
 
@@ -104,19 +104,13 @@ const clock = (minutes: number) =>
   `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
 /**
- * The absolute instant of a local wall-clock time on a date. A time skipped by a spring-forward change
- * moves forward by the skipped hour (02:30 on 2026-03-29 in Berlin is 03:30 +02:00); "24:00" is the next
- * day's midnight. Ranges are built this way, so a 10:00–20:00 day is ten hours of local time on any day.
+ * The ranges of a local date as instants. Each end is the local wall-clock time on that date, so a
+ * 10:00–20:00 day is ten hours of local time on any day, DST change or not; a time skipped by a
+ * spring-forward change moves forward by the gap (02:30 on 2026-03-29 in Berlin is 03:30 +02:00) and
+ * "24:00" is the next day's midnight.
  */
-export function localInstant(date: DateTime, time: string): number {
-  const minutes = minutesOf(time);
-  const day = minutes === 24 * 60 ? date.plus({ days: 1 }) : date;
-  const m = minutes % (24 * 60);
-  return day.set({ hour: Math.floor(m / 60), minute: m % 60, second: 0, millisecond: 0 }).toMillis();
-}
-
-export function intervalsOn(date: DateTime, ranges: TimeRange[]): Interval[] {
+export function intervalsOn(zone: ZoneClock, date: string, ranges: TimeRange[]): Interval[] {
   return ranges
-    .map(([from, to]) => ({ start: localInstant(date, from), end: localInstant(date, to) }))
+    .map(([from, to]) => ({ start: zone.instant(date, minutesOf(from)), end: zone.instant(date, minutesOf(to)) }))
     .filter((interval) => interval.end > interval.start);
 }

@@ -517,7 +517,8 @@ describe('api/booking: the owner sets up booking and manages bookings', function
   });
 });
 
-describe('api/booking on a day with a DST change', () => {
+describe('api/booking on a day with a DST change', function () {
+  this.timeout(60_000);
   it('offers a 10:00–20:00 Sunday in Berlin on 2026-10-25 at +01:00, the Saturday before at +02:00', async () => {
     const t = await startTestSystem({ now: () => new Date('2026-10-20T08:00:00Z') });
     try {

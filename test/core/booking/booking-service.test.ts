@@ -98,7 +98,9 @@ async function refusal(promise: Promise<unknown>): Promise<SlotTakenError> {
   return error as SlotTakenError;
 }
 
-describe('core/booking/booking-service: what the customer flows call', () => {
+describe('core/booking/booking-service: what the customer flows call', function () {
+  // The first hook may create the run's database (PGlite migrations take seconds on a busy machine).
+  this.timeout(60_000);
   let h: Harness;
   beforeEach(async () => {
     h = await harness();
@@ -273,7 +275,8 @@ describe('core/booking/booking-service: what the customer flows call', () => {
   });
 });
 
-describe('core/booking/booking-service: hooks and external busy time', () => {
+describe('core/booking/booking-service: hooks and external busy time', function () {
+  this.timeout(60_000);
   it('a calendar writer that fails undoes the booking, and the caller gets its error', async () => {
     const h = await harness({
       writers: [

@@ -186,7 +186,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     const telegram = createTelegramGateway(config.telegramApiRoot);
     const whatsapp = createWhatsAppCloudGateway(config.whatsappGraphUrl);
     const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp });
-    const whatsappWebRelay = createWhatsAppWebRelay(store);
+    const whatsappWebRelay = createWhatsAppWebRelay(store, { logger });
     const ownerReplies = createOwnerReplySender({
       db: db.knex,
       secretBox,
@@ -309,8 +309,19 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       },
     };
   } catch (error) {
-    if (!options.store) await store.close().catch(() => {});
-    if (!options.db) await db.close().catch(() => {});
+    // The start-up error is what the caller needs; a failure to close after it is only logged.
+    if (!options.store)
+      await store
+        .close()
+        .catch((closeError: unknown) =>
+          logger.warn({ err: closeError }, 'could not close the store after a failed start'),
+        );
+    if (!options.db)
+      await db
+        .close()
+        .catch((closeError: unknown) =>
+          logger.warn({ err: closeError }, 'could not close the database after a failed start'),
+        );
     throw error;
   }
 }

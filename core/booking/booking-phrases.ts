@@ -1,22 +1,15 @@
-// What the customer is told about their booking, in each language the assistant answers in.
+// What the customer is told about their booking, from the language files (core/language-data).
 import { DateTime } from 'luxon';
-import type { Language } from '../assistant/language.ts';
+import { LANGUAGES, languageFile } from '../language-data/language-data.ts';
 
-export const BOOKING_PHRASES = {
-  reminder: {
-    ru: (service: string, when: string, business: string) => `Напоминаем о записи: ${service}, ${when}. ${business}`,
-    uk: (service: string, when: string, business: string) => `Нагадуємо про запис: ${service}, ${when}. ${business}`,
-    en: (service: string, when: string, business: string) =>
-      `A reminder of your appointment: ${service}, ${when}. ${business}`,
-  },
-} satisfies Record<string, Record<Language, unknown>>;
-
-export function bookingLanguage(value: string | null | undefined, fallback: Language): Language {
-  return value === 'ru' || value === 'uk' || value === 'en' ? value : fallback;
+/** The customer's language when the booking has one the assistant speaks, else the owner's (else the fallback). */
+export function bookingLanguage(customer: string | null | undefined, owner: string | null | undefined): string {
+  if (customer && LANGUAGES.includes(customer)) return customer;
+  return languageFile(owner ?? '').language;
 }
 
-/** "пятница, 11 декабря, 15:00": the day and time in the business's timezone, in the customer's language. */
-export function spokenTime(at: Date, zone: string, language: Language): string {
+/** "Tuesday, December 8 at 10:00": the day and time in the business's timezone, in the customer's language. */
+export function spokenTime(at: Date, zone: string, language: string): string {
   return DateTime.fromJSDate(at, { zone }).setLocale(language).toLocaleString({
     weekday: 'long',
     day: 'numeric',
@@ -25,4 +18,12 @@ export function spokenTime(at: Date, zone: string, language: Language): string {
     minute: '2-digit',
     hourCycle: 'h23',
   });
+}
+
+export function reminderText(language: string, fields: { service: string; when: string; business: string }): string {
+  // Replacer functions: a "$&" in a service's name is text, not a replacement pattern.
+  return languageFile(language)
+    .booking.reminder.replace('{service}', () => fields.service)
+    .replace('{when}', () => fields.when)
+    .replace('{business}', () => fields.business);
 }

@@ -6,9 +6,8 @@ import type { Logger } from 'pino';
 import { ChannelRejectedError } from '../ports/channel.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { ReminderSender } from '../ports/reminder-sender.ts';
-import type { Language } from '../assistant/language.ts';
 import type { BookingHooks } from './booking-hooks.ts';
-import { BOOKING_PHRASES, bookingLanguage, spokenTime } from './booking-phrases.ts';
+import { bookingLanguage, reminderText, spokenTime } from './booking-phrases.ts';
 import type { BookingSettingsStore } from './booking-settings.ts';
 import { claimReminder, findBooking, type BookingRecord } from './bookings.ts';
 import type { ServiceCatalog } from './services.ts';
@@ -63,13 +62,12 @@ export function createReminders(deps: ReminderDeps) {
     const owner = await db('owners')
       .where({ id: ownerId })
       .first<{ salon_name: string; language: string; timezone: string }>('salon_name', 'language', 'timezone');
-    const language: Language = bookingLanguage(booking.language, bookingLanguage(owner?.language, 'ru'));
-    const service = (await deps.services.name(ownerId, booking.serviceId)) ?? '';
-    const text = BOOKING_PHRASES.reminder[language](
-      service,
-      spokenTime(booking.startsAt, owner?.timezone ?? 'UTC', language),
-      owner?.salon_name ?? '',
-    );
+    const language = bookingLanguage(booking.language, owner?.language);
+    const text = reminderText(language, {
+      service: (await deps.services.name(ownerId, booking.serviceId)) ?? '',
+      when: spokenTime(booking.startsAt, owner?.timezone ?? 'UTC', language),
+      business: owner?.salon_name ?? '',
+    });
     try {
       await deps.sender.send(ownerId, { channel: booking.channel, chatRef: booking.chatRef }, text);
       logger.info({ ownerId, bookingId }, 'booking reminder sent');

@@ -3,7 +3,7 @@
 // name column and a price column is a candidate, with its duration when a column gives one. Nothing
 // is created here: the owner confirms each one.
 import type { Knex } from 'knex';
-import { PRICE_LIST_WORDS, allWords } from './price-list-words.ts';
+import { allWords } from '../language-data/language-data.ts';
 
 export interface ServiceSuggestion {
   name: string;
@@ -14,11 +14,12 @@ export interface ServiceSuggestion {
 const MAX_SUGGESTIONS = 200;
 const MAX_CHUNKS = 5000;
 
-const NAME_WORDS = allWords(PRICE_LIST_WORDS.name);
-const PRICE_WORDS = allWords(PRICE_LIST_WORDS.price);
-const DURATION_WORDS = allWords(PRICE_LIST_WORDS.duration);
-const MINUTE_WORDS = new Set(allWords(PRICE_LIST_WORDS.minutes));
-const HOUR_WORDS = new Set(allWords(PRICE_LIST_WORDS.hours));
+// Every language's column names and units at once: a price list's language is not known in advance.
+const NAME_WORDS = [...allWords((language) => language.booking.priceList.name)];
+const PRICE_WORDS = [...allWords((language) => language.booking.priceList.price)];
+const DURATION_WORDS = [...allWords((language) => language.booking.priceList.duration)];
+const MINUTE_WORDS = allWords((language) => language.booking.priceList.minutes);
+const HOUR_WORDS = allWords((language) => language.booking.priceList.hours);
 
 const words = (text: string) =>
   text

@@ -492,6 +492,11 @@ describe('api/booking: the owner sets up booking and manages bookings', function
     expect(withAStaff.status).to.equal(422);
     const bFeed = new URL(bSettings.body.ics_url);
     expect((await t.http.get(bFeed.pathname + bFeed.search)).text).to.not.include('A customer');
+    expect((await t.http.post('/api/booking/feed/rotate', asB)).status).to.equal(200);
+    const aFeed = new URL(aSettings.ics_url);
+    const aFeedAfter = await t.http.get(aFeed.pathname + aFeed.search);
+    expect(aFeedAfter.status, 'B rotating its feed leaves A’s alone').to.equal(200);
+    expect(aFeedAfter.text).to.include('A customer');
 
     const aAfter = await t.http.get(`/api/bookings/${aBooking.id}`, { token: a.access });
     expect(aAfter.body).to.include({ status: 'confirmed', start: '2026-12-08T10:00:00+01:00' });

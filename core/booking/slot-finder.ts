@@ -2,13 +2,14 @@
 // external busy time over the range) and runs the in-memory algorithm over it.
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
-import { InvalidError } from '../errors.ts';
+import { InvalidError, NotFoundError } from '../errors.ts';
+import { preparedRaw } from '../prepared-statement.ts';
 import { freeSlots, type BusyBySchedule, type Slot } from './availability.ts';
 import type { ExternalBusySource } from './booking-hooks.ts';
 import type { BookingSettings, BookingSettingsStore } from './booking-settings.ts';
 import { bookedIntervals } from './bookings.ts';
-import type { BookableService, ServiceCatalog } from './services.ts';
-import type { StaffDirectory } from './staff.ts';
+import type { BookableService } from './services.ts';
+import type { StaffMember } from './staff.ts';
 import type { Interval, Schedule } from './working-hours.ts';
 import { ZoneClock } from './zone-clock.ts';
 
@@ -23,13 +24,40 @@ export interface SlotContext {
 export interface SlotFinderDeps {
   db: Knex;
   settings: BookingSettingsStore;
-  services: ServiceCatalog;
-  staff: StaffDirectory;
   externalBusy?: ExternalBusySource;
   now: () => Date;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+interface Snapshot {
+  settings: BookingSettings | null;
+  service: (Omit<BookableService, 'price'> & { price: number | string | null; deleted: boolean }) | null;
+  staff: Pick<StaffMember, 'id' | 'hours' | 'exceptions' | 'active'>[];
+}
+
+// Settings, the service with its staff, and the owner's staff in one statement: availability is asked
+// for on every step of a booking conversation, and on PGlite each statement costs more than its work.
+const SNAPSHOT_SQL = `
+  select
+    (select json_build_object('timezone', o.timezone, 'slot_minutes', s.slot_minutes,
+              'min_notice_minutes', s.min_notice_minutes, 'horizon_days', s.horizon_days, 'hours', s.hours,
+              'exceptions', s.exceptions, 'reminder_minutes', s.reminder_minutes)
+       from booking_settings s join owners o on o.id = s.owner_id where s.owner_id = ?) as settings,
+    (select json_build_object('id', v.id, 'name', v.name, 'duration_minutes', v.duration_minutes, 'price', v.price,
+              'buffer_minutes', v.buffer_minutes, 'deleted', v.deleted_at is not null,
+              'staff_ids', coalesce((select json_agg(l.staff_id order by l.staff_id)
+                                       from booking_service_staff l where l.service_id = v.id), '[]'::json))
+       from booking_services v where v.owner_id = ? and v.id = ?) as service,
+    (select coalesce(json_agg(json_build_object('id', m.id, 'hours', m.hours, 'exceptions', m.exceptions,
+              'active', m.active) order by m.created_at, m.id), '[]'::json)
+       from booking_staff m where m.owner_id = ? and m.deleted_at is null) as staff`;
+
+async function loadSnapshot(db: Knex, ownerId: string, serviceId: string): Promise<Snapshot> {
+  const result = await preparedRaw(db, SNAPSHOT_SQL, [ownerId, ownerId, serviceId, ownerId]);
+  const row = (result as unknown as { rows: Snapshot[] }).rows[0];
+  return row ?? { settings: null, service: null, staff: [] };
+}
 
 export type SlotFinder = ReturnType<typeof createSlotFinder>;
 
@@ -43,11 +71,11 @@ export function createSlotFinder(deps: SlotFinderDeps) {
     staffId?: string | null,
     includeRemovedService = false,
   ): Promise<SlotContext> {
-    const [settings, service, staff] = await Promise.all([
-      deps.settings.get(ownerId),
-      deps.services.get(ownerId, serviceId, includeRemovedService),
-      deps.staff.list(ownerId),
-    ]);
+    const snapshot = await loadSnapshot(db, ownerId, serviceId);
+    // Settings are made on first use; an owner who never opened them has none yet.
+    const settings = snapshot.settings ?? (await deps.settings.get(ownerId));
+    const { service, staff } = snapshot;
+    if (!service || (service.deleted && !includeRemovedService)) throw new NotFoundError('Service not found');
     let schedules: Schedule[];
     if (staff.length === 0) schedules = [{ staffId: null }];
     else
@@ -62,7 +90,19 @@ export function createSlotFinder(deps: SlotFinderDeps) {
           { loc: ['staff_id'], msg: 'Not an active staff member who does this service', type: 'value_error' },
         ]);
     }
-    return { ownerId, settings, service, schedules };
+    return {
+      ownerId,
+      settings,
+      service: {
+        id: service.id,
+        name: service.name,
+        duration_minutes: service.duration_minutes,
+        price: service.price === null ? null : Number(service.price),
+        buffer_minutes: service.buffer_minutes,
+        staff_ids: service.staff_ids,
+      },
+      schedules,
+    };
   }
 
   /** Bookings and external busy time over [from, to), per schedule. */

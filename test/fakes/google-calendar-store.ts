@@ -455,10 +455,11 @@ export function createCalendarStore() {
       if (body.transparency === 'transparent' || body.transparency === 'opaque') next.transparency = body.transparency;
       const properties = body.extendedProperties as FakeEvent['extendedProperties'] | undefined;
       if (properties) {
-        next.extendedProperties = {
-          private: { ...event.extendedProperties?.private, ...properties.private },
-          shared: { ...event.extendedProperties?.shared, ...properties.shared },
-        };
+        const merged = (kind: 'private' | 'shared') =>
+          event.extendedProperties?.[kind] || properties[kind]
+            ? { [kind]: { ...event.extendedProperties?.[kind], ...properties[kind] } }
+            : {};
+        next.extendedProperties = { ...merged('private'), ...merged('shared') };
       }
       return view(calendar, touch(calendar, next));
     },

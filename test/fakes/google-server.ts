@@ -142,6 +142,8 @@ export interface FakeGoogle {
   expireAccessTokens(): void;
   /** The user removes the application from their Google account: refresh and access tokens stop working. */
   revokeAccess(user: string): void;
+  /** Every refresh token the token endpoint has issued, for tests that check where they end up. */
+  refreshTokens(): string[];
   /** The next `times` calls of `operation` fail (`*`: any Calendar API call). */
   failNext(operation: Operation | '*', failure: Failure, times?: number): void;
   waitFor(predicate: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
@@ -371,6 +373,7 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     expireSyncTokens: (calendarId) => store.expireSyncTokens(calendarId),
     expireAccessTokens: () => accounts.expireAccessTokens(),
     revokeAccess: (user) => accounts.revokeGrants(user),
+    refreshTokens: () => accounts.refreshTokensIssued(),
     failNext(operation, failure, times = 1) {
       failures.push({ operation, failure, left: times });
     },

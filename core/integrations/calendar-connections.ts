@@ -289,19 +289,30 @@ export function createCalendarConnections(deps: CalendarConnectionsDeps) {
       return { ok: result.ok, detail: result.detail, integration: toIntegrationView(result.row) };
     },
 
-    /** For booking: the owner's connected calendars, each with a provider holding its credentials. */
+    /**
+     * For booking: the owner's connected calendars, each with a provider holding its credentials. One whose
+     * mode this server no longer offers (its settings were removed) is left out and turns to `error`.
+     */
     async connected(ownerId: string): Promise<ConnectedCalendar[]> {
-      if (!deps.providers) return [];
       const rows = await db('integrations')
         .where({ owner_id: ownerId, type: 'calendar', status: 'connected' })
         .orderBy('created_at', 'asc')
         .select<IntegrationRow[]>();
-      return rows.map((row) => ({
-        integrationId: row.id,
-        ownerId,
-        calendarId: row.external_ref ?? parsePublicInfo(row.public_info).calendar_id ?? 'primary',
-        provider: providerFor(row),
-      }));
+      const calendars: ConnectedCalendar[] = [];
+      for (const row of rows) {
+        try {
+          calendars.push({
+            integrationId: row.id,
+            ownerId,
+            calendarId: row.external_ref ?? parsePublicInfo(row.public_info).calendar_id ?? 'primary',
+            provider: providerFor(row),
+          });
+        } catch (error) {
+          if (!(error instanceof CalendarError)) throw error;
+          await update(ownerId, row.id, { status: 'error', status_reason: error.message });
+        }
+      }
+      return calendars;
     },
 
     /**

@@ -162,6 +162,20 @@ describe('api: Google Calendar connection, service-account mode', function () {
     expect(await t.system.calendars.connected(owner.id)).to.deep.equal([]);
   });
 
+  it('leaves out, and turns to error, a connection whose mode the server no longer offers', async () => {
+    const { owner, calendar } = await ownerWithCalendar();
+    await connected(owner, calendar);
+    const withoutGoogle = await startTestSystem();
+    try {
+      expect(await withoutGoogle.system.calendars.connected(owner.id)).to.deep.equal([]);
+      const [row] = (await withoutGoogle.http.get('/api/integrations/', { token: owner.access })).body;
+      expect(row).to.include({ status: 'error' });
+      expect(row.status_reason).to.include('GOOGLE_SERVICE_ACCOUNT_KEY');
+    } finally {
+      await withoutGoogle.close();
+    }
+  });
+
   it('keeps the connection pending and answers 503 when Google cannot be reached', async () => {
     const { owner, calendar } = await ownerWithCalendar();
     fake.share(calendar, key.client_email, 'writer');

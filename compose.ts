@@ -206,7 +206,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       oauth: google.oauth ? createGoogleCalendarOAuth(google.oauth, google.timeoutMs) : undefined,
     });
     const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp, calendars });
-    const whatsappWebRelay = createWhatsAppWebRelay(store);
+    const whatsappWebRelay = createWhatsAppWebRelay(store, { logger });
     const history = createHistoryService({
       db: db.knex,
       sender: createOwnerReplySender({ db: db.knex, secretBox, telegram, whatsapp, whatsappWeb: whatsappWebRelay }),
@@ -314,8 +314,19 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       },
     };
   } catch (error) {
-    if (!options.store) await store.close().catch(() => {});
-    if (!options.db) await db.close().catch(() => {});
+    // The start-up error is what the caller needs; a failure to close after it is only logged.
+    if (!options.store)
+      await store
+        .close()
+        .catch((closeError: unknown) =>
+          logger.warn({ err: closeError }, 'could not close the store after a failed start'),
+        );
+    if (!options.db)
+      await db
+        .close()
+        .catch((closeError: unknown) =>
+          logger.warn({ err: closeError }, 'could not close the database after a failed start'),
+        );
     throw error;
   }
 }

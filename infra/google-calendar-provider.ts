@@ -10,20 +10,14 @@ import {
   type CalendarEventChange,
   type CalendarEventInput,
   type CalendarInfo,
-  type CalendarOAuth,
   type CalendarProvider,
   type CalendarProviderFactory,
   type CalendarSyncResult,
 } from '../core/ports/calendar-provider.ts';
 import {
   DEFAULT_RETRY,
-  describeGoogleError,
-  gaxiosErrorClass,
-  oauthClient,
   oauthSession,
-  oauthWords,
   serviceAccountSession,
-  CALENDAR_SCOPE,
   type GoogleSession,
   type OAuthClientConfig,
   type RetryPolicy,
@@ -329,38 +323,5 @@ export function createGoogleCalendarProviders(options: GoogleCalendarOptions): C
       options.retry,
       options.pageSize,
     );
-  };
-}
-
-/** OAuth mode's consent: the URL (offline access, consent asked again so a refresh token comes back). */
-export function createGoogleCalendarOAuth(config: OAuthClientConfig, timeoutMs: number): CalendarOAuth {
-  return {
-    async consentUrl({ state, redirectUri }) {
-      const client = await oauthClient(config, timeoutMs);
-      return client.generateAuthUrl({
-        access_type: 'offline',
-        prompt: 'consent',
-        include_granted_scopes: true,
-        scope: [CALENDAR_SCOPE],
-        state,
-        redirect_uri: redirectUri,
-      });
-    },
-    async exchangeCode({ code, redirectUri }) {
-      const client = await oauthClient(config, timeoutMs);
-      try {
-        const { tokens } = await client.getToken({ code, redirect_uri: redirectUri });
-        return tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {};
-      } catch (error) {
-        const GaxiosError = await gaxiosErrorClass();
-        if (!(error instanceof GaxiosError)) throw error;
-        throw describeGoogleError(
-          error,
-          { ...oauthWords, refused: (detail) => `Google did not accept the sign-in (${detail}); start again` },
-          'primary',
-          [config.tokenUrl],
-        );
-      }
-    },
   };
 }

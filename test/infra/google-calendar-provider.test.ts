@@ -2,12 +2,8 @@
 // way of access (the deployment's service account; an owner's own account through OAuth).
 import { expect } from 'chai';
 import { CalendarError, type CalendarEventInput, type CalendarProvider } from '../../core/ports/calendar-provider.ts';
-import {
-  BOOKING_PROPERTY,
-  createGoogleCalendarOAuth,
-  createGoogleCalendarProviders,
-  eventIdFor,
-} from '../../infra/google-calendar-provider.ts';
+import { BOOKING_PROPERTY, createGoogleCalendarProviders, eventIdFor } from '../../infra/google-calendar-provider.ts';
+import { createGoogleCalendarOAuth } from '../../infra/google-calendar-oauth.ts';
 import { FAILURES, startFakeGoogle, type FakeGoogle, type Operation } from '../fakes/google-server.ts';
 
 const OWNER = 'anna.salon@example.com';

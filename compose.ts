@@ -29,6 +29,10 @@ import { createRetriever } from './core/knowledge/retriever.ts';
 import { ConfigError } from './core/config.ts';
 import { createHistoryService } from './core/conversations/history-service.ts';
 import { createIntegrationsService } from './core/integrations/integrations-service.ts';
+import { createCalendarConnections, type CalendarConnections } from './core/integrations/calendar-connections.ts';
+import { createGoogleCalendarProviders } from './infra/google-calendar-provider.ts';
+import { createGoogleCalendarOAuth } from './infra/google-calendar-oauth.ts';
+import type { RetryPolicy } from './infra/google-client.ts';
 import { createTelegramGateway } from './bots/telegram/telegram-gateway.ts';
 import { createOwnerReplySender } from './bots/owner-reply-sender.ts';
 import { createChatReminderSender } from './bots/chat-reminder-sender.ts';
@@ -66,6 +70,8 @@ export interface System {
   training: TrainingService;
   queue: JobQueue;
   booking: BookingModule;
+  /** Owners' Google Calendar connections (booking reads and writes through `connected`). */
+  calendars: CalendarConnections;
   bots?: BotManager;
   app: Koa<AppState>;
   health(): Promise<HealthReport>;
@@ -89,6 +95,8 @@ export interface ComposeOptions {
   whatsappWebReconnect?: { baseMs?: number; maxMs?: number; attempts?: number };
   /** The booking clock (tests move it to days with a DST change). */
   now?: () => Date;
+  /** Retries of Google calls (tests shorten the backoff). */
+  googleRetry?: Partial<RetryPolicy>;
 }
 
 export async function composeSystem(config: Config, options: ComposeOptions): Promise<System> {
@@ -185,7 +193,26 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
 
     const telegram = createTelegramGateway(config.telegramApiRoot);
     const whatsapp = createWhatsAppCloudGateway(config.whatsappGraphUrl);
-    const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp });
+    const google = config.google;
+    const calendars = createCalendarConnections({
+      db: db.knex,
+      store,
+      secretBox,
+      // The Google client itself loads on the first call, not here.
+      providers:
+        google.serviceAccount || google.oauth
+          ? createGoogleCalendarProviders({
+              apiRoot: google.apiRoot,
+              serviceAccount: google.serviceAccount,
+              oauth: google.oauth,
+              timeoutMs: google.timeoutMs,
+              retry: options.googleRetry,
+            })
+          : undefined,
+      serviceAccountEmail: google.serviceAccount?.clientEmail,
+      oauth: google.oauth ? createGoogleCalendarOAuth(google.oauth, google.timeoutMs) : undefined,
+    });
+    const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp, calendars });
     const whatsappWebRelay = createWhatsAppWebRelay(store, { logger });
     const ownerReplies = createOwnerReplySender({
       db: db.knex,
@@ -285,6 +312,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       whatsapp: { integrations, webhook: whatsappWebhook, publicUrl: config.publicUrl },
       booking,
       publicUrl: config.publicUrl,
+      calendar: { calendars, publicUrl: config.publicUrl },
     });
 
     return {
@@ -297,6 +325,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       training,
       queue,
       booking,
+      calendars,
       bots,
       app,
       health,

@@ -22,6 +22,7 @@ import { integrationRoutes } from './routes/integrations.ts';
 import { bookingRoutes } from './routes/booking.ts';
 import { bookingsRoutes } from './routes/bookings.ts';
 import type { BookingModule } from '../core/booking/booking-module.ts';
+import { calendarRoutes, type CalendarRouteDeps } from './routes/calendar.ts';
 import type { HistoryService } from '../core/conversations/history-service.ts';
 import type { IntegrationsService } from '../core/integrations/integrations-service.ts';
 import type { UsageService } from '../core/usage/usage-service.ts';
@@ -54,6 +55,7 @@ export interface AppDeps {
   booking: BookingModule;
   /** Where the outside world reaches this server (the calendar feed's URL); the request's origin when unset. */
   publicUrl?: string;
+  calendar: CalendarRouteDeps;
 }
 
 export const JSON_BODY_LIMIT = '1mb';
@@ -103,6 +105,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     ...agentRoutes(deps.agent),
     ...historyRoutes(deps.history),
     ...integrationRoutes(deps.integrations),
+    ...calendarRoutes(deps.calendar),
     ...whatsappIntegrationRoutes(deps.whatsapp),
     ...whatsappQrRoutes(deps.whatsapp),
     ...usageRoutes(deps.usage),

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { ChatMessage, ChatModel } from '../ports/chat-model.ts';
 import { ModelError } from '../ports/chat-model.ts';
-import { receiveCustomerMessage, type Channel, type Customer } from '../conversations/chats.ts';
+import { receiveCustomerMessage, withoutNulBytes, type Channel, type Customer } from '../conversations/chats.ts';
 import type { SearchHit } from '../knowledge/hybrid-search.ts';
 import type { Retriever } from '../knowledge/retriever.ts';
 import type { UsageRow, UsageService } from '../usage/usage-service.ts';
@@ -198,7 +198,7 @@ export function createAssistant(deps: AssistantDeps) {
         );
         usage = deps.usage.row(ownerId, 'chat', result.model, result.usage.promptTokens, result.usage.completionTokens);
         // The model's own handover: the passages do not answer, or the customer asked for a person.
-        const taken = takeHandoverMarker(result.text.trim());
+        const taken = takeHandoverMarker(withoutNulBytes(result.text).trim());
         response = taken.text || PHRASES.dontKnow[language];
         if (taken.handOver) handedOver = 'no_information';
         else if (personAsked) handedOver = 'asked_for_person';

@@ -869,7 +869,13 @@ async function runProduct(
   const generous = { max: 100_000, windowMs: 60_000 };
   const system: System = await composeSystem(config, {
     logger: createLogger('info', sink),
-    accountLimits: { loginPerAccount: generous, loginPerIp: generous, registerPerIp: generous },
+    accountLimits: {
+      loginPerAccountAndIp: generous,
+      loginPerAccount: generous,
+      loginPerIp: generous,
+      changePasswordPerAccount: generous,
+      registerPerIp: generous,
+    },
     botPollTimeoutSeconds: POLL_TIMEOUT_S,
   });
   cleanups.push(() => system.close());

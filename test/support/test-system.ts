@@ -19,7 +19,9 @@ export const TEST_ENCRYPTION_KEY = '0f'.repeat(32);
 
 // Tests register many owners from 127.0.0.1; the real limits have their own tests.
 const GENEROUS_LIMITS: AccountLimits = {
+  loginPerAccountAndIp: { max: 1000, windowMs: 60_000 },
   loginPerAccount: { max: 1000, windowMs: 60_000 },
+  changePasswordPerAccount: { max: 1000, windowMs: 60_000 },
   loginPerIp: { max: 1000, windowMs: 60_000 },
   registerPerIp: { max: 1000, windowMs: 60_000 },
 };

@@ -14,7 +14,7 @@ import { asksForPerson, takeHandoverMarker } from './handover.ts';
 import { smallTalk } from './small-talk.ts';
 import { detectLanguage, type Language } from './language.ts';
 import { PHRASES } from './phrases.ts';
-import { buildSystemPrompt, defaultPrompt } from './prompt.ts';
+import { buildPrompt, defaultPrompt } from './prompt.ts';
 
 export interface IncomingMessage {
   ownerId: string;
@@ -101,8 +101,10 @@ export function createAssistant(deps: AssistantDeps) {
           { type: 'image', mimeType: photo.mimeType, data: photo.data },
         ]
       : question;
+    const prompt = buildPrompt(ownerPrompt, passages, language);
     return model.complete([
-      { role: 'system', content: buildSystemPrompt(ownerPrompt, passages, language) },
+      { role: 'system', content: prompt.system },
+      { role: 'user', content: prompt.passages },
       ...kept,
       { role: 'user', content: userContent },
     ]);

@@ -309,7 +309,17 @@ describe('bots/telegram: customers talk to the business bot', function () {
     }
     const borisList = await t.http.get('/api/integrations', { token: boris.access });
     expect(borisList.body.map((i: { username: string }) => i.username)).to.deep.equal(['barber_bot']);
-    const annasChat = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items[0];
+    // A chat of Anna's of this test's own (not one an earlier test happened to leave).
+    fake.customerSays(annaBot.token, { chatId: 510, firstName: 'Annas customer', text: 'Привет' });
+    await fake.waitForMessage(annaBot.token, 510);
+    const annasChat = await eventually(
+      async () =>
+        (await t.http.get('/api/agent/history/?page_size=100', { token: anna.access })).body.items.find(
+          (c: { customer_name: string }) => c.customer_name === 'Annas customer',
+        ),
+      5000,
+      "Anna's chat in history",
+    );
     expect((await t.http.get(`/api/agent/history/${annasChat.id}`, { token: boris.access })).status).to.equal(404);
     expect(
       (await t.http.post(`/api/agent/history/${annasChat.id}/messages`, { token: boris.access, body: { text: 'hi' } }))

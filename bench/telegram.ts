@@ -876,6 +876,8 @@ async function runProduct(
       changePasswordPerAccount: generous,
       registerPerIp: generous,
     },
+    // The bench measures the pipeline's throughput, not the per-owner model call limits.
+    modelCallLimits: { perMinute: 1_000_000, concurrency: 100_000 },
     botPollTimeoutSeconds: POLL_TIMEOUT_S,
   });
   cleanups.push(() => system.close());

@@ -32,6 +32,11 @@ export const PHRASES = {
     uk: 'Вибачте, я зараз не можу відповісти. Я передав ваше питання адміністратору.',
     en: "Sorry, I can't answer right now. I've passed your question to the administrator.",
   },
+  oneMoment: {
+    ru: 'Минутку, пожалуйста: сейчас много вопросов. Я отвечу вам здесь чуть позже.',
+    uk: 'Хвилинку, будь ласка: зараз багато питань. Я відповім вам тут трохи пізніше.',
+    en: "One moment, please: there are many questions right now. I'll answer you here shortly.",
+  },
   photoOnly: {
     ru: 'Я получил фото, но пока не умею его разбирать. Опишите, пожалуйста, вопрос словами.',
     uk: 'Я отримав фото, але поки не вмію його розбирати. Опишіть, будь ласка, питання словами.',

@@ -12,7 +12,8 @@ import { trainAndWait, uploadFixture } from '../support/knowledge.ts';
 import { eventually } from '../support/eventually.ts';
 import { createTestStore } from '../support/test-store.ts';
 import { startFakeTelegram, type FakeTelegram, type RecordedCall } from '../fakes/telegram-server.ts';
-import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai-server.ts';
+import { lastUserText, startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai-server.ts';
+import { PHRASES } from '../../core/assistant/phrases.ts';
 
 let nextBotId = 7_000_000_000;
 function newBot(fake: FakeTelegram, username: string): { token: string; id: number } {
@@ -501,6 +502,57 @@ describe('bots/telegram: the typing indicator', function () {
     telegram.customerSays(bot.token, { chatId: 802, firstName: 'Quick', text: 'Сколько стоит педикюр?' });
     await telegram.waitForMessage(bot.token, 802);
     expect(telegram.calls.filter(typingFor(802))).to.deep.equal([]);
+  });
+});
+
+describe('bots/telegram: over the model call limit', function () {
+  this.timeout(60_000);
+
+  it('a customer over the limit is told "one moment" instead of silence, and is answered once when a place is free', async () => {
+    const telegram = await startFakeTelegram();
+    const model = await startFakeOpenAI({ apiKey: 'k' });
+    // One model call of the owner at a time: a second customer meanwhile is over the limit.
+    const t = await startTestSystem({
+      env: { TELEGRAM_API_ROOT: telegram.url, OPENAI_API_KEY: 'k', OPENAI_BASE_URL: model.url, MODEL_CONCURRENCY: '1' },
+    });
+    let release: () => void = () => {};
+    try {
+      const { owner, bot } = await ownerWithBot(t, telegram, 'limited_bot');
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      model.reply(async (body) => {
+        const question = lastUserText(body);
+        if (question.includes('первый')) await gate;
+        return { text: `Ответ на вопрос: ${question}` };
+      });
+      telegram.customerSays(bot.token, { chatId: 901, firstName: 'First', text: 'Это мой первый вопрос про маникюр' });
+      await model.waitFor((request) => JSON.stringify(request.body).includes('первый'), 10_000);
+      telegram.customerSays(bot.token, { chatId: 902, firstName: 'Second', text: 'А это второй вопрос про педикюр' });
+      const wait = await telegram.waitForMessage(bot.token, 902, undefined, 10_000);
+      expect(wait.text).to.equal(PHRASES.oneMoment.ru);
+      release();
+      await telegram.waitForMessage(bot.token, 901, (m) => m.text.includes('первый'), 10_000);
+      // Answered by the deferred job once the first call has freed its place (the limiter's Retry-After).
+      const answer = await telegram.waitForMessage(bot.token, 902, (m) => m.text.startsWith('Ответ'), 20_000);
+      expect(answer.text).to.equal('Ответ на вопрос: А это второй вопрос про педикюр');
+      // Once each: one answer stored for the second customer's message, and sent once.
+      const stored = await t.system.db
+        .knex('messages')
+        .join('chats', 'chats.id', 'messages.chat_id')
+        .where({ 'chats.owner_id': owner.id, 'chats.customer_name': 'Second', 'messages.sender': 'ai' })
+        .select('messages.text');
+      expect(stored.map((row: { text: string }) => row.text)).to.deep.equal([answer.text]);
+      expect(
+        telegram
+          .sent(bot.token)
+          .filter((m) => m.chat_id === 902)
+          .map((m) => m.text),
+      ).to.deep.equal([PHRASES.oneMoment.ru, 'Ответ на вопрос: А это второй вопрос про педикюр']);
+      expect(telegram.sent(bot.token).filter((m) => m.chat_id === 901)).to.have.length(1);
+    } finally {
+      release();
+      await closeWithBots(t, telegram);
+      await model.close();
+    }
   });
 });
 

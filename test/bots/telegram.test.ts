@@ -459,8 +459,8 @@ describe('bots/telegram: a burst of messages', function () {
   });
 });
 
-describe('bots/telegram: the typing indicator', function () {
-  this.timeout(30_000);
+describe('bots/telegram: the typing indicator and one chat at a time', function () {
+  this.timeout(60_000);
   let telegram: FakeTelegram;
   let model: FakeOpenAIServer;
   let t: TestSystem;
@@ -495,6 +495,56 @@ describe('bots/telegram: the typing indicator', function () {
     release();
     const answer = await telegram.waitForMessage(bot.token, 801);
     expect(answer.text).to.include('1500');
+  });
+
+  it("handles one customer's messages one after another: a second message waits for the first one's answer and the model sees it", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    try {
+      model.reply(async (body) => {
+        const question = lastUserText(body);
+        if (question === 'Первый вопрос про маникюр') await gate;
+        return { text: `Ответ: ${question}` };
+      });
+      telegram.customerSays(bot.token, { chatId: 803, firstName: 'Seq', text: 'Первый вопрос про маникюр' });
+      await model.waitFor(
+        (request) => lastUserText(request.body as Record<string, unknown>) === 'Первый вопрос про маникюр',
+      );
+      const second = telegram.customerSays(bot.token, {
+        chatId: 803,
+        firstName: 'Seq',
+        text: 'Второй вопрос про педикюр',
+      });
+      // The runner has fetched the second message (it polls on while the first is answered) before the model answers.
+      await eventually(
+        async () =>
+          telegram.calls.some(
+            (call) =>
+              call.token === bot.token && call.method === 'getUpdates' && Number(call.body.offset) > second.update_id,
+          ),
+        10_000,
+        'the second message to be fetched',
+      );
+      release();
+      await telegram.waitForMessage(bot.token, 803, (m) => m.text === 'Ответ: Второй вопрос про педикюр', 10_000);
+      expect(
+        telegram
+          .sent(bot.token)
+          .filter((m) => m.chat_id === 803)
+          .map((m) => m.text),
+      ).to.deep.equal(['Ответ: Первый вопрос про маникюр', 'Ответ: Второй вопрос про педикюр']);
+      // The second answer was asked with the first exchange in the conversation, not racing it.
+      const call = model.requests.filter((request) => request.path === '/v1/chat/completions').at(-1)!;
+      const contents = (call.body as { messages: { content: unknown }[] }).messages.map((m) => String(m.content));
+      expect(contents.slice(-3)).to.deep.equal([
+        'Первый вопрос про маникюр',
+        'Ответ: Первый вопрос про маникюр',
+        'Второй вопрос про педикюр',
+      ]);
+    } finally {
+      release();
+      model.reply();
+    }
   });
 
   it('sends no indicator for an answer that is ready at once', async () => {

@@ -168,7 +168,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     const retriever = createRetriever({ db: db.knex, embeddings, logger, onEmbeddingUsage: recordEmbedding });
     const telegram = createTelegramGateway(config.telegramApiRoot);
     const whatsapp = createWhatsAppCloudGateway(config.whatsappGraphUrl);
-    const whatsappWebRelay = createWhatsAppWebRelay(store);
+    const whatsappWebRelay = createWhatsAppWebRelay(store, { logger });
     // Delivers to a chat through its channel from any process: the owner's replies, and answers the
     // model call limit held back.
     const channelSender = createOwnerReplySender({
@@ -308,8 +308,19 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       },
     };
   } catch (error) {
-    if (!options.store) await store.close().catch(() => {});
-    if (!options.db) await db.close().catch(() => {});
+    // The start-up error is what the caller needs; a failure to close after it is only logged.
+    if (!options.store)
+      await store
+        .close()
+        .catch((closeError: unknown) =>
+          logger.warn({ err: closeError }, 'could not close the store after a failed start'),
+        );
+    if (!options.db)
+      await db
+        .close()
+        .catch((closeError: unknown) =>
+          logger.warn({ err: closeError }, 'could not close the database after a failed start'),
+        );
     throw error;
   }
 }

@@ -1,4 +1,6 @@
-// The domain's failure kinds. Core throws these; the API maps each to a status and {"detail"}.
+// The domain's failure kinds. Core throws the DomainErrors; the API maps each to a status and {"detail"}.
+// The errors after them come from the ports' adapters (a channel, a model) and are never shown as they
+// are: the core decides what each means for the owner or the customer.
 
 export interface FieldIssue {
   loc: (string | number)[];
@@ -70,4 +72,39 @@ export class UnsupportedError extends DomainError {
 /** A dependency (database, Redis, model, channel) cannot be reached right now; retrying may help. */
 export class UnavailableError extends DomainError {
   readonly status = 503;
+}
+
+/**
+ * A channel refused a request (Telegram or WhatsApp answered 4xx): a bad or revoked token, a customer
+ * who blocked the bot, a chat outside WhatsApp's 24-hour window. Thrown by the channel adapters in
+ * bots/; `status` is the channel's own status code, not ours: the core turns the refusal into an
+ * InvalidError, an integration marked `error`, or a flagged chat. A network failure or a 5xx is not
+ * a refusal and is thrown as it is (retrying may help).
+ */
+export class ChannelRejectedError extends Error {
+  override name = 'ChannelRejectedError';
+  constructor(
+    message: string,
+    readonly status: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * A call to the chat or embedding model failed (timeout, refused key, rate limit, a server error, an
+ * answer that could not be read). Thrown by the model adapters in infra/; `retryable` says whether
+ * trying again later may help (timeouts, 429, 5xx). The assistant answers with an apology and flags
+ * the chat; the retriever falls back to full-text search.
+ */
+export class ModelError extends Error {
+  override name = 'ModelError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }

@@ -13,7 +13,7 @@ import { eventually } from '../support/eventually.ts';
 import { createTestStore } from '../support/test-store.ts';
 import { startFakeTelegram, type FakeTelegram, type RecordedCall } from '../fakes/telegram-server.ts';
 import { lastUserText, startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai-server.ts';
-import { PHRASES } from '../../core/assistant/phrases.ts';
+import { phrasesIn } from '../../core/assistant/phrases.ts';
 
 let nextBotId = 7_000_000_000;
 function newBot(fake: FakeTelegram, username: string): { token: string; id: number } {
@@ -578,7 +578,7 @@ describe('bots/telegram: over the model call limit', function () {
       await model.waitFor((request) => JSON.stringify(request.body).includes('первый'), 10_000);
       telegram.customerSays(bot.token, { chatId: 902, firstName: 'Second', text: 'А это второй вопрос про педикюр' });
       const wait = await telegram.waitForMessage(bot.token, 902, undefined, 10_000);
-      expect(wait.text).to.equal(PHRASES.oneMoment.ru);
+      expect(wait.text).to.equal(phrasesIn('ru').oneMoment);
       release();
       await telegram.waitForMessage(bot.token, 901, (m) => m.text.includes('первый'), 10_000);
       // Answered by the deferred job once the first call has freed its place (the limiter's Retry-After).
@@ -596,7 +596,7 @@ describe('bots/telegram: over the model call limit', function () {
           .sent(bot.token)
           .filter((m) => m.chat_id === 902)
           .map((m) => m.text),
-      ).to.deep.equal([PHRASES.oneMoment.ru, 'Ответ на вопрос: А это второй вопрос про педикюр']);
+      ).to.deep.equal([phrasesIn('ru').oneMoment, 'Ответ на вопрос: А это второй вопрос про педикюр']);
       expect(telegram.sent(bot.token).filter((m) => m.chat_id === 901)).to.have.length(1);
     } finally {
       release();

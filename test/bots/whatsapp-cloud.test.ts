@@ -6,6 +6,8 @@ import { registerOwner, type RegisteredOwner } from '../support/owners.ts';
 import { trainAndWait, uploadFixture } from '../support/knowledge.ts';
 import { startFakeGraph, type FakeGraph } from '../fakes/whatsapp-graph-server.ts';
 import { eventually } from '../support/eventually.ts';
+import { lastUserText, startFakeOpenAI } from '../fakes/openai-server.ts';
+import { phrasesIn } from '../../core/assistant/phrases.ts';
 
 const PHONE_ID = '106540352242922';
 const TOKEN = 'EAAGm0PX4ZCpsBAKfakeWhatsAppToken1234567890';
@@ -301,5 +303,70 @@ describe('bots/whatsapp: the webhook address without PUBLIC_URL', function () {
     });
     expect(response.status, response.text).to.equal(201);
     expect(response.body.webhook_url).to.equal(`https://api.salon.example/webhooks/whatsapp/${response.body.id}`);
+  });
+});
+
+describe('bots/whatsapp: over the model call limit', function () {
+  this.timeout(60_000);
+
+  it('a customer over the limit hears "one moment" instead of silence, and is answered once when a place is free', async () => {
+    const graph = await startFakeGraph({ phoneId: PHONE_ID, token: TOKEN, displayPhoneNumber: '+7 916 123-45-67' });
+    const model = await startFakeOpenAI({ apiKey: 'k' });
+    const t = await startTestSystem({
+      env: { WHATSAPP_GRAPH_URL: graph.url, OPENAI_API_KEY: 'k', OPENAI_BASE_URL: model.url, MODEL_CONCURRENCY: '1' },
+    });
+    let release: () => void = () => {};
+    try {
+      const owner = await registerOwner(t.http);
+      const phoneId = '106540352260001';
+      const token = 'EAAGm0PX4ZCpsBAKlimitedNumberToken12345';
+      graph.addAccount({ phoneId, token, displayPhoneNumber: '+7 916 000-00-09' });
+      const { body: integration } = await t.http.post('/api/integrations/whatsapp/', {
+        token: owner.access,
+        body: { phone_id: phoneId, token, app_secret: APP_SECRET },
+      });
+      const says = (from: string, id: string, text: string) => {
+        const raw = JSON.stringify(
+          delivery([textMessage(id, text, from)], [{ wa_id: from, profile: { name: `Customer ${from}` } }]),
+        );
+        return t.http.post(`/webhooks/whatsapp/${integration.id}`, {
+          raw,
+          headers: {
+            'content-type': 'application/json',
+            'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}`,
+          },
+        });
+      };
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      model.reply(async (body) => {
+        const question = lastUserText(body);
+        if (question.includes('первый')) await gate;
+        return { text: `Ответ на вопрос: ${question}` };
+      });
+      // The owner's one place is taken by a question in the test chat, held at the model.
+      const held = t.http.post('/api/agent/test/', {
+        token: owner.access,
+        body: { message: 'Это мой первый вопрос про маникюр' },
+      });
+      await model.waitFor((request) => JSON.stringify(request.body).includes('первый'), 10_000);
+      await says('79170000002', 'wamid.limit.2', 'А это второй вопрос про педикюр');
+      const wait = await graph.waitForSent((message) => message.to === '79170000002', 10_000);
+      expect(wait.body).to.equal(phrasesIn('ru').oneMoment);
+      release();
+      expect((await held).status).to.equal(200);
+      const answer = await graph.waitForSent(
+        (message) => message.to === '79170000002' && message.body.startsWith('Ответ'),
+        20_000,
+      );
+      expect(answer.body).to.equal('Ответ на вопрос: А это второй вопрос про педикюр');
+      expect(graph.sent.filter((message) => message.to === '79170000002').map((message) => message.body)).to.deep.equal(
+        [phrasesIn('ru').oneMoment, answer.body],
+      );
+    } finally {
+      release();
+      await t.close();
+      await model.close();
+      await graph.close();
+    }
   });
 });

@@ -30,6 +30,10 @@ import { createRetriever } from './core/knowledge/retriever.ts';
 import { ConfigError } from './core/config.ts';
 import { createHistoryService } from './core/conversations/history-service.ts';
 import { createIntegrationsService } from './core/integrations/integrations-service.ts';
+import { createCalendarConnections, type CalendarConnections } from './core/integrations/calendar-connections.ts';
+import { createGoogleCalendarProviders } from './infra/google-calendar-provider.ts';
+import { createGoogleCalendarOAuth } from './infra/google-calendar-oauth.ts';
+import type { RetryPolicy } from './infra/google-client.ts';
 import { createTelegramGateway } from './bots/telegram/telegram-gateway.ts';
 import { createOwnerReplySender } from './bots/owner-reply-sender.ts';
 import { createBotManager, type BotManager } from './bots/bot-manager.ts';
@@ -63,6 +67,8 @@ export interface System {
   assistant: Assistant;
   training: TrainingService;
   queue: JobQueue;
+  /** Owners' Google Calendar connections (booking reads and writes through `connected`). */
+  calendars: CalendarConnections;
   bots?: BotManager;
   app: Koa<AppState>;
   health(): Promise<HealthReport>;
@@ -86,6 +92,8 @@ export interface ComposeOptions {
   /** Tests drive WhatsApp Web sessions with a fake whatsapp-web.js client (and a short reconnect backoff). */
   whatsappWebClientFactory?: WebClientFactory;
   whatsappWebReconnect?: { baseMs?: number; maxMs?: number; attempts?: number };
+  /** Retries of Google calls (tests shorten the backoff). */
+  googleRetry?: Partial<RetryPolicy>;
 }
 
 export async function composeSystem(config: Config, options: ComposeOptions): Promise<System> {
@@ -205,7 +213,26 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       return { status, database, redis };
     };
 
-    const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp });
+    const google = config.google;
+    const calendars = createCalendarConnections({
+      db: db.knex,
+      store,
+      secretBox,
+      // The Google client itself loads on the first call, not here.
+      providers:
+        google.serviceAccount || google.oauth
+          ? createGoogleCalendarProviders({
+              apiRoot: google.apiRoot,
+              serviceAccount: google.serviceAccount,
+              oauth: google.oauth,
+              timeoutMs: google.timeoutMs,
+              retry: options.googleRetry,
+            })
+          : undefined,
+      serviceAccountEmail: google.serviceAccount?.clientEmail,
+      oauth: google.oauth ? createGoogleCalendarOAuth(google.oauth, google.timeoutMs) : undefined,
+    });
+    const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp, calendars });
     const history = createHistoryService({ db: db.knex, sender: channelSender });
     const whatsappWebhook = createWhatsAppWebhook({
       db: db.knex,
@@ -285,6 +312,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       integrations,
       telegramWebhook,
       whatsapp: { integrations, webhook: whatsappWebhook, publicUrl: config.publicUrl },
+      calendar: { calendars, publicUrl: config.publicUrl },
     });
 
     return {
@@ -296,6 +324,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       assistant,
       training,
       queue,
+      calendars,
       bots,
       app,
       health,

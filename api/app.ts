@@ -20,6 +20,7 @@ import { agentRoutes, type AgentRouteDeps } from './routes/agent.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { historyRoutes } from './routes/history.ts';
 import { integrationRoutes } from './routes/integrations.ts';
+import { calendarRoutes, type CalendarRouteDeps } from './routes/calendar.ts';
 import type { HistoryService } from '../core/conversations/history-service.ts';
 import type { IntegrationsService } from '../core/integrations/integrations-service.ts';
 import type { UsageService } from '../core/usage/usage-service.ts';
@@ -49,6 +50,7 @@ export interface AppDeps {
   /** Present in webhook mode (PUBLIC_URL set). */
   telegramWebhook?: WebhookReceiver;
   whatsapp: WhatsAppRouteDeps;
+  calendar: CalendarRouteDeps;
 }
 
 export const JSON_BODY_LIMIT = '1mb';
@@ -100,6 +102,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     ...agentRoutes(deps.agent),
     ...historyRoutes(deps.history),
     ...integrationRoutes(deps.integrations),
+    ...calendarRoutes(deps.calendar),
     ...whatsappIntegrationRoutes(deps.whatsapp),
     ...whatsappQrRoutes(deps.whatsapp),
     ...usageRoutes(deps.usage),

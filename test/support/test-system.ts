@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { composeSystem, type System } from '../../compose.ts';
+import { composeSystem, type ComposeOptions, type System } from '../../compose.ts';
 import { loadConfig } from '../../core/config.ts';
 import type { AccountLimits } from '../../core/accounts/account-service.ts';
 import { createLogger } from '../../infra/logger.ts';
@@ -49,6 +49,8 @@ export interface TestSystemOptions {
   realWhatsAppWeb?: boolean;
   /** Shares one store between systems (a restart, or two processes); the first system's store by default is its own. */
   store?: TestStore;
+  /** Retries of Google calls; quick by default, so a test of a failing Google does not wait out real backoff. */
+  googleRetry?: ComposeOptions['googleRetry'];
 }
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -89,6 +91,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     whatsappWebClientFactory:
       options.whatsappWebClientFactory ?? (options.realWhatsAppWeb ? undefined : noBrowserInThisTest),
     whatsappWebReconnect: { baseMs: 5, maxMs: 50, attempts: 3 },
+    googleRetry: options.googleRetry ?? { baseDelayMs: 1, maxDelayMs: 5 },
   });
   const server = createServer(system.app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -35,6 +35,9 @@ import { createGoogleCalendarOAuth } from './infra/google-calendar-oauth.ts';
 import type { RetryPolicy } from './infra/google-client.ts';
 import { createTelegramGateway } from './bots/telegram/telegram-gateway.ts';
 import { createOwnerReplySender } from './bots/owner-reply-sender.ts';
+import { createChatReminderSender } from './bots/chat-reminder-sender.ts';
+import { createBookingModule, type BookingModule } from './core/booking/booking-module.ts';
+import { REMINDER_JOB } from './core/booking/reminders.ts';
 import { createBotManager, type BotManager } from './bots/bot-manager.ts';
 import { createWhatsAppCloudGateway } from './bots/whatsapp/whatsapp-cloud-gateway.ts';
 import {
@@ -66,6 +69,7 @@ export interface System {
   assistant: Assistant;
   training: TrainingService;
   queue: JobQueue;
+  booking: BookingModule;
   /** Owners' Google Calendar connections (booking reads and writes through `connected`). */
   calendars: CalendarConnections;
   bots?: BotManager;
@@ -89,6 +93,8 @@ export interface ComposeOptions {
   /** Tests drive WhatsApp Web sessions with a fake whatsapp-web.js client (and a short reconnect backoff). */
   whatsappWebClientFactory?: WebClientFactory;
   whatsappWebReconnect?: { baseMs?: number; maxMs?: number; attempts?: number };
+  /** The booking clock (tests move it to days with a DST change). */
+  now?: () => Date;
   /** Retries of Google calls (tests shorten the backoff). */
   googleRetry?: Partial<RetryPolicy>;
 }
@@ -208,10 +214,24 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     });
     const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp, calendars });
     const whatsappWebRelay = createWhatsAppWebRelay(store, { logger });
-    const history = createHistoryService({
+    const ownerReplies = createOwnerReplySender({
       db: db.knex,
-      sender: createOwnerReplySender({ db: db.knex, secretBox, telegram, whatsapp, whatsappWeb: whatsappWebRelay }),
+      secretBox,
+      telegram,
+      whatsapp,
+      whatsappWeb: whatsappWebRelay,
     });
+    const history = createHistoryService({ db: db.knex, sender: ownerReplies });
+    const booking = createBookingModule({
+      db: db.knex,
+      secretBox,
+      queue,
+      logger,
+      reminderSender: createChatReminderSender({ db: db.knex, sender: ownerReplies }),
+      now: options.now,
+    });
+    if (config.role === 'all' || config.role === 'worker')
+      queue.process(REMINDER_JOB, (payload) => booking.reminders.handleJob(payload));
     const whatsappWebhook = createWhatsAppWebhook({
       db: db.knex,
       secretBox,
@@ -290,6 +310,8 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       integrations,
       telegramWebhook,
       whatsapp: { integrations, webhook: whatsappWebhook, publicUrl: config.publicUrl },
+      booking,
+      publicUrl: config.publicUrl,
       calendar: { calendars, publicUrl: config.publicUrl },
     });
 
@@ -302,6 +324,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       assistant,
       training,
       queue,
+      booking,
       calendars,
       bots,
       app,

@@ -10,6 +10,10 @@ export interface FieldIssue {
 
 export abstract class DomainError extends Error {
   abstract readonly status: number;
+  /** Fields the response carries beside `detail` (what the client can do instead). */
+  get extra(): Record<string, unknown> | undefined {
+    return undefined;
+  }
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -24,6 +28,20 @@ export class NotFoundError extends DomainError {
 /** The request collides with what is stored (an email already registered, a bot another owner connected). */
 export class ConflictError extends DomainError {
   readonly status = 409;
+}
+
+/** The time asked for is taken (or no longer offered); `alternatives` are the nearest free slots. */
+export class SlotTakenError extends ConflictError {
+  constructor(
+    message: string,
+    readonly alternatives: { start: string; end: string; staff_id?: string }[],
+  ) {
+    super(message);
+  }
+
+  override get extra(): Record<string, unknown> {
+    return { alternatives: this.alternatives };
+  }
 }
 
 /** The request is well-formed but not acceptable; `issues` gives field-level detail when there is some. */

@@ -23,6 +23,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { migrateToLatest, migrationFingerprints } from './migrations.ts';
@@ -31,7 +32,7 @@ const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** A PGlite over `dataDir` (in memory when undefined) with the extensions the migrations create. */
 export function openPglite(dataDir: string | undefined): PGlite {
-  return new PGlite({ dataDir, extensions: { vector, pg_trgm, btree_gin } });
+  return new PGlite({ dataDir, extensions: { vector, pg_trgm, btree_gin, btree_gist } });
 }
 
 /** knex over one PGlite instance (PGlite is single-connection; knex-pglite enforces a pool of one). */

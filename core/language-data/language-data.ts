@@ -111,6 +111,13 @@ export const languageFileSchema = z.strictObject({
     modelDown: z.string().min(1),
     photoOnly: z.string().min(1),
   }),
+  /** Booking: what the customer is told, and how a price list names its columns. */
+  booking: z.strictObject({
+    /** A reminder before the visit; {when} is the day and time in this language. */
+    reminder: template('service', 'when', 'business'),
+    /** Column names (matched inside lower-cased headers) and duration units (whole words) of a price list. */
+    priceList: z.strictObject({ name: words, price: words, duration: words, minutes: words, hours: words }),
+  }),
   /** What a channel's bot says by itself, outside the assistant's answers. */
   channelPhrases: z.strictObject({
     telegramWelcome: template('salon'),

@@ -47,6 +47,8 @@ export interface TestSystemOptions {
   realWhatsAppWeb?: boolean;
   /** Shares one store between systems (a restart, or two processes); the first system's store by default is its own. */
   store?: TestStore;
+  /** The booking clock, for tests of days in the past (a DST change) or of reminders due soon. */
+  now?: () => Date;
   /** Retries of Google calls; quick by default, so a test of a failing Google does not wait out real backoff. */
   googleRetry?: ComposeOptions['googleRetry'];
 }
@@ -86,6 +88,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     whatsappWebClientFactory:
       options.whatsappWebClientFactory ?? (options.realWhatsAppWeb ? undefined : noBrowserInThisTest),
     whatsappWebReconnect: { baseMs: 5, maxMs: 50, attempts: 3 },
+    now: options.now,
     googleRetry: options.googleRetry ?? { baseDelayMs: 1, maxDelayMs: 5 },
   });
   const server = createServer(system.app.callback());
@@ -187,5 +190,8 @@ export class HttpClient {
   }
   delete<T = any>(path: string, options?: RequestOptions) {
     return this.request<T>('DELETE', path, options);
+  }
+  patch<T = any>(path: string, options?: RequestOptions) {
+    return this.request<T>('PATCH', path, options);
   }
 }

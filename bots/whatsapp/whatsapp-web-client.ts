@@ -152,6 +152,9 @@ export function whatsappWebJsFactory(settings: {
       // would close nothing and leave Chromium running, writing to its profile, after a shutdown.
       if (launched) await launched;
       await destroy();
+      // A browser puppeteer launched but whatsapp-web.js never took hold of (its page setup failed) is
+      // still running: end it too. After a browser closed normally this does nothing.
+      launch.abort();
     };
     Object.assign(client, {
       kill: async () => {

@@ -5,6 +5,7 @@
 import busboy from 'busboy';
 import type { Context } from 'koa';
 import { BadRequestError, InvalidError, TooLargeError, UnsupportedError } from '../core/errors.ts';
+import { nulByteIssues } from './middleware/refuse-nul-bytes.ts';
 
 export interface UploadedFile {
   name: string;
@@ -74,12 +75,20 @@ export function readMultipart(ctx: Context, options: MultipartOptions): Promise<
     };
     parser.on('field', (name, value, info) => {
       if (!take(name, accept.fields)) return;
+      const issues = nulByteIssues(value, ['body', name]);
       if (info.valueTruncated) fail(new TooLargeError(`Field "${name}" is too long`));
+      else if (issues.length > 0) fail(new InvalidError('Validation failed', issues));
       else body.fields[name] = value;
     });
     parser.on('file', (name, stream, info) => {
       if (!take(name, accept.files)) {
         stream.resume();
+        return;
+      }
+      const issues = nulByteIssues(info.filename ?? '', ['body', name, 'filename']);
+      if (issues.length > 0) {
+        stream.resume();
+        fail(new InvalidError('Validation failed', issues));
         return;
       }
       const parts: Buffer[] = [];

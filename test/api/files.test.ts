@@ -7,6 +7,7 @@ import { ask, fixture, longTextFile, trainAndWait, uploadFixture } from '../supp
 import { registerOwner, type RegisteredOwner } from '../support/owners.ts';
 import { startTestSystem, type TestSystem } from '../support/test-system.ts';
 import { eventually } from '../support/eventually.ts';
+import { type FakeOpenAIServer, startFakeOpenAI } from '../fakes/openai-server.ts';
 
 async function chunkRows(t: TestSystem, ownerId: string) {
   return t.system.db
@@ -204,29 +205,6 @@ describe('api/agent files: read once, trained in steps (embedded, no LLM)', func
     expect(done.progress).to.equal(1);
   });
 
-  it('a file reads ready only once a word only it contains can be found', async () => {
-    const owner = await registerOwner(t.http);
-    // Short words: search finds a word it has no statistics for only through the prefixes of long ones.
-    const sauna = {
-      name: 'sauna.txt',
-      bytes: new TextEncoder().encode('Our sauna is called Yuki. The Wi-Fi password is kiwi.'),
-    };
-    expect((await t.http.upload('/api/agent/files/', owner.access, { file: sauna })).status).to.equal(201);
-    // A large file after it keeps the run going once the first file is done.
-    const large = longTextFile('rules.txt', 2_400);
-    expect((await t.http.upload('/api/agent/files/', owner.access, { file: large })).status).to.equal(201);
-    expect((await t.http.post('/api/agent/train/', { token: owner.access })).status).to.equal(200);
-    await eventually(
-      async () => (await listFiles(t, owner)).find((file) => file.name === 'sauna.txt')?.status === 'ready',
-      60_000,
-      'sauna.txt to read ready',
-    );
-    const reply = await ask(t.http, owner.access, 'Is the sauna called Yuki?');
-    expect(reply.sources.map((source) => source.name)).to.include('sauna.txt');
-    expect(reply.response).to.include('Yuki');
-    await trainAndWaitUntilIdle(t, owner);
-  });
-
   it('a deleted file takes its words out of the search statistics', async () => {
     const owner = await registerOwner(t.http);
     const unique = {
@@ -271,6 +249,67 @@ describe('api/agent files: read once, trained in steps (embedded, no LLM)', func
     expect((await trainAndWait(t.http, boris.access)).message).to.match(/Nothing new/);
     expect(await chunkRows(t, boris.id)).to.deep.equal([]);
     expect((await ask(t.http, boris.access, "How much is a men's haircut?")).response).to.not.include('800');
+  });
+});
+
+describe('api/agent files: ready means searchable (embeddings from a fake OpenAI server)', function () {
+  this.timeout(120_000);
+  let fake: FakeOpenAIServer;
+  let t: TestSystem;
+
+  before(async () => {
+    fake = await startFakeOpenAI({ apiKey: 'sk-test-key' });
+    t = await startTestSystem({
+      env: {
+        OPENAI_API_KEY: 'sk-test-key',
+        OPENAI_BASE_URL: fake.url,
+        LLM_MODEL: 'gpt-4o-mini',
+        EMBEDDING_MODEL: 'text-embedding-3-small',
+      },
+    });
+  });
+  after(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  it('a file that reads ready while the run goes on can be found by its own words at once', async () => {
+    const owner = await registerOwner(t.http);
+    // Short words: search finds a word it has no statistics for only through the prefixes of long ones.
+    const sauna = {
+      name: 'sauna.txt',
+      bytes: new TextEncoder().encode('Our sauna is called Yuki. The Wi-Fi password is kiwi.'),
+    };
+    expect((await t.http.upload('/api/agent/files/', owner.access, { file: sauna })).status).to.equal(201);
+    const rules = longTextFile('rules.txt', 40);
+    expect((await t.http.upload('/api/agent/files/', owner.access, { file: rules })).status).to.equal(201);
+    // The run stops at the embeddings of the file after sauna.txt, for as long as this test needs.
+    const isRules = (input: string) => input.includes('Gift card');
+    const held = fake.holdEmbeddings(isRules);
+    try {
+      expect((await t.http.post('/api/agent/train/', { token: owner.access })).status).to.equal(200);
+      await fake.waitFor(
+        (request) =>
+          request.path === '/v1/embeddings' &&
+          [(request.body as { input: unknown }).input]
+            .flat()
+            .some((input) => typeof input === 'string' && isRules(input)),
+        60_000,
+      );
+      const status = (await t.http.get('/api/agent/train/status/', { token: owner.access })).body;
+      expect(status.status).to.equal('training');
+      const files = await listFiles(t, owner);
+      expect(files.find((file) => file.name === 'sauna.txt')?.status).to.equal('ready');
+      expect(files.find((file) => file.name === 'rules.txt')?.status).to.equal('processing');
+      // By its words alone: the question's embedding is refused, so only full-text search can find it.
+      fake.failNext(1, 400);
+      const reply = await ask(t.http, owner.access, 'Is the sauna called Yuki?');
+      expect(reply.sources.map((source) => source.name)).to.deep.equal(['sauna.txt']);
+    } finally {
+      held.release();
+    }
+    await trainAndWaitUntilIdle(t, owner);
+    expect((await t.http.get('/api/agent/train/status/', { token: owner.access })).body.status).to.equal('completed');
   });
 });
 

@@ -1,8 +1,8 @@
 // Measures how responsive the server stays while it reads hostile uploads and trains a large file, on the
 // embedded default (PGlite in this process, a fresh DATA_DIR): /health is polled every 20 ms and a test-chat
 // question asked every 100 ms throughout, and the process's peak RSS (worker threads included) is sampled.
-// Phases: the four uploads of issue 12 (a ~95 MB .docx, a 20,000-page PDF, a PDF inflating to 600 MB, a
-// 1 M-row .xlsx), then a large good file (~4.6 M characters) uploaded, trained, trained again, deleted.
+// Phases: the four uploads of issue 12 (a .docx unpacking to ~91 MB, a 20,000-page PDF, a PDF inflating to
+// 600 MB, a 1 M-row .xlsx), then a large good file (~4.6 M characters) uploaded, trained, trained again, deleted.
 // Run: npm run bench:upload          (target: /health p99 < 200 ms)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';

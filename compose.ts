@@ -19,6 +19,8 @@ import { MemoryJobQueue } from './infra/memory-job-queue.ts';
 import { OpenAIChatModel } from './infra/openai-chat-model.ts';
 import { OpenAIEmbeddingModel } from './infra/openai-embedding-model.ts';
 import type { JobQueue } from './core/ports/job-queue.ts';
+import { halfTheTime, turnOfEventLoop } from './core/knowledge/batch-pacing.ts';
+import { createFileReader } from './core/knowledge/file-reader.ts';
 import { createFilesService } from './core/knowledge/files-service.ts';
 import { createTrainingService, TRAIN_JOB, type TrainingService } from './core/knowledge/training-service.ts';
 import { createUsageService } from './core/usage/usage-service.ts';
@@ -164,10 +166,20 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
           logger,
         })
       : new MemoryJobQueue(logger);
+    // The embedded database runs on this thread with one connection: work on a large file leaves it free
+    // half the time (core/knowledge/batch-pacing.ts).
+    const pace = db.kind === 'pglite' ? halfTheTime() : turnOfEventLoop;
+    const reader = createFileReader({
+      limits: config.fileReading.limits,
+      concurrency: config.fileReading.concurrency,
+      logger,
+    });
     const training = createTrainingService({
       db: db.knex,
       queue,
       logger,
+      reader,
+      pace,
       embeddings,
       onEmbeddingUsage: (ownerId, model, tokens) => usage.record(ownerId, 'embedding', model, tokens, 0),
     });
@@ -176,7 +188,9 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       if (queue.kind === 'memory' && !options.db) await training.failRunsOfDeadProcess();
       queue.process(TRAIN_JOB, (payload) => training.handleJob(payload));
     }
-    const files = createFilesService({ db: db.knex });
+    const files = createFilesService({ db: db.knex, reader, pace });
+    // One process on the embedded default: an upload or delete it was still doing died with the last one.
+    if (!config.databaseUrl && !options.db) await files.finishInterrupted();
     const recordEmbedding = (ownerId: string, model: string, tokens: number) =>
       usage.record(ownerId, 'embedding', model, tokens, 0);
     const retriever = createRetriever({ db: db.knex, embeddings, logger, onEmbeddingUsage: recordEmbedding });
@@ -350,6 +364,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       async close() {
         await bots?.stop();
         await queue.close();
+        await reader.close();
         await telegramWebhook?.close();
         if (!options.store) await store.close();
         if (!options.db) await db.close();

@@ -95,12 +95,17 @@ export function mount(router: Router<AppState>, routes: AnyRoute[], guards: Acce
   }
 }
 
-const errorSchema = z.object({ detail: z.string() }).meta({ id: 'Error' });
-const validationErrorSchema = z
-  .object({
-    detail: z.array(z.object({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), type: z.string() })),
-  })
-  .meta({ id: 'ValidationError' });
+export const errorSchema = z.object({ detail: z.string() }).meta({ id: 'Error' });
+const fieldIssueSchema = z.object({
+  loc: z.array(z.union([z.string(), z.number()])),
+  msg: z.string(),
+  type: z.string(),
+});
+const validationErrorSchema = z.object({ detail: z.array(fieldIssueSchema) }).meta({ id: 'ValidationError' });
+/** A 422 that is either a refusal with a sentence (a file past a limit) or field issues (a missing field). */
+export const refusalOrValidationSchema = z
+  .object({ detail: z.union([z.string(), z.array(fieldIssueSchema)]) })
+  .meta({ id: 'RefusalOrValidationError' });
 
 /** OpenAPI paths for routes mounted under `prefix`. */
 export function openApiPaths(prefix: string, routes: AnyRoute[]): ZodOpenApiPathsObject {

@@ -1,6 +1,7 @@
 // Reads and validates the environment once, at start; everything else receives the typed result.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULT_LIMITS, type ExtractionLimits } from './knowledge/extraction-limits.ts';
 
 const optionalString = z
   .string()
@@ -48,6 +49,14 @@ const envSchema = z.object({
   EMBEDDING_MODEL: optionalString,
   LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30000),
   FILE_MAX_MB: z.coerce.number().positive().max(200).default(20),
+  // What reading one uploaded file may cost (core/knowledge/extraction-limits.ts; docs/files-and-training.md).
+  FILE_MAX_TEXT_CHARS: z.coerce.number().int().min(1000).default(5_000_000),
+  FILE_MAX_PAGES: z.coerce.number().int().min(1).default(2_000),
+  FILE_MAX_ROWS: z.coerce.number().int().min(1).default(50_000),
+  FILE_MAX_UNPACKED_MB: z.coerce.number().positive().max(4000).default(100),
+  FILE_PARSE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  FILE_PARSE_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(512),
+  FILE_PARSE_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   MODEL_PRICES: optionalString,
   REPLY_DEBOUNCE_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
   MODEL_CALLS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
@@ -152,6 +161,8 @@ export interface Config {
   /** Set when OPENAI_API_KEY or OPENAI_BASE_URL is: without it the assistant answers extractively. */
   llm?: { apiKey: string; baseURL?: string; model: string; embeddingModel?: string; timeoutMs: number };
   fileMaxBytes: number;
+  /** What reading one uploaded file may cost, and how many are read at once (each in a thread of its own). */
+  fileReading: { limits: ExtractionLimits; concurrency: number };
   /** JSON from MODEL_PRICES, checked by the usage module. */
   modelPricesJson?: string;
   /** Quiet period before a channel answers, so a burst of messages gets one answer. */
@@ -240,6 +251,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, roleArg?: string): Config {
           }
         : undefined,
     fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
+    fileReading: {
+      limits: {
+        maxTextChars: e.FILE_MAX_TEXT_CHARS,
+        maxPages: e.FILE_MAX_PAGES,
+        maxRows: e.FILE_MAX_ROWS,
+        maxUncompressedBytes: Math.round(e.FILE_MAX_UNPACKED_MB * 1024 * 1024),
+        maxZipEntries: DEFAULT_LIMITS.maxZipEntries,
+        timeoutMs: e.FILE_PARSE_TIMEOUT_MS,
+        memoryMb: e.FILE_PARSE_MEMORY_MB,
+      },
+      concurrency: e.FILE_PARSE_CONCURRENCY,
+    },
     modelPricesJson: e.MODEL_PRICES,
     replyDebounceMs: e.REPLY_DEBOUNCE_MS,
     modelCallLimits: { perMinute: e.MODEL_CALLS_PER_MINUTE, concurrency: e.MODEL_CONCURRENCY },

@@ -20,6 +20,11 @@ export abstract class DomainError extends Error {
   }
 }
 
+/** The request itself is malformed or carries what the route does not take (a multipart part it never names). */
+export class BadRequestError extends DomainError {
+  readonly status = 400;
+}
+
 /** The thing does not exist, or belongs to another owner (the two are never told apart). */
 export class NotFoundError extends DomainError {
   readonly status = 404;

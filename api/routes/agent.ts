@@ -8,7 +8,7 @@ import type { PromptService } from '../../core/assistant/prompt-service.ts';
 import { PROMPT_MAX_LENGTH } from '../../core/assistant/prompt.ts';
 import { InvalidError, UnsupportedError } from '../../core/errors.ts';
 import { readMultipart } from '../multipart.ts';
-import { route, type AnyRoute } from '../route.ts';
+import { errorSchema, refusalOrValidationSchema, route, type AnyRoute } from '../route.ts';
 import { currentOwner } from '../state.ts';
 
 const fileSchema = z
@@ -51,14 +51,27 @@ export function agentRoutes(deps: AgentRouteDeps): AnyRoute[] {
       access: 'write',
       summary: `Upload a knowledge file (${multipartNote}, field "file"): pdf, doc, docx, xls, xlsx, txt, md, csv, html`,
       responses: {
-        201: { description: 'Stored', schema: fileSchema },
+        201: { description: 'Read and stored (as chunks; training indexes them)', schema: fileSchema },
         200: { description: 'The same bytes were already uploaded: the stored file', schema: fileSchema },
-        413: { description: 'Over the size limit' },
-        415: { description: 'Not a supported file type' },
+        400: {
+          description: 'A part other than "file", or a second one: refused before it is read',
+          schema: errorSchema,
+        },
+        409: { description: 'The same bytes are being uploaded right now', schema: errorSchema },
+        413: { description: 'Over the size limit (FILE_MAX_MB)', schema: errorSchema },
+        415: { description: 'Not a supported file type, or its content is something else', schema: errorSchema },
+        422: {
+          description:
+            'Refused, nothing stored: damaged, empty, or past a reading limit (text, pages, rows, unpacked size, time, memory); `detail` says which and what to do. Without a "file" part: a list of field issues',
+          schema: refusalOrValidationSchema,
+        },
       },
       handler: async (ctx) => {
         const owner = currentOwner(ctx.state);
-        const body = await readMultipart(ctx, { maxFileBytes: deps.maxFileBytes });
+        const body = await readMultipart(ctx, {
+          accept: { files: ['file'], fields: [] },
+          maxFileBytes: deps.maxFileBytes,
+        });
         const file = body.files.file;
         if (!file)
           throw new InvalidError('No file', [
@@ -151,7 +164,10 @@ export function agentRoutes(deps: AgentRouteDeps): AnyRoute[] {
       tag: 'agent',
       access: 'write',
       summary: `Ask the assistant as a customer would (${multipartNote}: "message", optional "photo"; or JSON {message})`,
-      responses: { 200: { description: 'The answer and its sources, best first', schema: testReply } },
+      responses: {
+        200: { description: 'The answer and its sources, best first', schema: testReply },
+        400: { description: 'A part other than "message" and "photo", or one of them twice', schema: errorSchema },
+      },
       handler: async (ctx) => {
         const owner = currentOwner(ctx.state);
         let message: string | undefined;
@@ -160,7 +176,10 @@ export function agentRoutes(deps: AgentRouteDeps): AnyRoute[] {
           const parsed = z.object({ message: z.string() }).safeParse(ctx.request.body);
           message = parsed.success ? parsed.data.message : undefined;
         } else {
-          const body = await readMultipart(ctx, { maxFileBytes: 10 * 1024 * 1024 });
+          const body = await readMultipart(ctx, {
+            accept: { files: ['photo'], fields: ['message'] },
+            maxFileBytes: 10 * 1024 * 1024,
+          });
           message = body.fields.message;
           const file = body.files.photo;
           if (file) {

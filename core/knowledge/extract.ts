@@ -1,7 +1,9 @@
-// Entry point of extraction: detect the kind, guard zip archives, run the format's parser, and only ever fail with an extraction error.
+// Extraction itself: detect the kind, guard archives and PDFs, run the format's parser, count the text, and only
+// ever fail with an extraction error. It runs inside the thread file-reader.ts starts for each file, which is
+// what enforces the time and memory limits; the rest of the product reads files through file-reader.ts.
 import type { Block, ExtractedDocument, FileKind } from './document-model.ts';
 import { detectFileType } from './detect-type.ts';
-import { CorruptFileError, EmptyDocumentError, FileTooComplexError, isExtractionError } from './extraction-errors.ts';
+import { CorruptFileError, EmptyDocumentError, isExtractionError } from './extraction-errors.ts';
 import { resolveLimits } from './extraction-limits.ts';
 import type { ExtractionLimits } from './extraction-limits.ts';
 import { extractCsv } from './formats/csv.ts';
@@ -12,6 +14,7 @@ import { extractPdf } from './formats/pdf.ts';
 import { extractMarkdown, extractPlainText } from './formats/text.ts';
 import { extractXls } from './formats/xls.ts';
 import { extractXlsx } from './formats/xlsx.ts';
+import { TextBudget } from './text-budget.ts';
 import { assertZipWithinLimits } from './zip-archive.ts';
 
 export type { Block, ExtractedDocument, FileKind } from './document-model.ts';
@@ -24,7 +27,7 @@ export type { Block, ExtractedDocument, FileKind } from './document-model.ts';
 async function parse(kind: FileKind, bytes: Uint8Array, limits: ExtractionLimits): Promise<Block[]> {
   switch (kind) {
     case 'pdf':
-      return extractPdf(bytes);
+      return extractPdf(bytes, limits);
     case 'docx':
       await assertZipWithinLimits(bytes, limits);
       return extractDocx(bytes, limits.maxRows);
@@ -34,7 +37,7 @@ async function parse(kind: FileKind, bytes: Uint8Array, limits: ExtractionLimits
     case 'doc':
       return extractDoc(bytes);
     case 'xls':
-      return extractXls(bytes, limits);
+      return extractXls(bytes, limits.maxRows);
     case 'csv':
       return extractCsv(bytes, limits.maxRows);
     case 'html':
@@ -47,30 +50,10 @@ async function parse(kind: FileKind, bytes: Uint8Array, limits: ExtractionLimits
 }
 
 /**
- * Rejects after `ms` so a caller is never left waiting on a parser. The .xls worker is really stopped
- * at its own deadline; a parser running on this thread (pdf.js, mammoth, exceljs) cannot be pre-empted,
- * which is why the zip guard and the row cap bound their work up front.
- */
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new FileTooComplexError(
-            'Reading this file took too long. Split it into smaller files and upload them again.',
-          ),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
-
-/**
  * Extracts structured text from an uploaded knowledge file. Throws only UnsupportedFileError,
  * CorruptFileError, EmptyDocumentError or FileTooComplexError (any other parser failure becomes a
- * CorruptFileError with the original as `cause`).
+ * CorruptFileError with the original as `cause`). The formats that can stop early (PDF pages, Office
+ * parts, rows) stop at the text budget; every file's text is counted against it at the end as well.
  */
 export async function extractDocument(
   bytes: Uint8Array,
@@ -81,10 +64,10 @@ export async function extractDocument(
   if (bytes.byteLength === 0) throw new EmptyDocumentError('This file is empty (0 bytes). Upload the file again.');
   try {
     const type = await detectFileType(bytes, fileName);
-    const blocks = (await withDeadline(parse(type, bytes, limits), limits.timeoutMs)).filter(
-      (block) => block.text.trim() !== '',
-    );
+    const blocks = (await parse(type, bytes, limits)).filter((block) => block.text.trim() !== '');
     if (blocks.length === 0) throw new EmptyDocumentError();
+    const budget = new TextBudget(limits.maxTextChars);
+    for (const block of blocks) budget.take(block.text.length);
     return { type, blocks };
   } catch (error) {
     if (isExtractionError(error)) throw error;

@@ -49,21 +49,72 @@ export class EmptyDocumentError extends DomainError {
   }
 }
 
+/** Which ceiling of extraction-limits.ts a file went past. */
+export type ExceededLimit = 'unpacked' | 'entries' | 'rows' | 'pages' | 'text' | 'time' | 'memory';
+
 /**
  * Thrown when reading the file would cost more than the limits allow: an archive that unpacks to far
- * more than its size (a "zip bomb"), too many rows or entries, or a parser that runs out of time or
- * memory. The API answers 422 (the upload itself was within the size limit; its content is not).
+ * more than its size (a "zip bomb"), too many rows, pages, entries or characters, or a reading that runs
+ * out of time or memory. `limit` says which. The API answers 422 (the upload itself was within the
+ * size limit; its content is not).
  */
 export class FileTooComplexError extends DomainError {
   readonly status = 422;
   readonly code = 'file_too_complex';
+  readonly limit: ExceededLimit | undefined;
   constructor(
     message = 'This file is too large or too complex to process. Split it into smaller files and upload them separately.',
-    options?: ErrorOptions,
+    options?: ErrorOptions & { limit?: ExceededLimit },
   ) {
     super(message, options);
+    this.limit = options?.limit;
   }
 }
+
+const count = (value: number): string => value.toLocaleString('en-US');
+
+/** The owner's message for each limit: which one the file went past, and what to do about it. */
+export const limitExceeded = {
+  text: (max: number) =>
+    new FileTooComplexError(
+      `This file holds more than ${count(max)} characters of text, more than the assistant takes from one file. Split it into smaller files (for example, one per chapter or price list) and upload them separately.`,
+      { limit: 'text' },
+    ),
+  pages: (pages: number, max: number) =>
+    new FileTooComplexError(
+      `This PDF has ${count(pages)} pages; the assistant takes at most ${count(max)} pages from one file. Split it into smaller PDFs and upload them separately.`,
+      { limit: 'pages' },
+    ),
+  rows: (max: number) =>
+    new FileTooComplexError(
+      `This file has more than ${count(max)} rows, more than the assistant can take from one file. Split it into smaller files.`,
+      { limit: 'rows' },
+    ),
+  entries: (entries: number) =>
+    new FileTooComplexError(`This file contains too many parts (${count(entries)}); split it into smaller files.`, {
+      limit: 'entries',
+    }),
+  unpackedArchive: () =>
+    new FileTooComplexError(
+      'This file unpacks to far more data than a document of its size should (it may be a "zip bomb"). Save it again without embedded files, or split it, and upload it again.',
+      { limit: 'unpacked' },
+    ),
+  unpackedPdf: (maxBytes: number) =>
+    new FileTooComplexError(
+      `This PDF unpacks to more than ${count(Math.round(maxBytes / 1024 / 1024))} MB of data, far more than a document of its size should. Export it again as PDF (for example "Print → Save as PDF"), or split it, and upload it again.`,
+      { limit: 'unpacked' },
+    ),
+  time: (timeoutMs: number, cause?: unknown) =>
+    new FileTooComplexError(
+      `Reading this file took longer than ${count(Math.round(timeoutMs / 1000))} seconds, the limit for one file. Split it into smaller files, or export it in a simpler format (a spreadsheet as CSV, a document as PDF), and upload it again.`,
+      { limit: 'time', cause },
+    ),
+  memory: (memoryMb: number, cause?: unknown) =>
+    new FileTooComplexError(
+      `Reading this file needed more than ${count(memoryMb)} MB of memory, the limit for one file. Split it into smaller files, or export it in a simpler format (a spreadsheet as CSV, a document as PDF), and upload it again.`,
+      { limit: 'memory', cause },
+    ),
+};
 
 /** Any of the four above: what `extractDocument` promises to throw instead of a parser's own error. */
 export type ExtractionError = UnsupportedFileError | CorruptFileError | EmptyDocumentError | FileTooComplexError;

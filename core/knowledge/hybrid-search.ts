@@ -159,6 +159,7 @@ export async function searchChunks(
 
   // Scored, filtered and cut in the database (one round trip, only the hits travel): BM25 where a group
   // either matches or not, so a chunk's score is the IDF of its matched groups times its length norm.
+  // Only chunks of ready files are candidates: a file being indexed answers once all of it can.
   const matchedIdf = scored.map(() => '(case when tsv @@ ?::tsquery then ?::float8 else 0 end)').join(' + ');
   // Synonym-only matches: the part of their weight the score leaves out (the floor counts it in full).
   const ranked = scored.filter((group) => group.literalQuery !== undefined);
@@ -183,7 +184,10 @@ export async function searchChunks(
        from (select id, matched_idf, (matched_idf - synonym_only) * ${K1 + 1} / (1 + ${K1} * (1 - ${B} + ${B} * dl / ?::float8)) as score
                from (select id, dl, ${matchedIdf} as matched_idf, ${synonymOnly} as synonym_only
                        from (select id, dl::float8 as dl, strip(tsv) as tsv
-                               from chunks where owner_id = ? and tsv @@ ?::tsquery limit ${candidateLimit}) found) candidates
+                               from chunks
+                              where owner_id = ? and tsv @@ ?::tsquery
+                                and file_id in (select id from files where owner_id = ? and status = 'ready')
+                              limit ${candidateLimit}) found) candidates
               where (case when ?::float8 > 0 then matched_idf / ?::float8 else 0 end) >= ?::float8
               order by score desc, id
               limit ?) top
@@ -197,6 +201,7 @@ export async function searchChunks(
         ...synonymBindings,
         ownerId,
         candidates,
+        ownerId,
         totalIdf,
         totalIdf,
         minCoverage,

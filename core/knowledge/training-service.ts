@@ -1,17 +1,19 @@
-// Training: extract, chunk, (embed) and index the owner's new or changed files, as a background job.
-// One run per owner at a time (a unique index in the database); a run whose process died is noticed
-// by its stale heartbeat, so "training" never lasts forever.
+// Training: (embed and) index the chunks each new file was read into at upload, as a background job. A
+// file is never read again here; only a file uploaded before files were read at upload is read, once,
+// from its stored bytes. Indexing goes a batch at a time (chunk-index.ts), with the run's progress after
+// each, so status and answers keep flowing while it runs; a file turns `ready` once all its words can be
+// found. One run per owner at a time (a unique index in the database); a run whose process died is
+// noticed by its stale heartbeat, so "training" never lasts forever.
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { EmbeddingModel } from '../ports/chat-model.ts';
 import { isUniqueViolation } from '../accounts/owners.ts';
-import { extractDocument } from './extract.ts';
-import { chunkDocument } from './chunk.ts';
-import { replaceFileChunks } from './chunk-index.ts';
-import { loadFileForTraining } from './files-service.ts';
+import { type Pacer, turnOfEventLoop } from './batch-pacing.ts';
+import { chunkProgress, indexBatchSize, indexChunks, pendingChunks, searchableText } from './chunk-index.ts';
+import { readStoredFile } from './files-service.ts';
+import type { FileReader } from './file-reader.ts';
 import { isExtractionError } from './extraction-errors.ts';
-import { refreshTermStats } from './term-stats.ts';
 
 export const TRAIN_JOB = 'train';
 const STALE_AFTER_MS = 2 * 60_000;
@@ -34,6 +36,10 @@ export interface TrainingDeps {
   db: Knex;
   queue: JobQueue;
   logger: Logger;
+  /** Reads files uploaded before files were read at upload (once; see readStoredFile). */
+  reader: FileReader;
+  /** Between indexing batches (batch-pacing.ts): the embedded database is left free half the time. */
+  pace?: Pacer;
   embeddings?: EmbeddingModel;
   /** Called with the tokens each embedding call used, for the owner's usage. */
   onEmbeddingUsage?: (ownerId: string, model: string, tokens: number) => Promise<void>;
@@ -43,6 +49,7 @@ export type TrainingService = ReturnType<typeof createTrainingService>;
 
 export function createTrainingService(deps: TrainingDeps) {
   const { db, queue, logger } = deps;
+  const pace = deps.pace ?? turnOfEventLoop;
 
   async function latestRun(ownerId: string): Promise<RunRow | undefined> {
     return db('training_runs').where({ owner_id: ownerId }).orderBy('started_at', 'desc').first<RunRow | undefined>();
@@ -80,52 +87,78 @@ export function createTrainingService(deps: TrainingDeps) {
     }
   }
 
+  /** Indexes the file's pending chunks a batch at a time; false when the file was deleted meanwhile. */
+  async function indexFile(
+    ownerId: string,
+    fileId: string,
+    onProgress: (fraction: number) => Promise<void>,
+  ): Promise<boolean> {
+    const { total, indexed } = await chunkProgress(db, ownerId, fileId);
+    let done = indexed;
+    let afterId = '0';
+    const size = indexBatchSize();
+    for (;;) {
+      const batch = await pendingChunks(db, ownerId, fileId, size.next, afterId);
+      if (batch.length === 0) return true;
+      afterId = batch.at(-1)?.id ?? afterId;
+      let vectors: number[][] | undefined;
+      if (deps.embeddings) {
+        const embedded = await deps.embeddings.embed(batch.map(searchableText));
+        vectors = embedded.vectors;
+        await deps.onEmbeddingUsage?.(ownerId, embedded.model, embedded.usage.promptTokens);
+      }
+      const started = performance.now();
+      if (!(await indexChunks(db, ownerId, fileId, batch, vectors))) return false;
+      done += batch.length;
+      await onProgress(total > 0 ? Math.min(done / total, 1) : 1);
+      const took = performance.now() - started;
+      size.record(batch.length, took);
+      // Statements resolve in microtasks: without a pause here, requests (status, answers, /health) would
+      // wait for the whole file.
+      await pace(took);
+    }
+  }
+
   async function processFiles(ownerId: string, runId: string): Promise<void> {
     const files = await db('files')
       .where({ owner_id: ownerId })
-      .whereNot({ status: 'ready' })
+      .whereIn('status', ['uploaded', 'processing', 'failed'])
       .orderBy('uploaded_at')
-      .select<{ id: string; name: string }[]>('id', 'name');
+      .select<{ id: string; name: string; extracted_at: Date | null }[]>('id', 'name', 'extracted_at');
     let ready = 0;
     const failed: string[] = [];
-    const beat = (progress: number, message: string) =>
-      db('training_runs').where({ id: runId }).update({ progress, message, heartbeat_at: db.fn.now() });
+    const beat = async (progress: number, message: string): Promise<void> => {
+      await db('training_runs').where({ id: runId }).update({ progress, message, heartbeat_at: db.fn.now() });
+    };
     for (const [index, file] of files.entries()) {
-      await beat(index / files.length, `Processing ${file.name} (${index + 1} of ${files.length})`);
-      await db('files').where({ owner_id: ownerId, id: file.id }).update({ status: 'processing', error: null });
+      const message = `Processing ${file.name} (${index + 1} of ${files.length})`;
+      const progressOf = (fraction: number) => (index + fraction) / files.length;
+      await beat(progressOf(0), message);
+      // A file being deleted meanwhile keeps that status: every update here leaves it alone.
+      const thisFile = () => db('files').where({ owner_id: ownerId, id: file.id }).whereNot({ status: 'deleting' });
+      await thisFile().update({ status: 'processing', error: null });
       try {
-        const loaded = await loadFileForTraining(db, ownerId, file.id);
-        if (!loaded) continue; // deleted meanwhile
-        const chunks = chunkDocument(await extractDocument(loaded.bytes, loaded.name));
-        let vectors: number[][] | undefined;
-        if (deps.embeddings) {
-          const embedded = await deps.embeddings.embed(
-            chunks.map((chunk) => [...chunk.headingPath, chunk.text].join('\n')),
-          );
-          vectors = embedded.vectors;
-          await deps.onEmbeddingUsage?.(ownerId, embedded.model, embedded.usage.promptTokens);
-        }
-        await replaceFileChunks(db, ownerId, file.id, chunks, vectors);
-        await db('files')
-          .where({ owner_id: ownerId, id: file.id })
-          .update({ status: 'ready', chunk_count: chunks.length, processed_at: db.fn.now() });
-        ready++;
+        if (file.extracted_at === null && !(await readStoredFile(db, deps.reader, ownerId, file.id, pace))) continue;
+        if (!(await indexFile(ownerId, file.id, (fraction) => beat(progressOf(fraction), message)))) continue;
+        const { total } = await chunkProgress(db, ownerId, file.id);
+        const marked = await thisFile()
+          .update({ status: 'ready', chunk_count: total, processed_at: db.fn.now() })
+          .returning('id');
+        if (marked.length > 0) ready++;
       } catch (error) {
         const reason = isExtractionError(error)
           ? error.message
           : 'This file could not be processed; try uploading it again';
         if (!isExtractionError(error)) logger.error({ err: error, ownerId, fileId: file.id }, 'file processing failed');
-        await db('files').where({ owner_id: ownerId, id: file.id }).update({ status: 'failed', error: reason });
+        await thisFile().update({ status: 'failed', error: reason });
         failed.push(file.name);
       }
     }
-    // Every run, even one with nothing new: search tests only the words the statistics know, and a run
-    // whose process died after indexing a file but before this line left them behind the index.
-    await refreshTermStats(db, ownerId);
     const message =
       files.length === 0
         ? 'Nothing new to train: every file is ready'
         : `${ready} file(s) ready${failed.length ? `, ${failed.length} failed: ${failed.join(', ')}` : ''}`;
+    // A run in which every file failed did not train anything: it failed, whatever else it did.
     await db('training_runs')
       .where({ id: runId })
       .update({

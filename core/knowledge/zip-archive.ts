@@ -1,12 +1,16 @@
-// Reads a zip's central directory (entry names, sizes) and proves its real unpacked size is within limits before any parser inflates it.
+// Reads a zip's central directory (entry names, sizes) and proves, before any parser inflates it, that its real
+// unpacked size, and the text and rows an Office file holds, are within limits.
 import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import type { Entry, ZipFile } from 'yauzl';
-import { CorruptFileError, FileTooComplexError } from './extraction-errors.ts';
+import { StringDecoder } from 'node:string_decoder';
+import { CorruptFileError, FileTooComplexError, limitExceeded } from './extraction-errors.ts';
 import type { ExtractionLimits } from './extraction-limits.ts';
 import { lazyImport } from './lazy-import.ts';
+import { TextBudget } from './text-budget.ts';
 
 const loadYauzl = lazyImport(() => import('yauzl'));
+const loadHtmlParser = lazyImport(() => import('htmlparser2'));
 
 export interface ZipEntryInfo {
   name: string;
@@ -34,9 +38,7 @@ async function openZip(bytes: Uint8Array): Promise<ZipFile> {
 async function readEntries(zip: ZipFile, maxEntries: number): Promise<Entry[]> {
   if (zip.entryCount > maxEntries) {
     zip.close();
-    throw new FileTooComplexError(
-      `This file contains too many parts (${zip.entryCount}); split it into smaller files.`,
-    );
+    throw limitExceeded.entries(zip.entryCount);
   }
   const entries: Entry[] = [];
   try {
@@ -60,7 +62,62 @@ export async function listZipEntries(bytes: Uint8Array, maxEntries: number): Pro
   }));
 }
 
-async function drainEntry(zip: ZipFile, entry: Entry, budget: { remaining: number }): Promise<void> {
+/** Counts, while an Office part streams past, what the limits count: characters of text and spreadsheet rows. */
+interface PartScanner {
+  write(piece: Buffer): void;
+  end(): void;
+}
+
+interface Budgets {
+  text: TextBudget;
+  rows: { take(): void };
+}
+
+const localName = (name: string): string => name.slice(name.indexOf(':') + 1);
+
+/**
+ * The text of a Word part (`w:t` runs), of a workbook's shared strings (`t`), and the rows of a
+ * worksheet that hold a value: what mammoth and exceljs would build in memory, counted for a few bytes
+ * each, so a file past the budget is refused before either parser builds anything.
+ */
+async function scannerFor(entryName: string, budgets: Budgets): Promise<PartScanner | undefined> {
+  const isWordText = /^word\/[^/]+\.xml$/.test(entryName);
+  const isSharedStrings = entryName === 'xl/sharedStrings.xml';
+  const isSheet = /^xl\/worksheets\/[^/]+\.xml$/.test(entryName);
+  if (!isWordText && !isSharedStrings && !isSheet) return undefined;
+  const { Parser } = await loadHtmlParser();
+  let inText = 0;
+  let inValue = 0;
+  let rowHasValue = false;
+  const parser = new Parser(
+    {
+      onopentag(name) {
+        const local = localName(name);
+        if (local === 't') inText += 1;
+        else if (local === 'v') inValue += 1;
+        else if (local === 'row') rowHasValue = false;
+      },
+      onclosetag(name) {
+        const local = localName(name);
+        if (local === 't') inText -= 1;
+        else if (local === 'v') inValue -= 1;
+        else if (local === 'row' && isSheet && rowHasValue) budgets.rows.take();
+      },
+      ontext(text) {
+        if (inText > 0) budgets.text.take(text.length);
+        if ((inText > 0 || inValue > 0) && text.trim() !== '') rowHasValue = true;
+      },
+    },
+    { xmlMode: true, decodeEntities: true },
+  );
+  const decoder = new StringDecoder('utf8');
+  return {
+    write: (piece) => parser.write(decoder.write(piece)),
+    end: () => parser.end(decoder.end()),
+  };
+}
+
+async function drainEntry(zip: ZipFile, entry: Entry, budget: { remaining: number }, budgets: Budgets): Promise<void> {
   if (entry.isEncrypted()) throw new CorruptFileError(PASSWORD_MESSAGE);
   let stream: Readable;
   try {
@@ -68,11 +125,14 @@ async function drainEntry(zip: ZipFile, entry: Entry, budget: { remaining: numbe
   } catch (error) {
     throw new CorruptFileError(undefined, { cause: error });
   }
+  const scanner = await scannerFor(entry.fileName, budgets);
   try {
     for await (const piece of stream) {
       budget.remaining -= (piece as Buffer).length;
-      if (budget.remaining < 0) throw new FileTooComplexError(tooBigMessage());
+      if (budget.remaining < 0) throw limitExceeded.unpackedArchive();
+      scanner?.write(piece as Buffer);
     }
+    scanner?.end();
   } catch (error) {
     stream.destroy();
     if (error instanceof FileTooComplexError) throw error;
@@ -80,24 +140,33 @@ async function drainEntry(zip: ZipFile, entry: Entry, budget: { remaining: numbe
   }
 }
 
-function tooBigMessage(): string {
-  return 'This file unpacks to far more data than a document of its size should (it may be a "zip bomb"). Save it again without embedded files, or split it, and upload it again.';
-}
-
 /**
- * Refuses a zip whose entries unpack to more than `maxUncompressedBytes` in total. The declared sizes
- * are checked first (cheap); then every entry is inflated into nothing, counting bytes, because a
- * hostile archive can declare small sizes and inflate to gigabytes (yauzl fails such an entry as soon
- * as it passes its declared size, so this pass is bounded by the limit too).
+ * Refuses a zip whose entries unpack to more than `maxUncompressedBytes` in total, or whose Office parts
+ * hold more text than `maxTextChars` or more rows than `maxRows`. The declared sizes are checked first
+ * (cheap); then every entry is inflated into nothing, counting bytes (and, for Office parts, text and
+ * rows), because a hostile archive can declare small sizes and inflate to gigabytes (yauzl fails such
+ * an entry as soon as it passes its declared size, so this pass is bounded by the limit too).
  */
 export async function assertZipWithinLimits(bytes: Uint8Array, limits: ExtractionLimits): Promise<void> {
   const zip = await openZip(bytes);
   const entries = await readEntries(zip, limits.maxZipEntries);
   const declared = entries.reduce((sum, entry) => sum + entry.uncompressedSize, 0);
+  // Each worksheet's header row is not a data row: the row budget allows one per sheet on top.
+  const sheets = entries.filter((entry) => /^xl\/worksheets\/[^/]+\.xml$/.test(entry.fileName)).length;
+  let rows = 0;
+  const budgets: Budgets = {
+    text: new TextBudget(limits.maxTextChars),
+    rows: {
+      take() {
+        rows += 1;
+        if (rows > limits.maxRows + sheets) throw limitExceeded.rows(limits.maxRows);
+      },
+    },
+  };
   try {
-    if (declared > limits.maxUncompressedBytes) throw new FileTooComplexError(tooBigMessage());
+    if (declared > limits.maxUncompressedBytes) throw limitExceeded.unpackedArchive();
     const budget = { remaining: limits.maxUncompressedBytes };
-    for (const entry of entries) await drainEntry(zip, entry, budget);
+    for (const entry of entries) await drainEntry(zip, entry, budget, budgets);
   } finally {
     zip.close();
   }

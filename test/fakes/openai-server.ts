@@ -33,6 +33,11 @@ export interface FakeOpenAIServer {
   failNext(n: number, status: number, headers?: Record<string, string>): void;
   /** The next POST (chat or embeddings) is answered only after `delayMs`, simulating a slow server. */
   delayNext(delayMs: number): void;
+  /**
+   * Embedding requests with an input matching `predicate` wait, unanswered, until `release()` (or until the
+   * client gives up): a request in flight for as long as a test needs, with no timer.
+   */
+  holdEmbeddings(predicate: (input: string) => boolean): { release(): void };
   waitFor(predicate: (request: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
   close(): Promise<void>;
 }
@@ -104,6 +109,8 @@ export async function startFakeOpenAI(options: { apiKey?: string; models?: strin
   const failures: Array<{ status: number; headers: Record<string, string> }> = [];
   let replyFn: ReplyFn = echo;
   let nextDelayMs = 0;
+  const holds = new Set<{ predicate: (input: string) => boolean; released: Promise<void> }>();
+  const releaseHolds = new Set<() => void>();
   let counter = 0;
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
@@ -261,6 +268,12 @@ export async function startFakeOpenAI(options: { apiKey?: string; models?: strin
     const delayMs = nextDelayMs;
     nextDelayMs = 0;
     if (!(await after(res, delayMs))) return;
+    if (route === '/v1/embeddings' && isRecord(body)) {
+      const inputs = Array.isArray(body['input']) ? body['input'] : [body['input']];
+      for (const hold of holds)
+        if (inputs.some((input) => typeof input === 'string' && hold.predicate(input))) await hold.released;
+      if (res.destroyed) return;
+    }
     const failure = failures.shift();
     if (failure)
       return send(res, failure.status, errorBody(failure.status, `Simulated ${failure.status}`), failure.headers);
@@ -291,6 +304,21 @@ export async function startFakeOpenAI(options: { apiKey?: string; models?: strin
     delayNext(delayMs) {
       nextDelayMs = delayMs;
     },
+    holdEmbeddings(predicate) {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const hold = { predicate, released };
+      holds.add(hold);
+      const releaseThis = () => {
+        holds.delete(hold);
+        releaseHolds.delete(releaseThis);
+        release();
+      };
+      releaseHolds.add(releaseThis);
+      return { release: releaseThis };
+    },
     waitFor(predicate, timeoutMs = 5_000) {
       const seen = requests.find(predicate);
       if (seen) return Promise.resolve(seen);
@@ -310,6 +338,7 @@ export async function startFakeOpenAI(options: { apiKey?: string; models?: strin
       });
     },
     async close() {
+      for (const release of [...releaseHolds]) release();
       for (const timer of delays) clearTimeout(timer);
       delays.clear();
       const closed = once(server, 'close');

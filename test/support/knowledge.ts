@@ -49,3 +49,17 @@ export async function ask(
   expect(reply.status, reply.text).to.equal(200);
   return reply.body;
 }
+
+/**
+ * A plain-text file of `paragraphs` paragraphs of ordinary prose (about one chunk per four paragraphs), for
+ * training that takes long enough to watch: each paragraph names its number, so no two are alike.
+ */
+export function longTextFile(name: string, paragraphs: number): { name: string; bytes: Uint8Array } {
+  const text = Array.from(
+    { length: paragraphs },
+    (_, index) =>
+      `Rule ${index + 1}. A visit booked for a weekday can be moved once, free of charge, up to a day before; ` +
+      `after that the deposit of ${100 + (index % 50)} RUB stays with the salon. Gift card ${index * 7 + 11} is valid for a year.`,
+  ).join('\n\n');
+  return { name, bytes: new TextEncoder().encode(text) };
+}

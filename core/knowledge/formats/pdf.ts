@@ -1,15 +1,25 @@
 // PDF through unpdf (pdf.js, eval disabled): text items are grouped into lines and paragraphs; clearly larger lines become headings.
-import type { extractTextItems, getDocumentProxy } from 'unpdf';
+import type { getDocumentProxy } from 'unpdf';
 import type { Block } from '../document-model.ts';
-import { CorruptFileError, EmptyDocumentError } from '../extraction-errors.ts';
+import { CorruptFileError, EmptyDocumentError, limitExceeded } from '../extraction-errors.ts';
+import type { ExtractionLimits } from '../extraction-limits.ts';
 import { lazyImport } from '../lazy-import.ts';
+import { TextBudget } from '../text-budget.ts';
 import { cleanInline } from './clean-text.ts';
+import { assertPdfStreamsWithinLimits } from './pdf-streams.ts';
 
 // pdf.js is large: loaded on first use, not at process start.
 const loadUnpdf = lazyImport(() => import('unpdf'));
 
 type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
-type TextItem = Awaited<ReturnType<typeof extractTextItems>>['items'][number][number];
+
+/** What the layout below needs of a pdf.js text item: its text, baseline, font size and line end. */
+interface TextItem {
+  str: string;
+  y: number;
+  fontSize: number;
+  hasEOL: boolean;
+}
 
 interface Line {
   text: string;
@@ -122,15 +132,41 @@ function isHeading(line: Line, body: number): boolean {
   return body > 0 && line.size >= body * 1.15 && line.text.length <= 150;
 }
 
-export async function extractPdf(bytes: Uint8Array): Promise<Block[]> {
+/** A page's text items (pdf.js gives the font size as the scale of the item's transform). */
+async function pageItems(pdf: PdfDocument, pageNumber: number): Promise<TextItem[]> {
+  const page = await pdf.getPage(pageNumber);
+  const content = await page.getTextContent();
+  const items: TextItem[] = [];
+  for (const item of content.items) {
+    if (!('str' in item)) continue;
+    const [, , c = 0, d = 0, , f = 0] = item.transform as number[];
+    items.push({ str: item.str, y: f, fontSize: Math.hypot(c, d), hasEOL: item.hasEOL });
+  }
+  page.cleanup();
+  return items;
+}
+
+/**
+ * Pages are read one at a time and their characters counted, so a PDF past the text budget stops being
+ * read there; a PDF of more pages than allowed is refused before its first page is read.
+ */
+export async function extractPdf(bytes: Uint8Array, limits: ExtractionLimits): Promise<Block[]> {
+  await assertPdfStreamsWithinLimits(bytes, limits.maxUncompressedBytes);
   const unpdf = await loadUnpdf();
   const pdf = await openPdf(unpdf, bytes);
   try {
-    let pages: TextItem[][];
-    try {
-      pages = (await unpdf.extractTextItems(pdf)).items;
-    } catch (error) {
-      throw new CorruptFileError(undefined, { cause: error });
+    if (pdf.numPages > limits.maxPages) throw limitExceeded.pages(pdf.numPages, limits.maxPages);
+    const budget = new TextBudget(limits.maxTextChars);
+    const pages: TextItem[][] = [];
+    for (let pageNumber = 1; pageNumber <= pdf.numPages; pageNumber += 1) {
+      let items: TextItem[];
+      try {
+        items = await pageItems(pdf, pageNumber);
+      } catch (error) {
+        throw new CorruptFileError(undefined, { cause: error });
+      }
+      budget.take(items.reduce((sum, item) => sum + item.str.length, 0));
+      pages.push(items);
     }
     const blocks = toBlocks(toLines(pages));
     if (blocks.length === 0) throw new EmptyDocumentError(NO_TEXT_MESSAGE);

@@ -1,6 +1,6 @@
 // Turns a grid of cell texts (a sheet, a CSV, an HTML table) into row blocks that carry their header names.
 import type { Block } from '../document-model.ts';
-import { FileTooComplexError } from '../extraction-errors.ts';
+import { limitExceeded } from '../extraction-errors.ts';
 import { cleanInline } from './clean-text.ts';
 
 export interface Sheet {
@@ -15,11 +15,7 @@ export class RowBudget {
 
   take(count = 1): void {
     this.used += count;
-    if (this.used > this.maxRows) {
-      throw new FileTooComplexError(
-        `This file has more than ${this.maxRows.toLocaleString('en-US')} rows, more than the assistant can take from one file. Split it into smaller files.`,
-      );
-    }
+    if (this.used > this.maxRows) throw limitExceeded.rows(this.maxRows);
   }
 }
 

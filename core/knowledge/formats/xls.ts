@@ -1,58 +1,47 @@
-// Legacy .xls workbooks: SheetJS runs in a worker thread with a heap ceiling and a deadline, never on the main thread.
-import { Worker } from 'node:worker_threads';
+// Legacy .xls workbooks through SheetJS: every sheet becomes header-aware row blocks.
+// SheetJS from npm (0.18.5) has prototype-pollution and ReDoS advisories. The product reads every file
+// in a thread of its own that is discarded afterwards (file-reader.ts), with time and heap limits:
+// whatever SheetJS pollutes dies with that thread, and never reaches the thread serving requests.
 import type { Block } from '../document-model.ts';
-import { CorruptFileError, FileTooComplexError } from '../extraction-errors.ts';
-import type { ExtractionLimits } from '../extraction-limits.ts';
-import type { XlsReply, XlsRequest } from './xls-protocol.ts';
-import { sheetsToBlocks } from './spreadsheet-rows.ts';
+import { CorruptFileError } from '../extraction-errors.ts';
+import { lazyImport } from '../lazy-import.ts';
+import { sheetsToBlocks, type Sheet } from './spreadsheet-rows.ts';
 
-const WORKER_URL = new URL('./xls-worker.mjs', import.meta.url);
+const loadSheetJs = lazyImport(() => import('xlsx'));
+let sheetJsRan = false;
 
-function tooComplex(cause?: unknown): FileTooComplexError {
-  return new FileTooComplexError(
-    'This Excel file took too long or needed too much memory to read. Save it as .xlsx or CSV, or split it, and upload it again.',
-    { cause },
-  );
+/** Whether SheetJS has read a file in this thread: file-reader-thread.ts then has the thread discarded. */
+export function hasSheetJsRun(): boolean {
+  return sheetJsRan;
 }
 
-/** Parses in a fresh worker; resolves with its reply, or rejects when it times out, runs out of memory or dies. */
-function parseInWorker(bytes: Uint8Array, limits: ExtractionLimits): Promise<XlsReply> {
-  const request: XlsRequest = { bytes, maxRows: limits.maxRows };
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, {
-      workerData: request,
-      resourceLimits: { maxOldGenerationSizeMb: limits.xlsWorkerHeapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+export async function extractXls(bytes: Uint8Array, maxRows: number): Promise<Block[]> {
+  const XLSX = await loadSheetJs();
+  sheetJsRan = true;
+  let sheets: Sheet[];
+  try {
+    const workbook = XLSX.read(bytes, {
+      type: 'array',
+      dense: true,
+      cellFormula: false,
+      cellHTML: false,
+      cellStyles: false,
+      bookVBA: false,
+      // One row past the budget (plus the header) is enough to tell "too many".
+      sheetRows: maxRows + 2,
     });
-    let settled = false;
-    const settle = (outcome: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      outcome();
-      void worker.terminate();
-    };
-    const timer = setTimeout(
-      () => settle(() => reject(tooComplex(new Error(`xls worker exceeded ${limits.timeoutMs} ms`)))),
-      limits.timeoutMs,
-    );
-    worker.once('message', (reply: XlsReply) => settle(() => resolve(reply)));
-    worker.once('error', (error: Error & { code?: string }) =>
-      settle(() =>
-        reject(
-          error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-            ? tooComplex(error)
-            : new CorruptFileError(undefined, { cause: error }),
-        ),
-      ),
-    );
-    worker.once('exit', (code) =>
-      settle(() => reject(new CorruptFileError(undefined, { cause: new Error(`xls worker exited with ${code}`) }))),
-    );
-  });
-}
-
-export async function extractXls(bytes: Uint8Array, limits: ExtractionLimits): Promise<Block[]> {
-  const reply = await parseInWorker(bytes, limits);
-  if (!reply.ok) throw new CorruptFileError(undefined, { cause: new Error(reply.message) });
-  return sheetsToBlocks(reply.sheets, limits.maxRows);
+    sheets = workbook.SheetNames.map((name) => {
+      const worksheet = workbook.Sheets[name];
+      const grid: unknown[][] = worksheet
+        ? XLSX.utils.sheet_to_json(worksheet, { header: 1, raw: false, defval: '', blankrows: false })
+        : [];
+      return {
+        name: String(name),
+        rows: grid.map((row) => row.map((cell) => (cell === null || cell === undefined ? '' : String(cell)))),
+      };
+    });
+  } catch (error) {
+    throw new CorruptFileError(undefined, { cause: error });
+  }
+  return sheetsToBlocks(sheets, maxRows);
 }

@@ -5,7 +5,7 @@ import { CorruptFileError, FileTooComplexError } from '../../../core/knowledge/e
 import { DEFAULT_LIMITS } from '../../../core/knowledge/extraction-limits.ts';
 import { assertZipWithinLimits, listZipEntries } from '../../../core/knowledge/zip-archive.ts';
 import { expectRejection, readFixture } from './helpers/fixtures.ts';
-import { buildDocx, buildZip, documentXml } from './helpers/zip-writer.ts';
+import { buildDocx, buildZip, documentXml } from '../../support/zip-writer.ts';
 
 describe('zip guard', function () {
   this.timeout(15_000);

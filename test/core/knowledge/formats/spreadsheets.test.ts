@@ -1,12 +1,10 @@
-// Real spreadsheet parsers: exceljs for .xlsx (dates, formulas, merges), csv-parse for CSV, SheetJS in a bounded worker for .xls.
+// Real spreadsheet parsers: exceljs for .xlsx (dates, formulas, merges), csv-parse for CSV, SheetJS for .xls.
 import { expect } from 'chai';
 import ExcelJS from 'exceljs';
 import { extractDocument } from '../../../../core/knowledge/extract.ts';
 import { FileTooComplexError } from '../../../../core/knowledge/extraction-errors.ts';
 import { extractCsv, sniffDelimiter } from '../../../../core/knowledge/formats/csv.ts';
-import { extractXls } from '../../../../core/knowledge/formats/xls.ts';
 import { extractXlsx } from '../../../../core/knowledge/formats/xlsx.ts';
-import { resolveLimits } from '../../../../core/knowledge/extraction-limits.ts';
 import { expectRejection, readFixture } from '../helpers/fixtures.ts';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -90,31 +88,12 @@ describe('spreadsheets', function () {
     });
   });
 
-  describe('xls (SheetJS in a worker thread)', () => {
+  describe('xls (SheetJS)', () => {
     it('refuses more rows than the cap', async () => {
       await expectRejection(
         extractDocument(readFixture('price-list.xls'), 'p.xls', { limits: { maxRows: 5 } }),
         FileTooComplexError,
       );
-    });
-
-    it('stops a worker that runs past its deadline', async () => {
-      const started = Date.now();
-      const error = await expectRejection(
-        extractXls(readFixture('price-list.xls'), resolveLimits({ timeoutMs: 5 })),
-        FileTooComplexError,
-      );
-      expect(error.message).to.match(/took too long or needed too much memory/);
-      expect(String(error.cause)).to.match(/exceeded 5 ms/);
-      expect(Date.now() - started).to.be.below(2_000);
-    });
-
-    it('stops a worker that needs more heap than allowed', async () => {
-      const error = await expectRejection(
-        extractXls(readFixture('price-list.xls'), resolveLimits({ xlsWorkerHeapMb: 1 })),
-        FileTooComplexError,
-      );
-      expect(error.cause).to.have.property('code', 'ERR_WORKER_OUT_OF_MEMORY');
     });
   });
 });

@@ -4,7 +4,13 @@
 // so a change made in Google shows at the next call, as it does in production within that many seconds.
 import { expect } from 'chai';
 import { BOOKING_PROPERTY, eventIdFor } from '../../infra/google-calendar-provider.ts';
-import { FAILURES, startFakeGoogle, type FakeGoogle, type ServiceAccountKeyFile } from '../fakes/google-server.ts';
+import {
+  FAILURES,
+  startFakeGoogle,
+  type FakeEvent,
+  type FakeGoogle,
+  type ServiceAccountKeyFile,
+} from '../fakes/google-server.ts';
 import { createService, setUpBusiness } from '../support/booking.ts';
 import {
   googleEnv,
@@ -17,6 +23,10 @@ import {
 } from '../support/google-booking.ts';
 import { registerOwner } from '../support/owners.ts';
 import { startTestSystem, type TestSystem } from '../support/test-system.ts';
+
+/** When an event of the fake Google starts or ends, in epoch milliseconds (NaN for none or an all-day one). */
+const instantOf = (time: FakeEvent['start'] | undefined) =>
+  time && 'dateTime' in time ? Date.parse(time.dateTime) : NaN;
 
 describe('api/bookings with Google Calendar', function () {
   this.timeout(60_000);
@@ -102,8 +112,8 @@ describe('api/bookings with Google Calendar', function () {
     expect(event?.extendedProperties?.private).to.deep.equal({ [BOOKING_PROPERTY]: response.body.id });
     expect(event?.summary).to.equal('Haircut — Maria Schmidt');
     expect(event?.description).to.include('Maria Schmidt').and.to.include('+49 170 1234567');
-    expect(new Date((event?.start as { dateTime: string }).dateTime).getTime()).to.equal(tuesdayAt(10).getTime());
-    expect(new Date((event?.end as { dateTime: string }).dateTime).getTime()).to.equal(tuesdayAt(11).getTime());
+    expect(instantOf(event?.start)).to.equal(tuesdayAt(10).getTime());
+    expect(instantOf(event?.end)).to.equal(tuesdayAt(11).getTime());
     expect(calls('calendar.events.insert') - insertsBefore).to.equal(1);
     const row = await t.system.db.knex('bookings').where({ id: response.body.id }).first();
     expect(row).to.include({ calendar_event_id: event?.id, calendar_integration_id: g.integrationId });
@@ -119,7 +129,7 @@ describe('api/bookings with Google Calendar', function () {
     expect(moved.status, moved.text).to.equal(200);
     const [event] = ours(g);
     expect(event?.id).to.equal(eventIdFor(booking.id));
-    expect(new Date((event?.start as { dateTime: string }).dateTime).getTime()).to.equal(tuesdayAt(13).getTime());
+    expect(instantOf(event?.start)).to.equal(tuesdayAt(13).getTime());
     expect(ours(g)).to.have.length(1);
 
     const cancelled = await t.http.delete(`/api/bookings/${booking.id}`, { token: g.owner.access });
@@ -164,7 +174,7 @@ describe('api/bookings with Google Calendar', function () {
     expect(kept.body.attention).to.include('Moved in Google Calendar to 2026-12-08T12:00:00+01:00');
     expect(kept.body.attention).to.include('overlaps another booking');
     const back = fake.events(g.calendar).find((event) => event.id === eventIdFor(first.id));
-    expect(new Date((back?.start as { dateTime: string }).dateTime).getTime()).to.equal(tuesdayAt(10).getTime());
+    expect(instantOf(back?.start)).to.equal(tuesdayAt(10).getTime());
     expect((await t.http.get(`/api/bookings/${second.id}`, { token: g.owner.access })).body.start).to.equal(
       tuesday(12),
     );

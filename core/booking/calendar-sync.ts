@@ -119,6 +119,8 @@ export function createCalendarSync(deps: CalendarSyncDeps & { bookings: () => Bo
       await recordDeleted(db, ownerId, booking.id, change.eventId);
       return;
     }
+    // A visit that is over stays as it was, whatever the owner tidies up in Google afterwards.
+    if (booking.endsAt <= deps.now()) return;
     if (change.status === 'cancelled') {
       // An event of ours deleted while our write is on its way: the write brings it back.
       if (writePending(booking, calendar)) return;

@@ -19,7 +19,9 @@ export const TEST_ENCRYPTION_KEY = '0f'.repeat(32);
 
 // Tests register many owners from 127.0.0.1; the real limits have their own tests.
 const GENEROUS_LIMITS: AccountLimits = {
+  loginPerAccountAndIp: { max: 1000, windowMs: 60_000 },
   loginPerAccount: { max: 1000, windowMs: 60_000 },
+  changePasswordPerAccount: { max: 1000, windowMs: 60_000 },
   loginPerIp: { max: 1000, windowMs: 60_000 },
   registerPerIp: { max: 1000, windowMs: 60_000 },
 };
@@ -78,6 +80,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     // No repeating Google sync unless a test is about it: it would sync every calendar other tests left in
     // the run's database, and take failures a test injects into its fake Google for its own calls.
     GOOGLE_SYNC_INTERVAL_SECONDS: '0',
+    // Tests ask the model more often than a customer would; the limits have tests of their own.
+    MODEL_CALLS_PER_MINUTE: '100000',
+    MODEL_CONCURRENCY: '1000',
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...options.env,
   });

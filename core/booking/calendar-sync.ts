@@ -245,8 +245,11 @@ export function createCalendarSync(deps: CalendarSyncDeps & { bookings: () => Bo
   }
 
   async function isFresh(calendar: ConnectedCalendar, maxAgeMs: number): Promise<boolean> {
-    const at = (await syncedAt(db, calendar.ownerId, [calendar.integrationId])).get(calendar.integrationId);
-    return at !== undefined && Date.now() - at.getTime() < maxAgeMs;
+    const at =
+      calendar.syncedAt !== undefined
+        ? calendar.syncedAt
+        : ((await syncedAt(db, calendar.ownerId, [calendar.integrationId])).get(calendar.integrationId) ?? null);
+    return at !== null && Date.now() - at.getTime() < maxAgeMs;
   }
 
   /**

@@ -47,6 +47,8 @@ export interface ConnectedCalendar {
   ownerId: string;
   calendarId: string;
   provider: CalendarProvider;
+  /** When booking last finished syncing it (read with it, so "fresh enough" costs no query); null: never. */
+  syncedAt?: Date | null;
 }
 
 /** A calendar that worked and then lost access (status `error`): booking must not go on without it. */
@@ -152,11 +154,12 @@ export function createCalendarConnections(deps: CalendarConnectionsDeps) {
 
   /** The owner's connected calendars and those that lost access, for booking. */
   async function forBooking(ownerId: string): Promise<{ connected: ConnectedCalendar[]; failing: FailingCalendar[] }> {
-    const rows = await db('integrations')
-      .where({ owner_id: ownerId, type: 'calendar' })
-      .whereIn('status', ['connected', 'error'])
-      .orderBy([{ column: 'created_at' }, { column: 'id' }])
-      .select<IntegrationRow[]>();
+    const rows = await db('integrations as i')
+      .leftJoin('calendar_sync_states as s', 's.integration_id', 'i.id')
+      .where({ 'i.owner_id': ownerId, 'i.type': 'calendar' })
+      .whereIn('i.status', ['connected', 'error'])
+      .orderBy([{ column: 'i.created_at' }, { column: 'i.id' }])
+      .select<(IntegrationRow & { synced_at: Date | null })[]>('i.*', 's.synced_at');
     const connected: ConnectedCalendar[] = [];
     const failing: FailingCalendar[] = [];
     for (const row of rows) {
@@ -170,6 +173,7 @@ export function createCalendarConnections(deps: CalendarConnectionsDeps) {
           ownerId,
           calendarId: row.external_ref ?? parsePublicInfo(row.public_info).calendar_id ?? 'primary',
           provider: providerFor(row),
+          syncedAt: row.synced_at,
         });
       } catch (error) {
         if (!(error instanceof CalendarError)) throw error;

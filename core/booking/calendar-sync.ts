@@ -100,7 +100,7 @@ export function createCalendarSync(deps: CalendarSyncDeps & { bookings: () => Bo
   /** The owner moved our event onto another booking: it is put back, and the owner asked to look. */
   async function refuseMove(calendar: ConnectedCalendar, booking: BookingRecord, to: Date): Promise<void> {
     const about = await details(booking);
-    const reason = `Moved in Google Calendar to ${isoIn(to.getTime(), about.timeZone)}, which overlaps another booking; the booking keeps ${isoIn(booking.startsAt.getTime(), about.timeZone)} and its event was put back there. Move it here or in Google Calendar to a free time.`;
+    const reason = `Moved in Google Calendar to ${isoIn(to.getTime(), about.timeZone)}, which overlaps another booking; the booking keeps ${isoIn(booking.startsAt.getTime(), about.timeZone)} and its event is put back there. Move it here or in Google Calendar to a free time.`;
     await flagBooking(db, booking.ownerId, booking.id, reason);
     if (booking.channel && booking.chatRef)
       await flagChat(db, booking.ownerId, { channel: booking.channel, chatRef: booking.chatRef });

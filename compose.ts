@@ -260,10 +260,15 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       queue,
       logger,
       reminderSender: createChatReminderSender({ db: db.knex, sender: channelSender }),
+      calendars,
+      store,
+      calendarSync: google.sync,
       now: options.now,
     });
-    if (config.role === 'all' || config.role === 'worker')
+    if (config.role === 'all' || config.role === 'worker') {
       queue.process(REMINDER_JOB, (payload) => booking.reminders.handleJob(payload));
+      await booking.calendarSync?.start();
+    }
     const whatsappWebhook = createWhatsAppWebhook({
       db: db.knex,
       secretBox,

@@ -1,8 +1,11 @@
-// `npm run bench:booking [-- --db postgres] [--calls N]`: the owner's availability for 30 days of one
-// service over 5 staff members with 500 existing bookings (and a neighbour owner as busy beside them),
-// through the booking service as the API calls it (settings, service, staff and bookings read from the
-// database each call). Embedded default: PGlite in a temporary data directory; --db postgres: a fresh
-// database on DATABASE_URL's server.
+// `npm run bench:booking [-- --db postgres] [--google] [--calls N]`: the owner's availability for 30 days
+// of one service over 5 staff members with 500 existing bookings (and a neighbour owner as busy beside
+// them), through the booking service as the API calls it (settings, service, staff and bookings read from
+// the database each call). Embedded default: PGlite in a temporary data directory; --db postgres: a fresh
+// database on DATABASE_URL's server. --google: the owner's Google Calendar connected, on the fake Google
+// over real HTTP on 127.0.0.1 (in this process), holding the 500 bookings' events and 100 of the owner's
+// own; each call then also asks freeBusy and reads the owner's events the last sync kept (a sync younger
+// than 30 s is enough, as by default, so the first call syncs and the others do not).
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,17 +13,22 @@ import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import pino from 'pino';
 import { createBookingModule, type BookingModule } from '../core/booking/booking-module.ts';
-import { bookedIntervals, insertBooking } from '../core/booking/bookings.ts';
+import { bookedIntervals, insertBooking, type BookingRecord } from '../core/booking/bookings.ts';
+import { eventInput } from '../core/booking/calendar-writer.ts';
 import { freeSlots } from '../core/booking/availability.ts';
 import { slotViews } from '../core/booking/slot-finder.ts';
 import { createSecretBox } from '../core/crypto/secret-box.ts';
 import { createDatabase, migrateToLatest, type Database } from '../infra/database.ts';
 import { MemoryJobQueue } from '../infra/memory-job-queue.ts';
+import { MemoryKeyValueStore } from '../infra/memory-key-value-store.ts';
 import { createTestDatabase } from '../test/support/test-database.ts';
+import { builtInOnly, startBenchGoogle } from './booking-google.ts';
 
 const args = process.argv.slice(2);
 const usePostgres = args.includes('--db') && args[args.indexOf('--db') + 1] === 'postgres';
 const CALLS = args.includes('--calls') ? Number(args[args.indexOf('--calls') + 1]) : 300;
+const useGoogle = args.includes('--google');
+const OWNERS_EVENTS = 100;
 const STAFF = 5;
 const BOOKINGS = 500;
 const DAYS = 30;
@@ -65,7 +73,7 @@ async function seedOwner(
   db: Database,
   booking: BookingModule,
   tag: string,
-): Promise<{ ownerId: string; serviceId: string }> {
+): Promise<{ ownerId: string; serviceId: string; bookings: BookingRecord[] }> {
   const [owner] = await db
     .knex('owners')
     .insert({ email: `${tag}-${randomBytes(3).toString('hex')}@bench.local`, password_hash: 'x', salon_name: tag })
@@ -82,6 +90,7 @@ async function seedOwner(
   for (let i = 0; i < STAFF; i += 1) staff.push(await booking.staff.create(ownerId, { name: `Staff ${i}` }));
   const service = await booking.services.create(ownerId, { name: 'Haircut', duration_minutes: 60, buffer_minutes: 15 });
   const firstDay = DateTime.fromJSDate(NOW, { zone: ZONE }).startOf('day');
+  const bookings: BookingRecord[] = [];
   let made = 0;
   while (made < BOOKINGS) {
     const day = firstDay.plus({ days: Math.floor(random() * DAYS) });
@@ -101,26 +110,50 @@ async function seedOwner(
       chatRef: null,
       language: null,
     });
-    if (inserted !== 'taken') made += 1;
+    if (inserted !== 'taken') {
+      made += 1;
+      bookings.push(inserted);
+    }
   }
-  return { ownerId, serviceId: service.id };
+  return { ownerId, serviceId: service.id, bookings };
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 const { db, drop } = await openDatabase();
 const queue = new MemoryJobQueue();
+const store = new MemoryKeyValueStore();
+const secretBox = createSecretBox(randomBytes(32).toString('hex'));
+// Booking always reads the owner's calendar connections, as compose.ts wires it; without --google there are none.
+const google = useGoogle ? await startBenchGoogle(db.knex, store, secretBox) : undefined;
 try {
   const booking = createBookingModule({
     db: db.knex,
-    secretBox: createSecretBox(randomBytes(32).toString('hex')),
+    secretBox,
     queue,
     logger: pino({ level: 'silent' }),
     reminderSender: { send: async () => {} },
+    calendars: google?.calendars ?? builtInOnly(db.knex, store, secretBox),
+    store,
+    calendarSync: { intervalMs: 0, freshMs: 30_000 },
     now: () => NOW,
   });
-  const { ownerId, serviceId } = await seedOwner(db, booking, 'target');
+  const { ownerId, serviceId, bookings } = await seedOwner(db, booking, 'target');
   await seedOwner(db, booking, 'neighbour');
+  if (google) {
+    const calendarId = await google.connect(ownerId, 'target');
+    const [calendar] = await google.calendars.connected(ownerId);
+    for (const record of bookings)
+      await calendar!.provider.insertEvent(calendarId, eventInput(record, { serviceName: 'Haircut', timeZone: ZONE }));
+    const firstDay = DateTime.fromJSDate(NOW, { zone: ZONE }).startOf('day');
+    for (let i = 0; i < OWNERS_EVENTS; i += 1) {
+      const start = firstDay.plus({ days: Math.floor(random() * DAYS), hours: 9 + Math.floor(random() * 11) });
+      google.fake.addBusyEvent(calendarId, {
+        start: start.toJSDate(),
+        end: start.plus({ minutes: 30 + Math.floor(random() * 3) * 30 }).toJSDate(),
+      });
+    }
+  }
   await db.knex.raw('vacuum analyze bookings');
   const fromDate = DateTime.fromJSDate(NOW, { zone: ZONE }).toISODate()!;
   const toDate = DateTime.fromJSDate(NOW, { zone: ZONE })
@@ -149,8 +182,14 @@ try {
     .map((n) => n.toFixed(1))
     .join(' ');
   console.log(
-    `database: ${db.kind}; ${STAFF} staff, ${BOOKINGS} bookings (and a neighbour owner's ${BOOKINGS}); availability ${fromDate}..${toDate} (${DAYS} days, ${slots} free slots)`,
+    `database: ${db.kind}; calendar: ${google ? `Google (the fake over HTTP: ${BOOKINGS} bookings' events and ${OWNERS_EVENTS} of the owner's own)` : 'built-in'}; ${STAFF} staff, ${BOOKINGS} bookings (and a neighbour owner's ${BOOKINGS}); availability ${fromDate}..${toDate} (${DAYS} days, ${slots} free slots)`,
   );
+  if (google) {
+    const count = (operation: string) => google.fake.calls.filter((c) => c.operation === operation).length;
+    console.log(
+      `Google calls in all (warm-up included): ${count('calendar.freebusy.query')} freeBusy, ${count('calendar.events.list')} event listings (syncs)`,
+    );
+  }
   console.log(
     `load average ${loadAverage} on ${os.cpus().length} CPUs; ${CALLS} calls: p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms, max ${times.at(-1)!.toFixed(1)} ms`,
   );
@@ -193,5 +232,6 @@ try {
   );
 } finally {
   await queue.close();
+  await google?.close();
   await drop();
 }

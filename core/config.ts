@@ -80,6 +80,9 @@ const envSchema = z.object({
   GOOGLE_OAUTH_AUTH_URL: z.url('must be a URL').default('https://accounts.google.com/o/oauth2/v2/auth'),
   GOOGLE_OAUTH_TOKEN_URL: z.url('must be a URL').default('https://oauth2.googleapis.com/token'),
   GOOGLE_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
+  // 0 turns the repeating sync off: changes made in Google are then read only before slots are offered.
+  GOOGLE_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
+  GOOGLE_SYNC_FRESH_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
 /** The fields of a service account's JSON key file that the product uses. */
@@ -187,6 +190,11 @@ export interface Config {
     timeoutMs: number;
     serviceAccount?: GoogleServiceAccountKey;
     oauth?: { clientId: string; clientSecret: string; authUrl: string; tokenUrl: string };
+    /**
+     * Reading the owner's changes back: every `intervalMs` (0: never on a timer) through the job queue, and
+     * before slots are offered unless the last sync is younger than `freshMs`.
+     */
+    sync: { intervalMs: number; freshMs: number };
   };
 }
 
@@ -288,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, roleArg?: string): Config {
               tokenUrl: e.GOOGLE_OAUTH_TOKEN_URL,
             }
           : undefined,
+      sync: { intervalMs: e.GOOGLE_SYNC_INTERVAL_SECONDS * 1000, freshMs: e.GOOGLE_SYNC_FRESH_SECONDS * 1000 },
     },
   };
 }

@@ -98,6 +98,21 @@ export class UnavailableError extends DomainError {
 }
 
 /**
+ * The owner's external calendar (Google) could not be read or written, so nothing was offered or booked:
+ * Google is down or rate limiting (`retryable`), or access was lost (the owner must reconnect). The
+ * customer flows tell the customer politely; the owner sees the chat flagged and the integration status.
+ */
+export class CalendarUnavailableError extends UnavailableError {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
  * A channel refused a request (Telegram or WhatsApp answered 4xx): a bad or revoked token, a customer
  * who blocked the bot, a chat outside WhatsApp's 24-hour window. Thrown by the channel adapters in
  * bots/; `status` is the channel's own status code, not ours: the core turns the refusal into an

@@ -13,6 +13,7 @@ import {
   type CalendarProvider,
   type CalendarProviderFactory,
   type CalendarSyncResult,
+  type WrittenEvent,
 } from '../core/ports/calendar-provider.ts';
 import {
   DEFAULT_RETRY,
@@ -67,18 +68,31 @@ function instant(time: calendar_v3.Schema$EventDateTime | undefined): Date | und
   return undefined;
 }
 
+function updatedOf(event: calendar_v3.Schema$Event): Date | undefined {
+  const updated = event.updated ? new Date(event.updated) : undefined;
+  return updated && !Number.isNaN(updated.getTime()) ? updated : undefined;
+}
+
 function toChange(event: calendar_v3.Schema$Event): CalendarEventChange | undefined {
   if (!event.id) return undefined;
   const status = event.status === 'cancelled' || event.status === 'tentative' ? event.status : 'confirmed';
   const bookingId = event.extendedProperties?.private?.[BOOKING_PROPERTY];
+  const updated = updatedOf(event);
   return {
     eventId: event.id,
     ...(bookingId ? { bookingId } : {}),
     status,
     ...(status === 'cancelled' ? {} : { start: instant(event.start), end: instant(event.end) }),
     busy: status !== 'cancelled' && event.transparency !== 'transparent',
+    ...(status !== 'cancelled' && !event.start?.dateTime && event.start?.date ? { allDay: true } : {}),
+    ...(updated ? { updated } : {}),
   };
 }
+
+const written = (event: calendar_v3.Schema$Event, fallbackId: string): WrittenEvent => {
+  const updated = updatedOf(event);
+  return { eventId: event.id ?? fallbackId, ...(updated ? { updated } : {}) };
+};
 
 export class GoogleCalendarProvider implements CalendarProvider {
   readonly kind = 'google' as const;
@@ -125,6 +139,10 @@ export class GoogleCalendarProvider implements CalendarProvider {
     }
     const ceiling = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
     return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
+  eventIdFor(bookingId: string): string {
+    return eventIdFor(bookingId);
   }
 
   async checkAccess(calendarId: string): Promise<CalendarInfo> {
@@ -183,7 +201,7 @@ export class GoogleCalendarProvider implements CalendarProvider {
     );
   }
 
-  private tryInsert(calendarId: string, eventId: string, event: CalendarEventInput): Promise<string | undefined> {
+  private tryInsert(calendarId: string, eventId: string, event: CalendarEventInput): Promise<WrittenEvent | undefined> {
     return this.call(calendarId, async (s) => {
       try {
         const created = await s.api.events.insert({
@@ -191,7 +209,7 @@ export class GoogleCalendarProvider implements CalendarProvider {
           sendUpdates: 'none',
           requestBody: { id: eventId, ...eventBody(event) },
         });
-        return created.data.id ?? eventId;
+        return written(created.data, eventId);
       } catch (error) {
         if (s.statusOf(error) === 409) return undefined;
         throw error;
@@ -199,7 +217,7 @@ export class GoogleCalendarProvider implements CalendarProvider {
     });
   }
 
-  private tryPatch(calendarId: string, eventId: string, event: CalendarEventInput): Promise<string | undefined> {
+  private tryPatch(calendarId: string, eventId: string, event: CalendarEventInput): Promise<WrittenEvent | undefined> {
     return this.call(calendarId, async (s) => {
       try {
         // status "confirmed" brings back an event the owner deleted: the customer holds this booking.
@@ -209,7 +227,7 @@ export class GoogleCalendarProvider implements CalendarProvider {
           sendUpdates: 'none',
           requestBody: { ...eventBody(event), status: 'confirmed' },
         });
-        return patched.data.id ?? eventId;
+        return written(patched.data, eventId);
       } catch (error) {
         const status = s.statusOf(error);
         if (status === 404 || status === 410) return undefined;
@@ -218,18 +236,16 @@ export class GoogleCalendarProvider implements CalendarProvider {
     });
   }
 
-  async insertEvent(calendarId: string, event: CalendarEventInput): Promise<{ eventId: string }> {
+  async insertEvent(calendarId: string, event: CalendarEventInput): Promise<WrittenEvent> {
     const id = eventIdFor(event.bookingId);
     // A 409 means an earlier attempt got through (its answer was lost) or the booking was written before.
-    const eventId = (await this.tryInsert(calendarId, id, event)) ?? (await this.tryPatch(calendarId, id, event));
-    if (!eventId) throw new CalendarError(`Google Calendar neither created nor found event ${id}`, 'unavailable');
-    return { eventId };
+    const result = (await this.tryInsert(calendarId, id, event)) ?? (await this.tryPatch(calendarId, id, event));
+    if (!result) throw new CalendarError(`Google Calendar neither created nor found event ${id}`, 'unavailable');
+    return result;
   }
 
-  async updateEvent(calendarId: string, eventId: string, event: CalendarEventInput): Promise<{ eventId: string }> {
-    const patched = await this.tryPatch(calendarId, eventId, event);
-    if (patched) return { eventId: patched };
-    return this.insertEvent(calendarId, event);
+  async updateEvent(calendarId: string, eventId: string, event: CalendarEventInput): Promise<WrittenEvent> {
+    return (await this.tryPatch(calendarId, eventId, event)) ?? this.insertEvent(calendarId, event);
   }
 
   async deleteEvent(calendarId: string, eventId: string): Promise<void> {

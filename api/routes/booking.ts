@@ -330,6 +330,10 @@ export function bookingRoutes(deps: BookingRouteDeps): AnyRoute[] {
       responses: {
         200: { description: 'Free slots, by start', schema: z.array(slot) },
         404: { description: 'No such service' },
+        503: {
+          description:
+            'A connected Google Calendar cannot be read (down, rate limiting, or access lost): no slot is offered that it cannot confirm',
+        },
       },
       handler: (ctx, { query }) =>
         booking.bookings.availability(currentOwner(ctx.state).id, {

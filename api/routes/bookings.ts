@@ -27,6 +27,10 @@ const bookingView = z
     customer_phone: z.string().nullable(),
     source: z.enum(['owner', 'customer']),
     channel: z.string().nullable(),
+    attention: z.string().nullable().meta({
+      description:
+        'Why the owner should look at this booking (a move made in Google Calendar onto another booking, a calendar that did not take it); null when fine',
+    }),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -37,6 +41,10 @@ const takenView = z
     alternatives: z.array(z.object({ start: z.string(), end: z.string(), staff_id: z.string().optional() })),
   })
   .meta({ id: 'SlotTaken' });
+const unavailable = {
+  description:
+    'The connected Google Calendar could not be read or written (down, rate limiting, or access lost); nothing was booked or changed',
+};
 const idParams = z.object({ id: z.uuid('Not a valid booking id') });
 
 /** RFC 8288 links to the other pages, relative to this request (whatever host or proxy it came through). */
@@ -108,6 +116,7 @@ export function bookingsRoutes({ booking }: { booking: BookingModule }): AnyRout
         201: { description: 'Booked', schema: bookingView },
         404: { description: 'No such service' },
         409: { description: 'The time is taken; the nearest free times are offered', schema: takenView },
+        503: unavailable,
       },
       handler: async (ctx, { body }) => {
         const created = await service.book(
@@ -146,6 +155,7 @@ export function bookingsRoutes({ booking }: { booking: BookingModule }): AnyRout
         200: { description: 'Moved', schema: bookingView },
         404: { description: 'No such booking' },
         409: { description: 'The time is taken, or the booking is cancelled', schema: takenView },
+        503: unavailable,
       },
       handler: (ctx, { params, body }) =>
         service.move({ kind: 'owner', ownerId: currentOwner(ctx.state).id }, params.id, {

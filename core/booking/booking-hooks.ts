@@ -17,6 +17,12 @@ export interface BookingChange {
   /** The business's IANA timezone and the service's name, for messages and calendar events. */
   timeZone: string;
   serviceName: string;
+  /**
+   * 'calendar': the owner made the change in their external calendar (an event moved or deleted in
+   * Google) and a sync brought it here; the actor is then the owner. Listeners tell the customer as for
+   * any change the owner makes; writers are not run (the calendar already shows it).
+   */
+  origin?: 'calendar';
 }
 
 export interface BookingHooks {

@@ -1,12 +1,17 @@
 // Builds the booking parts over one database: settings, services, staff, the booking service with its
-// hooks (reminders first among the listeners), the calendar feed and the price-list suggestions.
+// hooks (the Google Calendar writer first among the writers, reminders first among the listeners), the
+// connected calendars' busy time and sync, the calendar feed and the price-list suggestions.
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
+import type { KeyValueStore } from '../ports/key-value-store.ts';
 import type { ReminderSender } from '../ports/reminder-sender.ts';
 import type { BookingHooks, ExternalBusySource } from './booking-hooks.ts';
-import { createBookingService } from './booking-service.ts';
+import { createBookingService, type BookingService } from './booking-service.ts';
+import { createCalendarBusy, type CalendarAccess } from './calendar-busy.ts';
+import { createCalendarSync, type CalendarSync } from './calendar-sync.ts';
+import { createCalendarWriter } from './calendar-writer.ts';
 import { createBookingSettingsStore } from './booking-settings.ts';
 import { bookingsFeed } from './ics-feed.ts';
 import { createReminders } from './reminders.ts';
@@ -20,8 +25,15 @@ export interface BookingModuleDeps {
   queue: JobQueue;
   logger: Logger;
   reminderSender: ReminderSender;
-  /** An external calendar's busy time (Google), when one is connected. */
+  /** An external calendar's busy time; by default the connected calendars' (with `calendars`). */
   externalBusy?: ExternalBusySource;
+  /**
+   * The owners' connected calendars (Google): with them, bookings are written into the calendar, its busy
+   * time is subtracted from availability and its changes are synced back. `store` holds the sync's lease.
+   */
+  calendars?: CalendarAccess;
+  store?: KeyValueStore;
+  calendarSync?: { intervalMs: number; freshMs: number };
   /** Calendar writers (must succeed) and further listeners (notifications). */
   writers?: BookingHooks[];
   listeners?: BookingHooks[];
@@ -44,22 +56,60 @@ export function createBookingModule(deps: BookingModuleDeps) {
     logger: deps.logger,
     now,
   });
+  const writers = [...(deps.writers ?? [])];
+  let externalBusy = deps.externalBusy;
+  let calendarSync: CalendarSync | undefined;
+  // The sync applies the owner's changes through the booking service, which is built below.
+  let built: BookingService | undefined;
+  if (deps.calendars) {
+    if (!deps.store) throw new Error('booking with calendars needs the key/value store (the sync lease)');
+    const writer = createCalendarWriter({ db: deps.db, calendars: deps.calendars, staff, logger: deps.logger });
+    // First among the writers: nothing else runs for a booking the calendar did not take.
+    writers.unshift(writer.hooks);
+    const sync = createCalendarSync({
+      db: deps.db,
+      store: deps.store,
+      queue: deps.queue,
+      calendars: deps.calendars,
+      writer,
+      settings,
+      services,
+      logger: deps.logger,
+      now,
+      intervalMs: deps.calendarSync?.intervalMs ?? 120_000,
+      freshMs: deps.calendarSync?.freshMs ?? 30_000,
+      bookings: () => {
+        if (!built) throw new Error('the booking service is not built yet');
+        return built;
+      },
+    });
+    calendarSync = sync;
+    externalBusy ??= createCalendarBusy({
+      db: deps.db,
+      calendars: deps.calendars,
+      logger: deps.logger,
+      ensureFresh: (ownerId, calendar) => sync.ensureFresh(ownerId, calendar),
+    });
+  }
   const bookings = createBookingService({
     db: deps.db,
     logger: deps.logger,
     settings,
     services,
     staff,
-    externalBusy: deps.externalBusy,
-    hooks: { writers: deps.writers ?? [], listeners: [reminders.hooks, ...(deps.listeners ?? [])] },
+    externalBusy,
+    hooks: { writers, listeners: [reminders.hooks, ...(deps.listeners ?? [])] },
     now,
   });
+  built = bookings;
   return {
     settings,
     services,
     staff,
     bookings,
     reminders,
+    /** Google Calendar sync (with `calendars`): `start()` in a worker, `sync(calendar)` on demand. */
+    calendarSync,
     now,
     /** The feed of the owner whose secret token this is; undefined for any other token. */
     async feed(token: string): Promise<string | undefined> {

@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { DateTime } from 'luxon';
-import { ConflictError, NotFoundError, SlotTakenError } from '../errors.ts';
+import { CalendarUnavailableError, ConflictError, NotFoundError, SlotTakenError } from '../errors.ts';
 import type { Actor, BookingChange, BookingHookSet, BookingHooks, ExternalBusySource } from './booking-hooks.ts';
 import type { BookingSettingsStore } from './booking-settings.ts';
 import {
@@ -17,6 +17,7 @@ import {
   type BookingRecord,
   type BookingStatus,
 } from './bookings.ts';
+import { flagChat } from './calendar-records.ts';
 import type { ServiceCatalog } from './services.ts';
 import { createSlotFinder, isoIn, slotViews, type SlotContext, type SlotView } from './slot-finder.ts';
 import type { StaffDirectory } from './staff.ts';
@@ -33,9 +34,14 @@ export interface BookingView {
   customer_phone: string | null;
   source: 'owner' | 'customer';
   channel: string | null;
+  /** Why the owner should look at it (a move made in Google Calendar that could not be taken); null when fine. */
+  attention: string | null;
   created_at: string;
   updated_at: string;
 }
+
+/** A change the owner made to a booking's event in their calendar, read back by a sync. */
+export type CalendarChange = { kind: 'moved'; start: Date; end: Date } | { kind: 'cancelled' };
 
 export interface BookInput {
   serviceId: string;
@@ -89,6 +95,7 @@ export function createBookingService(deps: BookingServiceDeps) {
       customer_phone: booking.customerPhone,
       source: booking.source,
       channel: booking.channel,
+      attention: booking.attention,
       created_at: booking.createdAt.toISOString(),
       updated_at: booking.updatedAt.toISOString(),
     };
@@ -117,12 +124,29 @@ export function createBookingService(deps: BookingServiceDeps) {
       const offered = await finder.slots(ctx, day, day, except);
       return offered.filter((slot) => slot.start === start.getTime()).map((slot) => slot.staffId);
     }
-    const free: (string | null)[] = [];
-    for (const schedule of ctx.schedules) {
-      const busy = await finder.externallyBusy(ctx, schedule.staffId, start, new Date(start.getTime() + blockedMs));
-      if (!busy) free.push(schedule.staffId);
+    // At once: an external calendar answers every staff member's question with one call.
+    const busy = await Promise.all(
+      ctx.schedules.map((schedule) =>
+        finder.externallyBusy(ctx, schedule.staffId, start, new Date(start.getTime() + blockedMs)),
+      ),
+    );
+    return ctx.schedules.filter((_, i) => !busy[i]).map((schedule) => schedule.staffId);
+  }
+
+  /**
+   * The owner sees a calendar failure a customer met: the customer's chat is flagged (the flows tell the
+   * customer politely; the integration's status says what broke when access was lost).
+   */
+  async function flaggingChat<T>(actor: Actor, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof CalendarUnavailableError && actor.kind === 'customer')
+        await flagChat(db, actor.ownerId, actor).catch((flag: unknown) =>
+          logger.error({ err: flag, ownerId: actor.ownerId }, 'a chat could not be flagged for the owner'),
+        );
+      throw error;
     }
-    return free;
   }
 
   async function run(hooks: BookingHooks[], event: keyof BookingHooks, change: BookingChange): Promise<void> {
@@ -155,6 +179,108 @@ export function createBookingService(deps: BookingServiceDeps) {
     return booking;
   }
 
+  async function findSlots(actor: Actor, search: SlotSearch): Promise<SlotView[]> {
+    const ctx = await finder.context(actor.ownerId, search.serviceId, search.staffId);
+    const slots =
+      'nearest' in search
+        ? await finder.nearest(ctx, search.nearest, search.after)
+        : await finder.slots(ctx, search.fromDate, search.toDate);
+    const seen = new Set<number>();
+    const distinct = search.staffId ? slots : slots.filter((slot) => !seen.has(slot.start) && seen.add(slot.start));
+    return slotViews(
+      search.staffId ? distinct : distinct.map((slot) => ({ ...slot, staffId: null })),
+      ctx.settings.timezone,
+    );
+  }
+
+  async function book(actor: Actor, input: BookInput): Promise<BookingView> {
+    const ctx = await finder.context(actor.ownerId, input.serviceId, input.staffId);
+    const { timezone } = ctx.settings;
+    const startsAt = input.start;
+    const endsAt = new Date(startsAt.getTime() + ctx.service.duration_minutes * 60_000);
+    const blockedUntil = new Date(endsAt.getTime() + ctx.service.buffer_minutes * 60_000);
+    const candidates = await candidatesFor(ctx, actor, startsAt);
+    let booking: BookingRecord | undefined;
+    for (const staffId of candidates) {
+      const inserted = await insertBooking(db, actor.ownerId, {
+        serviceId: ctx.service.id,
+        staffId,
+        startsAt,
+        endsAt,
+        blockedUntil,
+        customerName: input.customerName,
+        customerPhone: input.customerPhone ?? null,
+        source: actor.kind,
+        channel: actor.kind === 'customer' ? actor.channel : null,
+        chatRef: actor.kind === 'customer' ? actor.chatRef : null,
+        language: input.language ?? null,
+      });
+      if (inserted !== 'taken') {
+        booking = inserted;
+        break;
+      }
+    }
+    if (!booking)
+      return refuse(
+        ctx,
+        startsAt,
+        candidates.length === 0 ? 'This time is not available' : 'This time has just been taken',
+      );
+    const change: BookingChange = { booking, actor, timeZone: timezone, serviceName: ctx.service.name };
+    try {
+      await run(writers, 'booked', change);
+    } catch (error) {
+      await cancelBooking(db, actor.ownerId, booking.id, now());
+      throw error;
+    }
+    await notify('booked', change);
+    return view(booking, timezone, ctx.service.name);
+  }
+
+  async function move(actor: Actor, id: string, to: { start: Date; staffId?: string | null }): Promise<BookingView> {
+    const previous = await changeable(actor, id);
+    const ctx = await finder.context(actor.ownerId, previous.serviceId, to.staffId, true);
+    const startsAt = to.start;
+    const endsAt = new Date(startsAt.getTime() + ctx.service.duration_minutes * 60_000);
+    const blockedUntil = new Date(endsAt.getTime() + ctx.service.buffer_minutes * 60_000);
+    const candidates = await candidatesFor(ctx, actor, startsAt, id);
+    // The booking's own staff member first, when they are free then.
+    candidates.sort((a, b) => Number(b === previous.staffId) - Number(a === previous.staffId));
+    let booking: BookingRecord | undefined;
+    for (const staffId of candidates) {
+      const moved = await rescheduleBooking(db, actor.ownerId, id, { staffId, startsAt, endsAt, blockedUntil });
+      if (moved === undefined) throw new ConflictError('This booking has just been cancelled');
+      if (moved !== 'taken') {
+        booking = moved;
+        break;
+      }
+    }
+    if (!booking)
+      return refuse(
+        ctx,
+        startsAt,
+        candidates.length === 0 ? 'This time is not available' : 'This time has just been taken',
+        id,
+      );
+    const change: BookingChange = {
+      booking,
+      previous,
+      actor,
+      timeZone: ctx.settings.timezone,
+      serviceName: ctx.service.name,
+    };
+    try {
+      await run(writers, 'moved', change);
+    } catch (error) {
+      const back = await rescheduleBooking(db, actor.ownerId, id, previous).catch((undo: unknown) => undo);
+      if (back === 'taken' || back instanceof Error)
+        logger.error({ err: back, ownerId: actor.ownerId, bookingId: id }, 'a failed move could not be undone');
+      throw error;
+    }
+    await notify('moved', change);
+    return view(booking, ctx.settings.timezone, ctx.service.name);
+  }
+
   return {
     /** Owner view: every free slot of every staff member who does the service, on local dates [from, to]. */
     async availability(
@@ -167,107 +293,13 @@ export function createBookingService(deps: BookingServiceDeps) {
     },
 
     /** Customer view: free start times (one per time, whoever takes it), by date range or the nearest N. */
-    async findSlots(actor: Actor, search: SlotSearch): Promise<SlotView[]> {
-      const ctx = await finder.context(actor.ownerId, search.serviceId, search.staffId);
-      const slots =
-        'nearest' in search
-          ? await finder.nearest(ctx, search.nearest, search.after)
-          : await finder.slots(ctx, search.fromDate, search.toDate);
-      const seen = new Set<number>();
-      const distinct = search.staffId ? slots : slots.filter((slot) => !seen.has(slot.start) && seen.add(slot.start));
-      return slotViews(
-        search.staffId ? distinct : distinct.map((slot) => ({ ...slot, staffId: null })),
-        ctx.settings.timezone,
-      );
-    },
+    findSlots: (actor: Actor, search: SlotSearch): Promise<SlotView[]> =>
+      flaggingChat(actor, () => findSlots(actor, search)),
 
-    async book(actor: Actor, input: BookInput): Promise<BookingView> {
-      const ctx = await finder.context(actor.ownerId, input.serviceId, input.staffId);
-      const { timezone } = ctx.settings;
-      const startsAt = input.start;
-      const endsAt = new Date(startsAt.getTime() + ctx.service.duration_minutes * 60_000);
-      const blockedUntil = new Date(endsAt.getTime() + ctx.service.buffer_minutes * 60_000);
-      const candidates = await candidatesFor(ctx, actor, startsAt);
-      let booking: BookingRecord | undefined;
-      for (const staffId of candidates) {
-        const inserted = await insertBooking(db, actor.ownerId, {
-          serviceId: ctx.service.id,
-          staffId,
-          startsAt,
-          endsAt,
-          blockedUntil,
-          customerName: input.customerName,
-          customerPhone: input.customerPhone ?? null,
-          source: actor.kind,
-          channel: actor.kind === 'customer' ? actor.channel : null,
-          chatRef: actor.kind === 'customer' ? actor.chatRef : null,
-          language: input.language ?? null,
-        });
-        if (inserted !== 'taken') {
-          booking = inserted;
-          break;
-        }
-      }
-      if (!booking)
-        return refuse(
-          ctx,
-          startsAt,
-          candidates.length === 0 ? 'This time is not available' : 'This time has just been taken',
-        );
-      const change: BookingChange = { booking, actor, timeZone: timezone, serviceName: ctx.service.name };
-      try {
-        await run(writers, 'booked', change);
-      } catch (error) {
-        await cancelBooking(db, actor.ownerId, booking.id, now());
-        throw error;
-      }
-      await notify('booked', change);
-      return view(booking, timezone, ctx.service.name);
-    },
+    book: (actor: Actor, input: BookInput): Promise<BookingView> => flaggingChat(actor, () => book(actor, input)),
 
-    async move(actor: Actor, id: string, to: { start: Date; staffId?: string | null }): Promise<BookingView> {
-      const previous = await changeable(actor, id);
-      const ctx = await finder.context(actor.ownerId, previous.serviceId, to.staffId, true);
-      const startsAt = to.start;
-      const endsAt = new Date(startsAt.getTime() + ctx.service.duration_minutes * 60_000);
-      const blockedUntil = new Date(endsAt.getTime() + ctx.service.buffer_minutes * 60_000);
-      const candidates = await candidatesFor(ctx, actor, startsAt, id);
-      // The booking's own staff member first, when they are free then.
-      candidates.sort((a, b) => Number(b === previous.staffId) - Number(a === previous.staffId));
-      let booking: BookingRecord | undefined;
-      for (const staffId of candidates) {
-        const moved = await rescheduleBooking(db, actor.ownerId, id, { staffId, startsAt, endsAt, blockedUntil });
-        if (moved === undefined) throw new ConflictError('This booking has just been cancelled');
-        if (moved !== 'taken') {
-          booking = moved;
-          break;
-        }
-      }
-      if (!booking)
-        return refuse(
-          ctx,
-          startsAt,
-          candidates.length === 0 ? 'This time is not available' : 'This time has just been taken',
-          id,
-        );
-      const change: BookingChange = {
-        booking,
-        previous,
-        actor,
-        timeZone: ctx.settings.timezone,
-        serviceName: ctx.service.name,
-      };
-      try {
-        await run(writers, 'moved', change);
-      } catch (error) {
-        const back = await rescheduleBooking(db, actor.ownerId, id, previous).catch((undo: unknown) => undo);
-        if (back === 'taken' || back instanceof Error)
-          logger.error({ err: back, ownerId: actor.ownerId, bookingId: id }, 'a failed move could not be undone');
-        throw error;
-      }
-      await notify('moved', change);
-      return view(booking, ctx.settings.timezone, ctx.service.name);
-    },
+    move: (actor: Actor, id: string, to: { start: Date; staffId?: string | null }): Promise<BookingView> =>
+      flaggingChat(actor, () => move(actor, id, to)),
 
     async cancel(actor: Actor, id: string): Promise<BookingView> {
       const current = await findBooking(db, actor.ownerId, id);
@@ -286,6 +318,46 @@ export function createBookingService(deps: BookingServiceDeps) {
       }
       await notify('cancelled', change);
       return view(booking, settings.timezone, serviceName);
+    },
+
+    /**
+     * A change the owner made in their calendar (read back by a sync), applied only if the booking still
+     * starts at `expectedStartsAt` (else 'gone': something newer happened here). A move keeps the staff
+     * member and takes the event's new start and end; 'taken' when that time overlaps another booking
+     * (nothing changes). Listeners hear it as the owner's change; writers do not run.
+     */
+    async applyCalendarChange(
+      ownerId: string,
+      id: string,
+      expectedStartsAt: Date,
+      change: CalendarChange,
+    ): Promise<'moved' | 'cancelled' | 'taken' | 'gone'> {
+      const previous = await findBooking(db, ownerId, id);
+      if (previous?.status !== 'confirmed' || previous.startsAt.getTime() !== expectedStartsAt.getTime()) return 'gone';
+      const [settings, service] = await Promise.all([
+        deps.settings.get(ownerId),
+        deps.services.get(ownerId, previous.serviceId, true),
+      ]);
+      const actor: Actor = { kind: 'owner', ownerId };
+      const about = { actor, timeZone: settings.timezone, serviceName: service.name, origin: 'calendar' as const };
+      if (change.kind === 'cancelled') {
+        const booking = await cancelBooking(db, ownerId, id, now(), expectedStartsAt);
+        if (!booking) return 'gone';
+        await notify('cancelled', { booking, ...about });
+        return 'cancelled';
+      }
+      const blockedUntil = new Date(change.end.getTime() + service.buffer_minutes * 60_000);
+      const moved = await rescheduleBooking(
+        db,
+        ownerId,
+        id,
+        { staffId: previous.staffId, startsAt: change.start, endsAt: change.end, blockedUntil },
+        expectedStartsAt,
+      );
+      if (moved === undefined) return 'gone';
+      if (moved === 'taken') return 'taken';
+      await notify('moved', { booking: moved, previous, ...about });
+      return 'moved';
     },
 
     /** This customer's upcoming confirmed bookings, soonest first; never anyone else's. */

@@ -24,8 +24,21 @@ export interface BookingRecord {
   chatRef: string | null;
   language: string | null;
   reminderSentAt: Date | null;
+  /** Why the owner should look at this booking (a change in Google that could not be taken); null when fine. */
+  attention: string | null;
+  /** Its event in the owner's external calendar, and what our last successful write put there. */
+  calendar: BookingCalendarEvent;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface BookingCalendarEvent {
+  integrationId: string | null;
+  eventId: string | null;
+  startsAt: Date | null;
+  endsAt: Date | null;
+  /** The event's change time on the calendar's clock after our last write (or the owner's change we took). */
+  updated: Date | null;
 }
 
 interface BookingRow {
@@ -44,6 +57,12 @@ interface BookingRow {
   chat_ref: string | null;
   language: string | null;
   reminder_sent_at: Date | null;
+  attention: string | null;
+  calendar_integration_id: string | null;
+  calendar_event_id: string | null;
+  calendar_event_starts_at: Date | null;
+  calendar_event_ends_at: Date | null;
+  calendar_event_updated: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -64,6 +83,14 @@ const toRecord = (row: BookingRow): BookingRecord => ({
   chatRef: row.chat_ref,
   language: row.language,
   reminderSentAt: row.reminder_sent_at,
+  attention: row.attention ?? null,
+  calendar: {
+    integrationId: row.calendar_integration_id ?? null,
+    eventId: row.calendar_event_id ?? null,
+    startsAt: row.calendar_event_starts_at ?? null,
+    endsAt: row.calendar_event_ends_at ?? null,
+    updated: row.calendar_event_updated ?? null,
+  },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -113,23 +140,31 @@ export async function insertBooking(db: Knex, ownerId: string, booking: NewBooki
   }
 }
 
-/** Moves a confirmed booking; undefined when it is no longer there (or no longer confirmed). */
+/**
+ * Moves a confirmed booking; undefined when it is no longer there (or no longer confirmed, or, with
+ * `expectedStartsAt`, no longer starts then: a change read from a calendar never undoes a newer one).
+ */
 export async function rescheduleBooking(
   db: Knex,
   ownerId: string,
   id: string,
   to: { staffId: string | null; startsAt: Date; endsAt: Date; blockedUntil: Date },
+  expectedStartsAt?: Date,
 ): Promise<BookingRecord | 'taken' | undefined> {
   try {
     const [row] = await db('bookings')
       .where({ owner_id: ownerId, id, status: 'confirmed' })
+      .modify((query) => {
+        if (expectedStartsAt) query.where({ starts_at: expectedStartsAt });
+      })
       .update({
         staff_id: to.staffId,
         starts_at: to.startsAt,
         ends_at: to.endsAt,
         blocked_until: to.blockedUntil,
-        // A new time gets its own reminder.
+        // A new time gets its own reminder, and settles what the owner was asked to look at.
         reminder_sent_at: null,
+        attention: null,
         updated_at: new Date(),
       })
       .returning<BookingRow[]>('*');
@@ -140,14 +175,19 @@ export async function rescheduleBooking(
   }
 }
 
+/** Cancels a confirmed booking (with `expectedStartsAt`, only if it still starts then). */
 export async function cancelBooking(
   db: Knex,
   ownerId: string,
   id: string,
   at: Date,
+  expectedStartsAt?: Date,
 ): Promise<BookingRecord | undefined> {
   const [row] = await db('bookings')
     .where({ owner_id: ownerId, id, status: 'confirmed' })
+    .modify((query) => {
+      if (expectedStartsAt) query.where({ starts_at: expectedStartsAt });
+    })
     .update({ status: 'cancelled', cancelled_at: at, updated_at: at })
     .returning<BookingRow[]>('*');
   return row ? toRecord(row) : undefined;
@@ -156,6 +196,36 @@ export async function cancelBooking(
 export async function findBooking(db: Knex, ownerId: string, id: string): Promise<BookingRecord | undefined> {
   const row = await db('bookings').where({ owner_id: ownerId, id }).first<BookingRow | undefined>();
   return row ? toRecord(row) : undefined;
+}
+
+/**
+ * The bookings a calendar sync reads about: by booking id (our events carry it), or by their event in
+ * that calendar (a deleted event comes back with its id only).
+ */
+export async function bookingsOfEvents(
+  db: Knex,
+  ownerId: string,
+  integrationId: string,
+  keys: { bookingIds: string[]; eventIds: string[] },
+): Promise<BookingRecord[]> {
+  const found = new Map<string, BookingRecord>();
+  const chunk = 500;
+  for (let i = 0; i < Math.max(keys.bookingIds.length, keys.eventIds.length); i += chunk) {
+    const bookingIds = keys.bookingIds.slice(i, i + chunk);
+    const eventIds = keys.eventIds.slice(i, i + chunk);
+    const rows = await db('bookings')
+      .where({ owner_id: ownerId })
+      .where((query) =>
+        query
+          .whereIn('id', bookingIds)
+          .orWhere((inCalendar) =>
+            inCalendar.where({ calendar_integration_id: integrationId }).whereIn('calendar_event_id', eventIds),
+          ),
+      )
+      .select<BookingRow[]>('*');
+    for (const row of rows) found.set(row.id, toRecord(row));
+  }
+  return [...found.values()];
 }
 
 export interface BookingFilter {

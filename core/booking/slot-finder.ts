@@ -107,12 +107,13 @@ export function createSlotFinder(deps: SlotFinderDeps) {
 
   /** Bookings and external busy time over [from, to), per schedule. */
   async function busyOver(ctx: SlotContext, from: Date, to: Date, except?: string): Promise<BusyBySchedule> {
+    // The external calendar first: reading it may sync the owner's changes into the bookings read next.
+    const external = deps.externalBusy;
+    const lists = external
+      ? await Promise.all(ctx.schedules.map((schedule) => external(ctx.ownerId, schedule.staffId, from, to)))
+      : [];
     const busy = await bookedIntervals(db, ctx.ownerId, from, to, except);
-    if (deps.externalBusy) {
-      const external = deps.externalBusy;
-      const lists = await Promise.all(
-        ctx.schedules.map((schedule) => external(ctx.ownerId, schedule.staffId, from, to)),
-      );
+    if (external) {
       ctx.schedules.forEach((schedule, i) => {
         const extra: Interval[] = (lists[i] ?? []).map((b) => ({ start: b.start.getTime(), end: b.end.getTime() }));
         busy.set(schedule.staffId, [...(busy.get(schedule.staffId) ?? []), ...extra]);

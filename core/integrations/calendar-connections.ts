@@ -47,6 +47,14 @@ export interface ConnectedCalendar {
   ownerId: string;
   calendarId: string;
   provider: CalendarProvider;
+  /** When booking last finished syncing it (read with it, so "fresh enough" costs no query); null: never. */
+  syncedAt?: Date | null;
+}
+
+/** A calendar that worked and then lost access (status `error`): booking must not go on without it. */
+export interface FailingCalendar {
+  integrationId: string;
+  reason: string;
 }
 
 export type CalendarConnections = ReturnType<typeof createCalendarConnections>;
@@ -142,6 +150,38 @@ export function createCalendarConnections(deps: CalendarConnectionsDeps) {
       .whereNot({ owner_id: ownerId })
       .first('id');
     return Boolean(other);
+  }
+
+  /** The owner's connected calendars and those that lost access, for booking. */
+  async function forBooking(ownerId: string): Promise<{ connected: ConnectedCalendar[]; failing: FailingCalendar[] }> {
+    const rows = await db('integrations as i')
+      .leftJoin('calendar_sync_states as s', 's.integration_id', 'i.id')
+      .where({ 'i.owner_id': ownerId, 'i.type': 'calendar' })
+      .whereIn('i.status', ['connected', 'error'])
+      .orderBy([{ column: 'i.created_at' }, { column: 'i.id' }])
+      .select<(IntegrationRow & { synced_at: Date | null })[]>('i.*', 's.synced_at');
+    const connected: ConnectedCalendar[] = [];
+    const failing: FailingCalendar[] = [];
+    for (const row of rows) {
+      if (row.status === 'error') {
+        failing.push({ integrationId: row.id, reason: row.status_reason ?? 'Google Calendar refused access' });
+        continue;
+      }
+      try {
+        connected.push({
+          integrationId: row.id,
+          ownerId,
+          calendarId: row.external_ref ?? parsePublicInfo(row.public_info).calendar_id ?? 'primary',
+          provider: providerFor(row),
+          syncedAt: row.synced_at,
+        });
+      } catch (error) {
+        if (!(error instanceof CalendarError)) throw error;
+        await update(ownerId, row.id, { status: 'error', status_reason: error.message });
+        failing.push({ integrationId: row.id, reason: error.message });
+      }
+    }
+    return { connected, failing };
   }
 
   return {
@@ -294,25 +334,24 @@ export function createCalendarConnections(deps: CalendarConnectionsDeps) {
      * mode this server no longer offers (its settings were removed) is left out and turns to `error`.
      */
     async connected(ownerId: string): Promise<ConnectedCalendar[]> {
-      const rows = await db('integrations')
-        .where({ owner_id: ownerId, type: 'calendar', status: 'connected' })
-        .orderBy('created_at', 'asc')
-        .select<IntegrationRow[]>();
-      const calendars: ConnectedCalendar[] = [];
-      for (const row of rows) {
-        try {
-          calendars.push({
-            integrationId: row.id,
-            ownerId,
-            calendarId: row.external_ref ?? parsePublicInfo(row.public_info).calendar_id ?? 'primary',
-            provider: providerFor(row),
-          });
-        } catch (error) {
-          if (!(error instanceof CalendarError)) throw error;
-          await update(ownerId, row.id, { status: 'error', status_reason: error.message });
-        }
-      }
-      return calendars;
+      return (await forBooking(ownerId)).connected;
+    },
+
+    /**
+     * For booking, in one query: the connected calendars (oldest first: the first one receives the
+     * bookings) and those in `error` (access lost), which stop booking until the owner reconnects or stops them.
+     */
+    forBooking,
+
+    /** Every owner's connected calendars (ids only), for the repeating sync; the oldest synced first. */
+    async allConnected(limit: number): Promise<{ ownerId: string; integrationId: string }[]> {
+      const rows = await db('integrations as i')
+        .leftJoin('calendar_sync_states as s', 's.integration_id', 'i.id')
+        .where({ 'i.type': 'calendar', 'i.status': 'connected' })
+        .orderByRaw('s.synced_at asc nulls first, i.id')
+        .limit(limit)
+        .select<{ owner_id: string; id: string }[]>('i.owner_id', 'i.id');
+      return rows.map((row) => ({ ownerId: row.owner_id, integrationId: row.id }));
     },
 
     /**

@@ -30,6 +30,17 @@ export interface CalendarEventChange {
   end?: Date;
   /** False for events that do not block time ("transparent"/free). */
   busy: boolean;
+  /** A date-only (all-day) event: its start and end are midnights UTC of its dates, not of its time zone. */
+  allDay?: boolean;
+  /** When the calendar last changed the event (the calendar's clock): orders our writes and the owner's. */
+  updated?: Date;
+}
+
+/** What a write left in the calendar. */
+export interface WrittenEvent {
+  eventId: string;
+  /** The event's last-change time on the calendar's clock, when the calendar says. */
+  updated?: Date;
 }
 
 export interface CalendarSyncResult {
@@ -56,13 +67,15 @@ export interface CalendarProvider {
   /** Proves the calendar can be read and written; throws CalendarError ('access') saying what to share. */
   checkAccess(calendarId: string): Promise<CalendarInfo>;
   busy(calendarId: string, from: Date, to: Date): Promise<BusyInterval[]>;
+  /** The id `insertEvent` gives this booking's event (known before the write, so a lost answer leaves no stranger). */
+  eventIdFor(bookingId: string): string;
   /** Idempotent per booking: inserting the same booking again returns its existing event. */
-  insertEvent(calendarId: string, event: CalendarEventInput): Promise<{ eventId: string }>;
+  insertEvent(calendarId: string, event: CalendarEventInput): Promise<WrittenEvent>;
   /**
    * Makes the event show these details. An event the owner deleted in the calendar is written again,
    * so what the customer was promised is in the calendar: the returned id is the one to keep.
    */
-  updateEvent(calendarId: string, eventId: string, event: CalendarEventInput): Promise<{ eventId: string }>;
+  updateEvent(calendarId: string, eventId: string, event: CalendarEventInput): Promise<WrittenEvent>;
   /** Deleting an event that is already gone is not an error. */
   deleteEvent(calendarId: string, eventId: string): Promise<void>;
   /** Incremental sync from a sync token (a full listing when undefined or expired). */

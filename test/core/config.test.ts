@@ -82,13 +82,21 @@ describe('core/config', () => {
   });
 
   describe('Google Calendar', () => {
-    it('is off with nothing set: no service account, no OAuth, 5 s per request', () => {
+    it('is off with nothing set: no service account, no OAuth, 5 s per request, a sync every 2 minutes', () => {
       expect(loadConfig({}).google).to.deep.equal({
         apiRoot: undefined,
         timeoutMs: 5000,
         serviceAccount: undefined,
         oauth: undefined,
+        sync: { intervalMs: 120_000, freshMs: 30_000 },
       });
+    });
+
+    it('reads how often calendars sync, 0 turning the repeating sync off, and refuses what is out of range', () => {
+      const sync = loadConfig({ GOOGLE_SYNC_INTERVAL_SECONDS: '0', GOOGLE_SYNC_FRESH_SECONDS: '5' }).google.sync;
+      expect(sync).to.deep.equal({ intervalMs: 0, freshMs: 5000 });
+      expect(() => loadConfig({ GOOGLE_SYNC_INTERVAL_SECONDS: '-1' })).to.throw(/GOOGLE_SYNC_INTERVAL_SECONDS/);
+      expect(() => loadConfig({ GOOGLE_SYNC_FRESH_SECONDS: 'soon' })).to.throw(/GOOGLE_SYNC_FRESH_SECONDS/);
     });
 
     it('reads GOOGLE_SERVICE_ACCOUNT_KEY as the JSON itself or as the path of the key file', () => {

@@ -129,6 +129,7 @@ for (const mode of modes) {
       const first = await provider.insertEvent(OWNER, booking('b-1', at(7, 10), at(7, 11)));
       const again = await provider.insertEvent(OWNER, booking('b-1', at(7, 10), at(7, 11)));
       expect(again.eventId).to.equal(first.eventId);
+      expect(first.updated).to.be.instanceOf(Date);
       const events = fake.events(OWNER);
       expect(events).to.have.length(1);
       expect(events[0]).to.deep.include({
@@ -180,12 +181,17 @@ for (const mode of modes) {
       fake.moveEvent(OWNER, ours.eventId, at(7, 14), at(7, 15));
       fake.deleteEvent(OWNER, lunch.id);
       const meeting = fake.addBusyEvent(OWNER, { start: at(8, 9), end: at(8, 10), transparent: true });
+      const holiday = fake.addBusyEvent(OWNER, { start: at(9, 0), end: at(10, 0), allDay: true });
       const next = await provider.sync(OWNER, full.syncToken);
       expect(next.full).to.equal(false);
-      expect(next.changes).to.deep.equal([
+      // Google's own clock orders our write and the owner's later move.
+      expect(next.changes[0]?.updated).to.be.instanceOf(Date);
+      expect(next.changes[0]!.updated!.getTime()).to.be.at.least(ours.updated!.getTime());
+      expect(next.changes.map(({ updated: _updated, ...change }) => change)).to.deep.equal([
         { eventId: ours.eventId, bookingId: 'b-6', status: 'confirmed', start: at(7, 14), end: at(7, 15), busy: true },
         { eventId: lunch.id, status: 'cancelled', busy: false },
         { eventId: meeting.id, status: 'confirmed', start: at(8, 9), end: at(8, 10), busy: false },
+        { eventId: holiday.id, status: 'confirmed', start: at(9, 0), end: at(10, 0), busy: true, allDay: true },
       ]);
       expect((await provider.sync(OWNER, next.syncToken)).changes).to.deep.equal([]);
     });

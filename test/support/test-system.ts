@@ -77,6 +77,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     REPLY_DEBOUNCE_MS: '0',
     // Never the real Telegram: bots left connected by other tests fail fast against a closed port.
     TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
+    // No repeating Google sync unless a test is about it: it would sync every calendar other tests left in
+    // the run's database, and take failures a test injects into its fake Google for its own calls.
+    GOOGLE_SYNC_INTERVAL_SECONDS: '0',
     // Tests ask the model more often than a customer would; the limits have tests of their own.
     MODEL_CALLS_PER_MINUTE: '100000',
     MODEL_CONCURRENCY: '1000',

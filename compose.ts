@@ -38,6 +38,8 @@ import { createOwnerReplySender } from './bots/owner-reply-sender.ts';
 import { createChatReminderSender } from './bots/chat-reminder-sender.ts';
 import { createBookingModule, type BookingModule } from './core/booking/booking-module.ts';
 import { REMINDER_JOB } from './core/booking/reminders.ts';
+import { createBookingChat, type BookingChat } from './core/booking-chat/booking-chat.ts';
+import { BOOKING_NOTICE_JOB, createCustomerNotices } from './core/booking-chat/customer-notices.ts';
 import { createBotManager, type BotManager } from './bots/bot-manager.ts';
 import { createWhatsAppCloudGateway } from './bots/whatsapp/whatsapp-cloud-gateway.ts';
 import {
@@ -177,8 +179,6 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     const recordEmbedding = (ownerId: string, model: string, tokens: number) =>
       usage.record(ownerId, 'embedding', model, tokens, 0);
     const retriever = createRetriever({ db: db.knex, embeddings, logger, onEmbeddingUsage: recordEmbedding });
-    const assistant = createAssistant({ db: db.knex, logger, usage, retriever, chatModel });
-
     const health = async (): Promise<HealthReport> => {
       const [database, redis] = await Promise.all([
         settle(pingDatabase(db.knex)).then((ok) => ({
@@ -222,16 +222,26 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       whatsappWeb: whatsappWebRelay,
     });
     const history = createHistoryService({ db: db.knex, sender: ownerReplies });
+    const reminderSender = createChatReminderSender({ db: db.knex, sender: ownerReplies });
+    const notices = createCustomerNotices({ db: db.knex, queue, sender: reminderSender, logger, now: options.now });
+    // The booking chat is built over the booking module, whose reminders carry the chat's buttons.
+    let bookingChat: BookingChat | undefined;
     const booking = createBookingModule({
       db: db.knex,
       secretBox,
       queue,
       logger,
-      reminderSender: createChatReminderSender({ db: db.knex, sender: ownerReplies }),
+      reminderSender,
+      listeners: [notices.hooks],
+      reminderActions: (record, language) => bookingChat?.reminderActions(record, language) ?? Promise.resolve([]),
       now: options.now,
     });
-    if (config.role === 'all' || config.role === 'worker')
+    bookingChat = createBookingChat({ db: db.knex, booking, logger });
+    if (config.role === 'all' || config.role === 'worker') {
       queue.process(REMINDER_JOB, (payload) => booking.reminders.handleJob(payload));
+      queue.process(BOOKING_NOTICE_JOB, (payload) => notices.handleJob(payload));
+    }
+    const assistant = createAssistant({ db: db.knex, logger, usage, retriever, chatModel, bookingChat });
     const whatsappWebhook = createWhatsAppWebhook({
       db: db.knex,
       secretBox,

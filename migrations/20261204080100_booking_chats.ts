@@ -12,6 +12,8 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('flow_expires_at', { useTz: true });
     t.jsonb('offered').notNullable().defaultTo('[]');
     t.timestamp('offered_at', { useTz: true });
+    // The language the chat was last spoken to in: a button's label ("10:00") tells none.
+    t.text('language');
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.primary(['owner_id', 'channel', 'chat_ref']);
   });

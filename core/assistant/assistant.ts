@@ -153,7 +153,8 @@ export function createAssistant(deps: AssistantDeps) {
   ): Promise<string> {
     const owner = await db('owners').where({ id: ownerId }).first<{ language: Language } | undefined>('language');
     const turn = { ownerId, channel: chat.channel, chatRef: chat.chatRef, language: owner?.language ?? 'en' };
-    return (await deps.bookingChat?.labelFor(turn, action)) ?? action;
+    // Unknown (stale, or never offered): a placeholder, which says the customer pressed something.
+    return (await deps.bookingChat?.labelFor(turn, action)) ?? '[button]';
   }
 
   /**
@@ -187,6 +188,7 @@ export function createAssistant(deps: AssistantDeps) {
       chatRef: context.chatRef,
       customerName: context.customerName,
       language,
+      ownerLanguage: context.language,
       text: latest.text,
       action: latest.action ?? undefined,
       hasModel: Boolean(deps.chatModel),

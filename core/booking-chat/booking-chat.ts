@@ -22,6 +22,8 @@ export interface ChatTurn {
   /** The customer's name on the channel, if it gives one. */
   customerName?: string | null;
   language: string;
+  /** The business's language, for what tells none (a command). */
+  ownerLanguage: string;
   text: string;
   action?: string;
   hasModel: boolean;
@@ -65,6 +67,7 @@ export function createBookingChat(deps: BookingChatDeps) {
           now: booking.now(),
           channelName: channelName(turn),
           language: turn.language,
+          ownerLanguage: turn.ownerLanguage,
           text: turn.text,
           action: turn.action,
           hasModel: turn.hasModel,
@@ -83,8 +86,11 @@ export function createBookingChat(deps: BookingChatDeps) {
     },
 
     /** Remembers choices offered outside the flow (the model's answer), so a bare number can answer them. */
-    async offered(turn: Pick<ChatTurn, 'ownerId' | 'channel' | 'chatRef'>, actions: ChatAction[]): Promise<void> {
-      if (actions.length > 0) await store.offer(keyOf(turn), actions, booking.now());
+    async offered(
+      turn: Pick<ChatTurn, 'ownerId' | 'channel' | 'chatRef' | 'language'>,
+      actions: ChatAction[],
+    ): Promise<void> {
+      if (actions.length > 0) await store.offer(keyOf(turn), actions, booking.now(), turn.language);
     },
 
     labelFor(turn: Pick<ChatTurn, 'ownerId' | 'channel' | 'chatRef' | 'language'>, id: string) {
@@ -104,6 +110,7 @@ export function createBookingChat(deps: BookingChatDeps) {
         { ownerId: record.ownerId, channel: record.channel, chatRef: record.chatRef },
         actions,
         booking.now(),
+        language,
       );
       return actions;
     },

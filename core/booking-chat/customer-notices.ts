@@ -55,6 +55,7 @@ export function createCustomerNotices(deps: CustomerNoticesDeps) {
         chatRef: booking.chatRef,
         text: words.say(event === 'moved' ? 'ownerMoved' : 'ownerCancelled', fields),
         actions: JSON.stringify(actions),
+        language: words.language,
       },
       `notice:${booking.id}:${event}:${booking.updatedAt.getTime()}`,
     );
@@ -80,7 +81,7 @@ export function createCustomerNotices(deps: CustomerNoticesDeps) {
       await record(key, text, actions, true);
       return;
     }
-    await store.offer(key, actions, now());
+    await store.offer(key, actions, now(), payload.language ?? 'en');
     await record(key, text, actions, false);
   }
 

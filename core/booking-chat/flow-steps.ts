@@ -182,15 +182,19 @@ export function createFlowSteps(deps: FlowDeps) {
   }
 
   /** The name and phone this customer gave before (their last booking from this chat), or the channel's. */
-  async function knownCustomer(ctx: FlowContext): Promise<{ name?: string; phone?: string }> {
+  async function knownCustomer(ctx: FlowContext): Promise<{ name?: string; phone?: string | null }> {
     const { items } = await listBookings(deps.db, ctx.key.ownerId, {
       customer: { channel: ctx.key.channel, chatRef: ctx.key.chatRef },
     });
     const last = items.at(-1);
+    // A WhatsApp customer's id is their number (Cloud API: "79161234567"; WhatsApp Web: "79161234567@c.us").
     const whatsapp = ctx.key.channel === 'whatsapp' ? ctx.key.chatRef.slice(ctx.key.chatRef.lastIndexOf(':') + 1) : '';
+    const number = /^(\d{6,15})(@c\.us)?$/.exec(whatsapp)?.[1];
+    const channelPhone = number ? `+${number}` : undefined;
     return {
       name: last?.customerName ?? ctx.channelName,
-      phone: last?.customerPhone ?? (/^\d{6,15}$/.test(whatsapp) ? `+${whatsapp}` : undefined),
+      // A customer who booked before without a phone chose not to give one: not asked again.
+      phone: last ? (last.customerPhone ?? channelPhone ?? null) : channelPhone,
     };
   }
 
@@ -213,7 +217,7 @@ export function createFlowSteps(deps: FlowDeps) {
       if (state.mode === 'book' && (state.name === undefined || state.phone === undefined)) {
         const known = await knownCustomer(ctx);
         state.name ??= known.name;
-        if (state.phone === undefined && known.phone) state.phone = known.phone;
+        if (state.phone === undefined && known.phone !== undefined) state.phone = known.phone;
         if (state.name === undefined)
           return present(ctx, { ...state, step: 'name', options: [] }, lead(before, ctx.words.say('askName')), []);
         if (state.phone === undefined)

@@ -21,6 +21,8 @@ export const OFFERED_TTL_MS = 3 * 24 * 60 * 60_000;
 export interface ChatState {
   flow?: FlowState;
   offered: ChatAction[];
+  /** The language the chat was last answered in. */
+  language?: string;
 }
 
 interface Row {
@@ -28,6 +30,7 @@ interface Row {
   flow_expires_at: Date | null;
   offered: unknown;
   offered_at: Date | null;
+  language: string | null;
 }
 
 export type FlowStore = ReturnType<typeof createFlowStore>;
@@ -44,12 +47,14 @@ export function createFlowStore({ db }: { db: Knex }) {
       return {
         ...(live ? { flow: typeof row.flow === 'string' ? JSON.parse(row.flow) : (row.flow as FlowState) } : {}),
         offered: fresh ? parseActions(row.offered) : [],
+        ...(row.language ? { language: row.language } : {}),
       };
     },
 
     /** The flow's new state (null: over) and the choices just offered (empty: none). */
-    async save(key: ChatKey, flow: FlowState | null, offered: ChatAction[], now: Date): Promise<void> {
+    async save(key: ChatKey, flow: FlowState | null, offered: ChatAction[], now: Date, language: string): Promise<void> {
       const values = {
+        language,
         flow: flow ? JSON.stringify(flow) : null,
         flow_expires_at: flow ? new Date(now.getTime() + FLOW_TTL_MS) : null,
         offered: JSON.stringify(offered),
@@ -63,8 +68,8 @@ export function createFlowStore({ db }: { db: Knex }) {
     },
 
     /** Choices offered outside the flow (a reminder's buttons): the flow itself stays as it is. */
-    async offer(key: ChatKey, offered: ChatAction[], now: Date): Promise<void> {
-      const values = { offered: JSON.stringify(offered), offered_at: now, updated_at: now };
+    async offer(key: ChatKey, offered: ChatAction[], now: Date, language: string): Promise<void> {
+      const values = { offered: JSON.stringify(offered), offered_at: now, updated_at: now, language };
       await db('booking_chats')
         .insert({ ...where(key), ...values })
         .onConflict(['owner_id', 'channel', 'chat_ref'])

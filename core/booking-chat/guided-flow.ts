@@ -23,6 +23,8 @@ import { parseWhen } from './when-parser.ts';
 export interface FlowTurn extends Omit<FlowContext, 'words' | 'zone'> {
   /** The language of this message (the owner's when it tells none). */
   language: string;
+  /** The business's language: a command (`/book`) is in none. */
+  ownerLanguage: string;
   text: string;
   /** The id of the choice made, when the message is a button press. */
   action?: string;
@@ -252,8 +254,14 @@ export function createGuidedFlow(deps: FlowDeps & { store: FlowStore; logger: Lo
   return {
     async respond(turn: FlowTurn, zone: string): Promise<FlowOutcome> {
       const chat = await store.load(turn.key, turn.now);
-      // A flow keeps the language it began in: a button's label or a name tells none.
-      const ctx: FlowContext = { ...turn, words: chatWords(chat.flow?.language ?? turn.language), zone };
+      // A flow keeps the language it began in, and a button the language it was offered in: a label
+      // ("10:00") or a name tells none, nor does a command.
+      const command = /^\/book\b/i.test(turn.text.trim());
+      const language =
+        chat.flow?.language ??
+        (turn.action ? chat.language : undefined) ??
+        (command ? turn.ownerLanguage : turn.language);
+      const ctx: FlowContext = { ...turn, words: chatWords(language), zone };
       // A bare number answers the choices offered last (WhatsApp Web shows them numbered).
       const number = /^\s*(\d{1,2})\s*[.)]?\s*$/.exec(turn.text)?.[1];
       const action = turn.action ?? (number ? chat.offered[Number(number) - 1]?.id : undefined);
@@ -261,12 +269,12 @@ export function createGuidedFlow(deps: FlowDeps & { store: FlowStore; logger: Lo
       try {
         if (action) step = await onAction(ctx, chat, action);
         else if (chat.flow) step = await onTyped(ctx, chat.flow, turn.text);
-        else step = await onWords({ ...ctx, words: chatWords(turn.language) }, turn);
+        else step = await onWords(ctx, turn);
       } catch (error) {
         step = failure(ctx, error);
       }
       if (!step) return { kind: 'pass', actions: chat.flow ? chat.offered : [] };
-      await store.save(turn.key, step.flow, step.actions, turn.now);
+      await store.save(turn.key, step.flow, step.actions, turn.now, ctx.words.language);
       return { kind: 'reply', text: step.text, actions: step.actions };
     },
 

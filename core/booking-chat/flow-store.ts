@@ -52,7 +52,13 @@ export function createFlowStore({ db }: { db: Knex }) {
     },
 
     /** The flow's new state (null: over) and the choices just offered (empty: none). */
-    async save(key: ChatKey, flow: FlowState | null, offered: ChatAction[], now: Date, language: string): Promise<void> {
+    async save(
+      key: ChatKey,
+      flow: FlowState | null,
+      offered: ChatAction[],
+      now: Date,
+      language: string,
+    ): Promise<void> {
       const values = {
         language,
         flow: flow ? JSON.stringify(flow) : null,

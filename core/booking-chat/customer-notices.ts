@@ -110,7 +110,7 @@ export function createCustomerNotices(deps: CustomerNoticesDeps) {
         .where({ owner_id: key.ownerId, id: chat.id })
         .update({
           last_message: text.slice(0, 500),
-          last_message_at: row!.created_at,
+          last_message_at: row?.created_at ?? new Date(),
           ...(undelivered ? { needs_attention: true } : {}),
         });
     });

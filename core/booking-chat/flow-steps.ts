@@ -85,8 +85,9 @@ export function createFlowSteps(deps: FlowDeps) {
 
   async function chooseService(ctx: FlowContext, state: FlowState, before?: string): Promise<Step | undefined> {
     const services = await booking.services.list(ctx.key.ownerId);
-    if (services.length === 1) {
-      state.serviceId = services[0]!.id;
+    const [only, ...others] = services;
+    if (only && others.length === 0) {
+      state.serviceId = only.id;
       return undefined;
     }
     const offset = state.step === 'service' ? Number(state.more ?? 0) : 0;
@@ -104,7 +105,7 @@ export function createFlowSteps(deps: FlowDeps) {
   async function chooseDay(ctx: FlowContext, state: FlowState, before?: string): Promise<Step> {
     const serviceId = state.serviceId!;
     const today = localDate(ctx.now, ctx.zone);
-    const cursor = state.step === 'day' && /^\d{4}-\d{2}-\d{2}$/.test(state.more ?? '') ? state.more! : undefined;
+    const cursor = state.step === 'day' && /^\d{4}-\d{2}-\d{2}$/.test(state.more ?? '') ? state.more : undefined;
     let from = cursor && cursor > today ? cursor : today;
     let found = await slots(ctx, serviceId, from, addDays(from, DAY_WINDOW - 1));
     if (found.length === 0) {
@@ -114,16 +115,19 @@ export function createFlowSteps(deps: FlowDeps) {
         nearest: 1,
         after: new Date(Math.max(ctx.now.getTime(), Date.parse(`${from}T00:00:00Z`))),
       });
-      if (nearest.length === 0) {
+      const [first] = nearest;
+      if (!first) {
         const service = await serviceName(ctx, state);
         return { flow: null, text: lead(before, ctx.words.say('noTimes', { service })), actions: [] };
       }
-      from = localDate(nearest[0]!.start, ctx.zone);
+      from = localDate(first.start, ctx.zone);
       found = await slots(ctx, serviceId, from, addDays(from, DAY_WINDOW - 1));
     }
     const dates = [...new Set(found.map((slot) => localDate(slot.start, ctx.zone)))];
     const shown = dates.slice(0, DAYS_PER_PAGE);
-    const next = addDays(dates.length > DAYS_PER_PAGE ? dates[DAYS_PER_PAGE - 1]! : addDays(from, DAY_WINDOW - 1), 1);
+    // The next page starts after the last day shown, or after the window when it showed all it found.
+    const lastShown = dates.length > DAYS_PER_PAGE ? shown.at(-1) : undefined;
+    const next = addDays(lastShown ?? addDays(from, DAY_WINDOW - 1), 1);
     const options = shown.map((date) => ({ label: dayLabel(date, ctx.zone, ctx.words.language), value: date }));
     const service = await serviceName(ctx, state);
     return present(

@@ -103,27 +103,27 @@ export function createGuidedFlow(deps: FlowDeps & { store: FlowStore; logger: Lo
 
   /** Books or moves as confirmed; a time taken meanwhile is answered with the nearest free ones. */
   async function commit(ctx: FlowContext, state: FlowState): Promise<Step> {
+    const { start, serviceId, bookingId, name } = state;
+    // Something is missing (a flow saved by an older version, say): the step that asks for it.
+    if (!start || !serviceId || (state.mode === 'move' ? !bookingId : !name)) return steps.advance(ctx, state);
     try {
-      const view =
-        state.mode === 'move'
-          ? await booking.bookings.move(ctx.actor, state.bookingId!, { start: new Date(state.start!) })
-          : await booking.bookings.book(ctx.actor, {
-              serviceId: state.serviceId!,
-              start: new Date(state.start!),
-              customerName: state.name!,
-              customerPhone: state.phone ?? null,
-              language: ctx.words.language,
-            });
-      const text = ctx.words.say(state.mode === 'move' ? 'moved' : 'booked', await bookingTexts(ctx, view));
+      const view = bookingId
+        ? await booking.bookings.move(ctx.actor, bookingId, { start: new Date(start) })
+        : await booking.bookings.book(ctx.actor, {
+            serviceId,
+            start: new Date(start),
+            customerName: name ?? '',
+            customerPhone: state.phone ?? null,
+            language: ctx.words.language,
+          });
+      const text = ctx.words.say(bookingId ? 'moved' : 'booked', await bookingTexts(ctx, view));
       return done(await withAddress(ctx, text), bookingActions(ctx, view.id));
     } catch (error) {
-      if (error instanceof SlotTakenError) {
-        logger.info({ ownerId: ctx.key.ownerId }, 'a chosen time was taken meanwhile; the nearest free ones offered');
-        const alternatives = error.alternatives.map((slot) => ({ start: slot.start, end: slot.end }));
-        const sentence = ctx.words.say('taken', { time: whenText(state.start!, ctx.zone, ctx.words.language) });
-        return steps.alternatives(ctx, state, alternatives, sentence);
-      }
-      throw error;
+      if (!(error instanceof SlotTakenError)) throw error;
+      logger.info({ ownerId: ctx.key.ownerId }, 'a chosen time was taken meanwhile; the nearest free ones offered');
+      const alternatives = error.alternatives.map((slot) => ({ start: slot.start, end: slot.end }));
+      const sentence = ctx.words.say('taken', { time: whenText(start, ctx.zone, ctx.words.language) });
+      return steps.alternatives(ctx, state, alternatives, sentence);
     }
   }
 
@@ -241,7 +241,8 @@ export function createGuidedFlow(deps: FlowDeps & { store: FlowStore; logger: Lo
     if (upcoming.length === 0)
       return done(ctx.words.say('noBookings'), [{ id: START_ACTION, label: ctx.words.labels.book }]);
     const verb: BookingVerb = intent === 'move' ? 'move' : 'ask-cancel';
-    if (upcoming.length === 1) return onBookingVerb(ctx, verb, upcoming[0]!.id);
+    const [only, ...others] = upcoming;
+    if (only && others.length === 0) return onBookingVerb(ctx, verb, only.id);
     return done(
       ctx.words.say('whichBooking'),
       upcoming.slice(0, BOOKINGS_LISTED).map((view) => ({

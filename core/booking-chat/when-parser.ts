@@ -49,7 +49,7 @@ export function parseWhen(text: string, options: { language: string; zone: strin
           { year: start.get('year') ?? local.year, month: start.get('month') ?? 1, day: start.get('day') ?? 1 },
           { zone: options.zone },
         );
-        if (date.isValid) found.date = date.toISODate()!;
+        found.date = date.toISODate() ?? undefined;
       }
       if (found.minutes === undefined && start.isCertain('hour')) {
         let hour = start.get('hour') ?? 0;

@@ -1,6 +1,7 @@
 // Booking through the test chat without a model: the guided flow's actions (the test chat's buttons),
 // typed days and times, moving and cancelling, stale buttons, a restart mid-flow, the owner's changes
 // told to the customer, and one owner's bookings out of another's reach.
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { startTestSystem, type TestSystem } from '../support/test-system.ts';
 import { registerOwner, type RegisteredOwner } from '../support/owners.ts';
@@ -350,5 +351,72 @@ describe('api/agent/test: a day with a daylight-saving change (Europe/Berlin, 20
       '2026-10-24T18:00:00+02:00',
       '2026-10-25T10:00:00+01:00',
     ]);
+  });
+});
+
+describe('booking chat: two customers on two processes confirm the same time', function () {
+  this.timeout(60_000);
+  let one: TestSystem;
+  let two: TestSystem;
+
+  before(async () => {
+    one = await startTestSystem({ now: () => NOW });
+    two = await startTestSystem({ now: () => NOW });
+  });
+  after(async () => {
+    await one.close();
+    await two.close();
+  });
+
+  /** A customer of the owner's test channel, served by one system (the same pipeline the test chat uses). */
+  function customer(on: TestSystem, ownerId: string, chatRef: string) {
+    let last: { response: string; actions: { id: string; label: string }[] } | undefined;
+    const send = async (text: string, action?: string) => {
+      const outcome = await on.system.assistant.handle({
+        ownerId,
+        channel: 'test',
+        chatRef,
+        customer: { name: chatRef },
+        text,
+        ...(action ? { action } : {}),
+        externalId: randomUUID(),
+      });
+      expect(outcome.kind).to.equal('answered');
+      if (outcome.kind === 'answered') last = outcome.reply;
+      return last!;
+    };
+    return {
+      say: (text: string) => send(text),
+      press: (label: string) => send('', actionId(last!, label)),
+      idOf: (label: string) => actionId(last!, label),
+      send,
+    };
+  }
+
+  it('exactly one is booked; the other is offered the nearest free times', async () => {
+    const owner = await salon(one);
+    const anna = customer(one, owner.id, 'race-anna');
+    const boris = customer(two, owner.id, 'race-boris');
+    for (const [person, name] of [
+      [anna, 'Анна'],
+      [boris, 'Борис'],
+    ] as const) {
+      await person.say('Записаться на стрижку завтра в 15:00');
+      await person.say(name);
+      const asked = await person.press('Пропустить');
+      expect(asked.response).to.equal('Проверьте, пожалуйста: Стрижка, вторник, 8 декабря в 15:00. Записать?');
+    }
+    const answers = await Promise.all([
+      anna.send('', anna.idOf('Подтвердить')),
+      boris.send('', boris.idOf('Подтвердить')),
+    ]);
+    const texts = answers.map((answer) => answer.response);
+    expect(texts.filter((text) => text === 'Вы записаны: Стрижка, вторник, 8 декабря в 15:00.')).to.have.length(1);
+    const lost = answers.find((answer) => answer.response.startsWith('К сожалению'));
+    expect(lost?.response).to.equal(
+      'К сожалению, это время (вторник, 8 декабря в 15:00) только что заняли. Ближайшее свободное время:',
+    );
+    expect(labels(lost!)).to.deep.equal(['13:30', '14:00', '16:00', 'Другое время', 'Стоп']);
+    expect(await bookings(one, owner, '2026-12-08')).to.have.length(1);
   });
 });

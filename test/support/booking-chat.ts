@@ -11,12 +11,14 @@ export interface ChatReply {
   timestamp: string;
 }
 
-export function labels(reply: ChatReply): string[] {
+type Offered = Pick<ChatReply, 'response' | 'actions'>;
+
+export function labels(reply: Offered): string[] {
   return reply.actions.map((action) => action.label);
 }
 
 /** The id of the action with this label; fails naming the labels there are. */
-export function actionId(reply: ChatReply, label: string): string {
+export function actionId(reply: Offered, label: string): string {
   const found = reply.actions.find((action) => action.label === label);
   expect(found, `no action "${label}" in ${JSON.stringify(labels(reply))} (response: ${reply.response})`).to.exist;
   return found!.id;

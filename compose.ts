@@ -23,7 +23,8 @@ import { createFilesService } from './core/knowledge/files-service.ts';
 import { createTrainingService, TRAIN_JOB, type TrainingService } from './core/knowledge/training-service.ts';
 import { createUsageService } from './core/usage/usage-service.ts';
 import { priceOverridesSchema } from './core/usage/prices.ts';
-import { createAssistant, type Assistant } from './core/assistant/assistant.ts';
+import { createAssistant, DEFERRED_ANSWER_JOB, type Assistant } from './core/assistant/assistant.ts';
+import { createModelCallLimiter, type ModelCallLimits } from './core/assistant/model-call-limiter.ts';
 import { createPromptService } from './core/assistant/prompt-service.ts';
 import { createRetriever } from './core/knowledge/retriever.ts';
 import { ConfigError } from './core/config.ts';
@@ -87,6 +88,8 @@ export interface ComposeOptions {
   db?: Database;
   store?: KeyValueStore;
   accountLimits?: AccountLimits;
+  /** Over MODEL_CALLS_PER_MINUTE and MODEL_CONCURRENCY. */
+  modelCallLimits?: ModelCallLimits;
   /** BullMQ key prefix (tests give each system its own). */
   queuePrefix?: string;
   /** Bot lease length (over BOT_LEASE_MS) and polling timeout (tests shorten them). */
@@ -179,6 +182,18 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     const recordEmbedding = (ownerId: string, model: string, tokens: number) =>
       usage.record(ownerId, 'embedding', model, tokens, 0);
     const retriever = createRetriever({ db: db.knex, embeddings, logger, onEmbeddingUsage: recordEmbedding });
+    const telegram = createTelegramGateway(config.telegramApiRoot);
+    const whatsapp = createWhatsAppCloudGateway(config.whatsappGraphUrl);
+    const whatsappWebRelay = createWhatsAppWebRelay(store, { logger });
+    // Delivers to a chat through its channel from any process: the owner's replies, and answers the
+    // model call limit held back.
+    const channelSender = createOwnerReplySender({
+      db: db.knex,
+      secretBox,
+      telegram,
+      whatsapp,
+      whatsappWeb: whatsappWebRelay,
+    });
     const health = async (): Promise<HealthReport> => {
       const [database, redis] = await Promise.all([
         settle(pingDatabase(db.knex)).then((ok) => ({
@@ -191,8 +206,6 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       return { status, database, redis };
     };
 
-    const telegram = createTelegramGateway(config.telegramApiRoot);
-    const whatsapp = createWhatsAppCloudGateway(config.whatsappGraphUrl);
     const google = config.google;
     const calendars = createCalendarConnections({
       db: db.knex,
@@ -213,16 +226,8 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       oauth: google.oauth ? createGoogleCalendarOAuth(google.oauth, google.timeoutMs) : undefined,
     });
     const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp, calendars });
-    const whatsappWebRelay = createWhatsAppWebRelay(store, { logger });
-    const ownerReplies = createOwnerReplySender({
-      db: db.knex,
-      secretBox,
-      telegram,
-      whatsapp,
-      whatsappWeb: whatsappWebRelay,
-    });
-    const history = createHistoryService({ db: db.knex, sender: ownerReplies });
-    const reminderSender = createChatReminderSender({ db: db.knex, sender: ownerReplies });
+    const history = createHistoryService({ db: db.knex, sender: channelSender });
+    const reminderSender = createChatReminderSender({ db: db.knex, sender: channelSender });
     const notices = createCustomerNotices({ db: db.knex, queue, sender: reminderSender, logger, now: options.now });
     // The booking chat is built over the booking module, whose reminders carry the chat's buttons.
     let bookingChat: BookingChat | undefined;
@@ -241,7 +246,22 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       queue.process(REMINDER_JOB, (payload) => booking.reminders.handleJob(payload));
       queue.process(BOOKING_NOTICE_JOB, (payload) => notices.handleJob(payload));
     }
-    const assistant = createAssistant({ db: db.knex, logger, usage, retriever, chatModel, bookingChat });
+    const assistant = createAssistant({
+      db: db.knex,
+      logger,
+      usage,
+      retriever,
+      chatModel,
+      bookingChat,
+      limiter: createModelCallLimiter(store, options.modelCallLimits ?? config.modelCallLimits, {
+        // The longest a call can take: its timeout, two retries, and a margin.
+        slotTtlMs: (llm?.timeoutMs ?? 30_000) * 3 + 10_000,
+      }),
+      deferral: { queue, sender: channelSender, store },
+    });
+    if (config.role === 'all' || config.role === 'worker')
+      queue.process(DEFERRED_ANSWER_JOB, (payload) => assistant.handleDeferredJob(payload));
+
     const whatsappWebhook = createWhatsAppWebhook({
       db: db.knex,
       secretBox,

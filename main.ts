@@ -1,5 +1,6 @@
-// Entry point: `tsx main.ts [all|api|bots|worker]`. Reads the environment once, builds the system,
-// serves, and shuts down gracefully on SIGTERM/SIGINT.
+// Entry point: `node --import tsx main.ts [all|api|bots|worker]`, which `npm start` execs so that signals
+// reach this process. Reads the environment once, builds the system, serves, and shuts down gracefully
+// on SIGTERM/SIGINT.
 import { createServer } from 'node:http';
 import { composeSystem, APP_INFO } from './compose.ts';
 import { type Config, ConfigError, loadConfig } from './core/config.ts';

@@ -869,7 +869,15 @@ async function runProduct(
   const generous = { max: 100_000, windowMs: 60_000 };
   const system: System = await composeSystem(config, {
     logger: createLogger('info', sink),
-    accountLimits: { loginPerAccount: generous, loginPerIp: generous, registerPerIp: generous },
+    accountLimits: {
+      loginPerAccountAndIp: generous,
+      loginPerAccount: generous,
+      loginPerIp: generous,
+      changePasswordPerAccount: generous,
+      registerPerIp: generous,
+    },
+    // The bench measures the pipeline's throughput, not the per-owner model call limits.
+    modelCallLimits: { perMinute: 1_000_000, concurrency: 100_000 },
     botPollTimeoutSeconds: POLL_TIMEOUT_S,
   });
   cleanups.push(() => system.close());

@@ -40,6 +40,8 @@ export function pgliteKnex(pglite: PGlite, log?: Knex.Config['log']): Knex {
   return knexFactory({
     client: ClientPgLite as unknown as typeof knexFactory.Client,
     dialect: 'postgres',
+    // Error messages show the statement with placeholders, never its values (see infra/database.ts).
+    compileSqlOnError: false,
     log,
     // knex-pglite accepts a ready PGlite instance this way, which is how extensions get loaded.
     connection: (() => ({ pglite })) as unknown as Knex.StaticConnectionConfig,

@@ -7,12 +7,20 @@ import type { AddressInfo } from 'node:net';
 import { readInteractive, replyWebhook, type SentInteractive } from './whatsapp-interactive.ts';
 
 export interface SentWhatsApp {
+  /** The business number (phone number id) it was sent from. */
+  phoneId: string;
   to: string;
   /** The text, or an interactive message's body. */
   body: string;
   /** The message id Meta returned (wamid). */
   id?: string;
   interactive?: SentInteractive;
+}
+
+export interface GraphAccount {
+  phoneId: string;
+  token: string;
+  displayPhoneNumber: string;
 }
 
 export interface FakeGraph {
@@ -29,6 +37,10 @@ export interface FakeGraph {
     choiceId: string;
     name?: string;
   }): Promise<number>;
+  /** Another business number with its own token. */
+  addAccount(account: GraphAccount): void;
+  /** Meta stops accepting this number's token (revoked in the dashboard). */
+  revokeToken(phoneId: string): void;
   close(): Promise<void>;
 }
 
@@ -42,11 +54,8 @@ async function readJson(request: IncomingMessage): Promise<Record<string, unknow
   }
 }
 
-export async function startFakeGraph(account: {
-  phoneId: string;
-  token: string;
-  displayPhoneNumber: string;
-}): Promise<FakeGraph> {
+export async function startFakeGraph(first: GraphAccount): Promise<FakeGraph> {
+  const accounts = new Map<string, GraphAccount>([[first.phoneId, { ...first }]]);
   const sent: SentWhatsApp[] = [];
   const reads: string[] = [];
   let inbound = 0;
@@ -58,13 +67,15 @@ export async function startFakeGraph(account: {
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body));
     };
-    if (request.headers.authorization !== `Bearer ${account.token}`) {
+    const [phoneId, edge] = url.pathname.split('/').filter(Boolean);
+    const tokens = [...accounts.values()].map((account) => `Bearer ${account.token}`);
+    if (!tokens.includes(request.headers.authorization ?? '')) {
       return reply(401, {
         error: { message: 'Invalid OAuth access token - Cannot parse access token', type: 'OAuthException', code: 190 },
       });
     }
-    const [phoneId, edge] = url.pathname.split('/').filter(Boolean);
-    if (phoneId !== account.phoneId) {
+    const account = accounts.get(phoneId ?? '');
+    if (!account || request.headers.authorization !== `Bearer ${account.token}`) {
       return reply(400, {
         error: {
           message: `Unsupported request. Object with ID '${phoneId}' does not exist`,
@@ -92,8 +103,12 @@ export async function startFakeGraph(account: {
           },
         });
       const message: SentWhatsApp = interactive
-        ? { to: String(body.to), body: interactive.body, interactive }
-        : { to: String(body.to), body: String((body.text as { body?: string } | undefined)?.body ?? '') };
+        ? { phoneId: account.phoneId, to: String(body.to), body: interactive.body, interactive }
+        : {
+            phoneId: account.phoneId,
+            to: String(body.to),
+            body: String((body.text as { body?: string } | undefined)?.body ?? ''),
+          };
       message.id = `wamid.out.${sent.length + 1}`;
       sent.push(message);
       for (const waiter of [...waiters]) {
@@ -127,7 +142,7 @@ export async function startFakeGraph(account: {
       if (!message.interactive || !message.id) throw new Error('fake WhatsApp: that message has no choices');
       const raw = JSON.stringify(
         replyWebhook({
-          phoneId: account.phoneId,
+          phoneId: message.phoneId,
           from: message.to,
           name,
           wamid: `wamid.in.${++inbound}`,
@@ -146,6 +161,13 @@ export async function startFakeGraph(account: {
       });
       await response.arrayBuffer();
       return response.status;
+    },
+    addAccount(account) {
+      accounts.set(account.phoneId, { ...account });
+    },
+    revokeToken(phoneId) {
+      const account = accounts.get(phoneId);
+      if (account) account.token = `revoked-${account.token}`;
     },
     async close() {
       server.closeAllConnections();

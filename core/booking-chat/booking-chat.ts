@@ -42,7 +42,7 @@ export function createBookingChat(deps: BookingChatDeps) {
   const store = createFlowStore({ db: deps.db });
   const address = createAddressSource({ db: deps.db, settings: booking.settings });
   const flow = createGuidedFlow({ db: deps.db, booking, address, store, logger: deps.logger });
-  const toolsFor = createBookingTools({ booking, address, logger: deps.logger });
+  const toolsFor = createBookingTools({ db: deps.db, booking, address, logger: deps.logger });
 
   const keyOf = (turn: Pick<ChatTurn, 'ownerId' | 'channel' | 'chatRef'>): ChatKey => ({
     ownerId: turn.ownerId,

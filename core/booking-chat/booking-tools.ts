@@ -9,7 +9,9 @@ import type { BookingModule } from '../booking/booking-module.ts';
 import type { BookingView } from '../booking/booking-service.ts';
 import type { SlotView } from '../booking/slot-finder.ts';
 import type { ChatAction } from '../conversations/chat-actions.ts';
-import { DomainError, SlotTakenError } from '../errors.ts';
+import { DomainError, InvalidError, SlotTakenError } from '../errors.ts';
+import { listBookings } from '../booking/bookings.ts';
+import type { Knex } from 'knex';
 import type { ToolCall, ToolDefinition } from '../ports/chat-model.ts';
 import type { ToolBox } from '../assistant/tool-loop.ts';
 import type { AddressSource } from './business-address.ts';
@@ -36,7 +38,7 @@ const schemas = {
     .object({
       service_id: id,
       start: instant,
-      customer_name: z.string().trim().min(1).max(200),
+      customer_name: z.string().trim().min(1).max(200).optional(),
       customer_phone: z.string().trim().min(3).max(40).optional(),
     })
     .strict(),
@@ -76,10 +78,13 @@ const DEFINITIONS: ToolDefinition[] = [
       properties: {
         service_id: { type: 'string' },
         start: { type: 'string', description: 'ISO 8601 with offset, from find_free_slots' },
-        customer_name: { type: 'string' },
+        customer_name: {
+          type: 'string',
+          description: 'Leave out to use the name this customer is known by; if none is known the tool says so',
+        },
         customer_phone: { type: 'string' },
       },
-      required: ['service_id', 'start', 'customer_name'],
+      required: ['service_id', 'start'],
       additionalProperties: false,
     },
   },
@@ -111,6 +116,7 @@ const DEFINITIONS: ToolDefinition[] = [
 ];
 
 export interface BookingToolsDeps {
+  db: Knex;
   booking: BookingModule;
   address: AddressSource;
   logger: Logger;
@@ -135,6 +141,18 @@ export function createBookingTools(deps: BookingToolsDeps) {
     const { timezone: zone } = await booking.settings.get(actor.ownerId);
     const language = context.language;
     let changed: string | undefined;
+
+    // The customer's name as the chat knows it (their last booking here, else the channel's profile):
+    // decided by the server, and never put in the model's instructions, where a name could pose as one.
+    async function nameFor(given: string | undefined): Promise<string> {
+      if (given) return given;
+      const { items } = await listBookings(deps.db, actor.ownerId, {
+        customer: { channel: actor.channel, chatRef: actor.chatRef },
+      });
+      const known = items.at(-1)?.customerName ?? context.customerName;
+      if (!known) throw new InvalidError("The customer's name is not known: ask for it and pass customer_name");
+      return known;
+    }
 
     const slot = (view: SlotView) => ({ start: view.start, when: whenText(view.start, zone, language) });
     const described = (view: BookingView) => ({
@@ -169,7 +187,7 @@ export function createBookingTools(deps: BookingToolsDeps) {
           const view = await booking.bookings.book(actor, {
             serviceId: input.service_id,
             start: new Date(input.start),
-            customerName: input.customer_name,
+            customerName: await nameFor(input.customer_name),
             customerPhone: input.customer_phone ?? null,
             language,
           });
@@ -200,7 +218,7 @@ export function createBookingTools(deps: BookingToolsDeps) {
       instructions: [
         'Booking appointments (tools):',
         '- Booking, moving and cancelling are done only with the tools; they alone know the free times and this customer’s appointments. Never offer, promise or confirm a time a tool did not return, and never say an appointment is booked, moved or cancelled unless the tool said so.',
-        `- Before booking, know the service, the free time the customer chose, and their name${context.customerName ? ` (the chat knows them as “${context.customerName.replace(/[\r\n“”]/g, ' ')}”; confirm it)` : ' (ask for it)'}.`,
+        '- Before booking, know the service and the free time the customer chose. book_appointment uses the name the customer is known by; pass customer_name only when they gave one, and ask for it when the tool says it is unknown.',
         `- Today is ${local.toFormat('cccc, d LLLL yyyy')}, ${local.toFormat('HH:mm')} in the business’s timezone (${zone}); tool times carry its UTC offset. Tell the customer times as the tools' "when" gives them.`,
         '- Requests to book, move or cancel are answered with the tools, not from the passages: they are no reason to hand over.',
       ].join('\n'),

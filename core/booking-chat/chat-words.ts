@@ -59,8 +59,13 @@ export function intentOf(text: string): Intent | undefined {
   const all = words(text);
   if (all.length === 0 || all.length > INTENT_MAX_WORDS) return undefined;
   // "How much does booking cost?" asks about prices.
-  if (all.some((word) => PRICE.has(word))) return undefined;
+  if (asksPrice(text)) return undefined;
   return INTENTS.find(([, test]) => all.some(test))?.[0];
+}
+
+/** The message asks about prices ("сколько стоит стрижка?"): a question, even while a flow is open. */
+export function asksPrice(text: string): boolean {
+  return words(text).some((word) => PRICE.has(word));
 }
 
 /** The whole message is one of these words (a short answer: "да", "yes", "skip"). */

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { ConflictError, DomainError, NotFoundError, SlotTakenError } from '../errors.ts';
 import type { BookingView } from '../booking/booking-service.ts';
 import type { ChatAction } from '../conversations/chat-actions.ts';
-import { chatWords, intentOf, saysNo, saysSkip, saysStop, saysYes, words } from './chat-words.ts';
+import { asksPrice, chatWords, intentOf, saysNo, saysSkip, saysStop, saysYes, words } from './chat-words.ts';
 import { instantAt, localDate, whenText } from './chat-time.ts';
 import {
   bookingActionId,
@@ -174,6 +174,8 @@ export function createGuidedFlow(deps: FlowDeps & { store: FlowStore; logger: Lo
   /** What the customer typed, fitted into the flow's current step; undefined: it is not an answer to it. */
   async function onTyped(ctx: FlowContext, flow: FlowState, text: string): Promise<Step | undefined> {
     if (saysStop(text)) return done(ctx.words.say('stopped'));
+    // "How much is a haircut?" names a service, but asks a question: the files or the model answer it.
+    if (asksPrice(text)) return undefined;
     const state: FlowState = { ...flow, more: undefined };
     if (state.step === 'confirm') {
       if (saysYes(text)) return commit(ctx, state);

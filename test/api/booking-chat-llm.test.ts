@@ -173,6 +173,41 @@ describe('api/agent/test: booking with a model calling tools', function () {
     expect(listed.body).to.deep.equal([]);
   });
 
+  it('books under the name the chat knows, and asks the model to ask for one when none is known', async () => {
+    const start = '2026-12-08T11:00:00+01:00';
+    fake.reply(
+      script(
+        () => ({ toolCalls: [{ name: 'book_appointment', arguments: { service_id: haircut, start } }] }),
+        ([unknown]) => ({ text: json(unknown!.content).error }),
+      ),
+    );
+    const chat = testChat(t.http, owner.access);
+    expect((await chat.say('Запишите на завтра в 11')).response).to.equal(
+      "The customer's name is not known: ask for it and pass customer_name",
+    );
+    fake.reply(
+      script(
+        () => ({
+          toolCalls: [{ name: 'book_appointment', arguments: { service_id: haircut, start, customer_name: 'Ольга' } }],
+        }),
+        () => ({
+          toolCalls: [
+            { name: 'book_appointment', arguments: { service_id: haircut, start: '2026-12-08T13:00:00+01:00' } },
+          ],
+        }),
+        (results) => ({
+          text: results.map((result) => (json(result.content).booked ? 'booked' : 'refused')).join(' '),
+        }),
+      ),
+    );
+    expect((await chat.say('Ольга')).response).to.equal('booked booked');
+    const listed = await t.http.get('/api/bookings?from=2026-12-08&to=2026-12-08', { token: owner.access });
+    expect(listed.body.map((booking: { customer_name: string }) => booking.customer_name)).to.deep.equal([
+      'Ольга',
+      'Ольга',
+    ]);
+  });
+
   it('arguments that are not JSON, or not the tool’s, are answered as errors the model can read', async () => {
     fake.reply(
       script(

@@ -197,6 +197,10 @@ describe('api/agent/test: customers book in the test chat without a model', func
     const reply = await chat.say('Спасибо!');
     expect(reply.response).to.equal('Пожалуйста! Если появятся вопросы, пишите.');
     expect(reply.actions).to.deep.equal(services.actions);
+    // A price question names a service but is a question: the files answer it (here they cannot).
+    const price = await chat.say('Сколько стоит стрижка?');
+    expect(price.response).to.match(/^К сожалению, у меня нет этой информации/);
+    expect(price.actions).to.deep.equal(services.actions);
     // A bare number chooses among them, as WhatsApp Web customers answer.
     expect((await chat.say('2')).response).to.equal('Маникюр: какой день вам удобен?');
   });

@@ -23,11 +23,22 @@ const PARSERS: Record<string, Parser> = { en, ru, uk };
 /** Before this hour without am/pm, a business means the afternoon ("at 3" is 15:00). */
 const EARLIEST_MORNING_HOUR = 8;
 
+/** Words before a time ("в 15.30", "о 9.00", "at 3.30"): then a dotted number is a time, not a date. */
+const TIME_PREPOSITION = /(?:^|\s)(?:в|во|о|об|at)\s+$/iu;
+
 function normalise(text: string, language: string): string {
-  let out = text.replace(/[’ʼ`]/g, "'");
-  // "10.12" is a date in Russian and Ukrainian (day.month), which their parsers read written "10/12".
-  if (language !== 'en') out = out.replace(/\b(\d{1,2})\.(\d{1,2})(\.\d{2,4})?\b(?![:.]\d)/g, '$1/$2$3');
-  return out;
+  const out = text.replace(/[’ʼ`]/g, "'");
+  if (language === 'en') return out;
+  // Russian and Ukrainian write "10.12" for a date (day.month), which their parsers read written "10/12",
+  // and "15.30" for a time, which they read written "15:30".
+  return out.replace(
+    /\b(\d{1,2})\.(\d{1,2})(\.\d{2,4})?\b(?![:.]\d)/g,
+    (whole, first: string, second: string, year: string | undefined, offset: number) => {
+      const time = !year && Number(first) <= 23 && Number(second) <= 59 && second.length === 2;
+      if (time && (TIME_PREPOSITION.test(out.slice(0, offset)) || Number(second) > 12)) return `${first}:${second}`;
+      return Number(second) <= 12 ? `${first}/${second}${year ?? ''}` : whole;
+    },
+  );
 }
 
 export function parseWhen(text: string, options: { language: string; zone: string; now: Date }): When {

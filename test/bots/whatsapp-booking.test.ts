@@ -152,13 +152,14 @@ describe('bots/whatsapp: booking by numbered options (WhatsApp Web)', function (
     const created = await t.http.post('/api/integrations/whatsapp/', { token: owner.access, body: { mode: 'web' } });
     expect(created.status, created.text).to.equal(201);
     const client = await fakes.next(created.body.id);
+    const status = async () =>
+      (await t.http.get('/api/integrations', { token: owner.access })).body.find(
+        (item: { id: string; status: string }) => item.id === created.body.id,
+      )?.status;
+    // The session shows its QR code once it listens to the client; then the phone "scans" it.
+    await eventually(async () => (await status()) === 'pending_qr', 10_000, 'the QR code');
     client.becomeReady('79160000099');
-    await eventually(async () => {
-      const list = await t.http.get('/api/integrations', { token: owner.access });
-      return (
-        list.body.find((item: { id: string; status: string }) => item.id === created.body.id)?.status === 'connected'
-      );
-    });
+    await eventually(async () => (await status()) === 'connected', 10_000, 'the session connected');
     const from = '79165550000@c.us';
     client.customerWrites(from, 'записаться');
     let sent = await client.waitForSent(1);

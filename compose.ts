@@ -41,6 +41,8 @@ import { createOwnerReplySender } from './bots/owner-reply-sender.ts';
 import { createChatReminderSender } from './bots/chat-reminder-sender.ts';
 import { createBookingModule, type BookingModule } from './core/booking/booking-module.ts';
 import { REMINDER_JOB } from './core/booking/reminders.ts';
+import { createBookingChat, type BookingChat } from './core/booking-chat/booking-chat.ts';
+import { BOOKING_NOTICE_JOB, createCustomerNotices } from './core/booking-chat/customer-notices.ts';
 import { createBotManager, type BotManager } from './bots/bot-manager.ts';
 import { createWhatsAppCloudGateway } from './bots/whatsapp/whatsapp-cloud-gateway.ts';
 import {
@@ -206,21 +208,6 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       whatsapp,
       whatsappWeb: whatsappWebRelay,
     });
-    const assistant = createAssistant({
-      db: db.knex,
-      logger,
-      usage,
-      retriever,
-      chatModel,
-      limiter: createModelCallLimiter(store, options.modelCallLimits ?? config.modelCallLimits, {
-        // The longest a call can take: its timeout, two retries, and a margin.
-        slotTtlMs: (llm?.timeoutMs ?? 30_000) * 3 + 10_000,
-      }),
-      deferral: { queue, sender: channelSender, store },
-    });
-    if (config.role === 'all' || config.role === 'worker')
-      queue.process(DEFERRED_ANSWER_JOB, (payload) => assistant.handleDeferredJob(payload));
-
     const health = async (): Promise<HealthReport> => {
       const [database, redis] = await Promise.all([
         settle(pingDatabase(db.knex)).then((ok) => ({
@@ -254,21 +241,45 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     });
     const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp, calendars });
     const history = createHistoryService({ db: db.knex, sender: channelSender });
+    const reminderSender = createChatReminderSender({ db: db.knex, sender: channelSender });
+    const notices = createCustomerNotices({ db: db.knex, queue, sender: reminderSender, logger, now: options.now });
+    // The booking chat is built over the booking module, whose reminders carry the chat's buttons.
+    let bookingChat: BookingChat | undefined;
     const booking = createBookingModule({
       db: db.knex,
       secretBox,
       queue,
       logger,
-      reminderSender: createChatReminderSender({ db: db.knex, sender: channelSender }),
+      reminderSender,
+      listeners: [notices.hooks],
+      reminderActions: (record, language) => bookingChat?.reminderActions(record, language) ?? Promise.resolve([]),
       calendars,
       store,
       calendarSync: google.sync,
       now: options.now,
     });
+    bookingChat = createBookingChat({ db: db.knex, booking, logger });
     if (config.role === 'all' || config.role === 'worker') {
       queue.process(REMINDER_JOB, (payload) => booking.reminders.handleJob(payload));
+      queue.process(BOOKING_NOTICE_JOB, (payload) => notices.handleJob(payload));
       await booking.calendarSync?.start();
     }
+    const assistant = createAssistant({
+      db: db.knex,
+      logger,
+      usage,
+      retriever,
+      chatModel,
+      bookingChat,
+      limiter: createModelCallLimiter(store, options.modelCallLimits ?? config.modelCallLimits, {
+        // The longest a call can take: its timeout, two retries, and a margin.
+        slotTtlMs: (llm?.timeoutMs ?? 30_000) * 3 + 10_000,
+      }),
+      deferral: { queue, sender: channelSender, store },
+    });
+    if (config.role === 'all' || config.role === 'worker')
+      queue.process(DEFERRED_ANSWER_JOB, (payload) => assistant.handleDeferredJob(payload));
+
     const whatsappWebhook = createWhatsAppWebhook({
       db: db.knex,
       secretBox,

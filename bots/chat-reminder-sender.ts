@@ -6,7 +6,7 @@ import type { ReminderSender } from '../core/ports/reminder-sender.ts';
 
 export function createChatReminderSender({ db, sender }: { db: Knex; sender: OwnerReplySender }): ReminderSender {
   return {
-    async send(ownerId, to, text) {
+    async send(ownerId, to, text, actions) {
       const chat = await db('chats')
         .where({ owner_id: ownerId, channel: to.channel, external_id: to.chatRef })
         .first<{ channel: string; external_id: string; integration_id: string | null } | undefined>(
@@ -15,7 +15,7 @@ export function createChatReminderSender({ db, sender }: { db: Knex; sender: Own
           'integration_id',
         );
       if (!chat) throw new ChannelRejectedError('the chat of this booking no longer exists', 404);
-      await sender.send(ownerId, chat, text);
+      await sender.send(ownerId, chat, text, actions);
     },
   };
 }

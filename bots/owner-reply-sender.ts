@@ -8,6 +8,7 @@ import { telegramChatId } from './telegram/telegram-gateway.ts';
 import type { WhatsAppWebRelay } from './whatsapp/whatsapp-web-relay.ts';
 import { isWebSession } from '../core/integrations/public-info.ts';
 import { ChannelRejectedError } from '../core/errors.ts';
+import { withNumberedOptions } from '../core/conversations/numbered-options.ts';
 
 // WhatsApp lets a business write freely only within 24 hours of the customer's last message.
 const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -26,7 +27,7 @@ export function createOwnerReplySender({
   whatsappWeb: WhatsAppWebRelay;
 }): OwnerReplySender {
   return {
-    async send(ownerId, chat, text) {
+    async send(ownerId, chat, text, actions = []) {
       if (chat.channel === 'test' || chat.channel === 'web') return; // shown in history only
       const customer = chat.external_id.slice(chat.external_id.lastIndexOf(':') + 1);
       if (chat.channel === 'whatsapp' && chat.integration_id) {
@@ -45,7 +46,7 @@ export function createOwnerReplySender({
               `the WhatsApp Web session of this chat is not connected (${row.status_reason ?? row.status}); reconnect it first`,
               409,
             );
-          await whatsappWeb.send(chat.integration_id, customer, text);
+          await whatsappWeb.send(chat.integration_id, customer, withNumberedOptions(text, actions));
           return;
         }
       }
@@ -71,7 +72,7 @@ export function createOwnerReplySender({
             422,
           );
         }
-        await whatsapp.sendText(integration.externalRef, integration.secrets.token ?? '', customer, text);
+        await whatsapp.sendText(integration.externalRef, integration.secrets.token ?? '', customer, text, actions);
         return;
       }
       if (chat.channel !== 'telegram')
@@ -84,7 +85,7 @@ export function createOwnerReplySender({
       if (!row?.secrets_sealed)
         throw new ChannelRejectedError('the Telegram bot of this chat is no longer connected', 409);
       const { token } = JSON.parse(secretBox.decrypt(row.secrets_sealed)) as { token: string };
-      await telegram.sendText(token, telegramChatId(chat.external_id), text);
+      await telegram.sendText(token, telegramChatId(chat.external_id), text, actions);
     },
   };
 }

@@ -1,7 +1,11 @@
 // ChatModel adapter for any OpenAI-compatible server (OpenAI, Azure, Ollama, vLLM, LiteLLM) via the openai SDK.
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { ChatCompletionContentPart, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { ChatMessage, ChatModel, ChatResult } from '../core/ports/chat-model.ts';
+import type {
+  ChatCompletionContentPart,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
+import type { ChatMessage, ChatModel, ChatResult, CompleteOptions, ToolCall } from '../core/ports/chat-model.ts';
 import { jsonFetch } from './json-fetch.ts';
 import { ModelError } from '../core/errors.ts';
 
@@ -102,7 +106,27 @@ export function toModelError(error: unknown, context: { what: string; apiKey: st
   return new ModelError(`${what}: ${redact(message, apiKey)}`, false);
 }
 
+const plainText = (content: ChatMessage['content']): string =>
+  typeof content === 'string' ? content : content.map((part) => (part.type === 'text' ? part.text : '')).join('\n');
+
 function toOpenAIMessage(message: ChatMessage): ChatCompletionMessageParam {
+  if (message.role === 'tool') {
+    if (!message.toolCallId) throw new ModelError('a tool result without the id of the call it answers', false);
+    return { role: 'tool', tool_call_id: message.toolCallId, content: plainText(message.content) };
+  }
+  if (message.role === 'assistant' && message.toolCalls?.length) {
+    const text = plainText(message.content);
+    return {
+      role: 'assistant',
+      // OpenAI documents content as null when the turn is only tool calls.
+      content: text || null,
+      tool_calls: message.toolCalls.map((call) => ({
+        id: call.id,
+        type: 'function' as const,
+        function: { name: call.name, arguments: call.arguments },
+      })),
+    };
+  }
   if (typeof message.content === 'string') return { role: message.role, content: message.content };
   if (message.role === 'user') {
     const content = message.content.map(
@@ -120,8 +144,7 @@ function toOpenAIMessage(message: ChatMessage): ChatCompletionMessageParam {
   if (message.content.some((part) => part.type === 'image')) {
     throw new ModelError(`images are only allowed in user messages, not ${message.role}`, false);
   }
-  const text = message.content.map((part) => (part.type === 'text' ? part.text : '')).join('\n');
-  return { role: message.role, content: text };
+  return { role: message.role, content: plainText(message.content) };
 }
 
 export class OpenAIChatModel implements ChatModel {
@@ -136,15 +159,21 @@ export class OpenAIChatModel implements ChatModel {
     this.context = { what: `chat model ${options.model}`, apiKey: options.apiKey, timeoutMs };
   }
 
-  async complete(
-    messages: ChatMessage[],
-    options: { signal?: AbortSignal; maxTokens?: number } = {},
-  ): Promise<ChatResult> {
-    const body = {
+  async complete(messages: ChatMessage[], options: CompleteOptions = {}): Promise<ChatResult> {
+    const body: ChatCompletionCreateParamsNonStreaming = {
       model: this.model,
       messages: messages.map(toOpenAIMessage),
       // max_tokens is deprecated and rejected by OpenAI's reasoning models.
       ...(options.maxTokens === undefined ? {} : { max_completion_tokens: options.maxTokens }),
+      ...(options.tools?.length
+        ? {
+            tools: options.tools.map((tool) => ({
+              type: 'function' as const,
+              function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+            })),
+            tool_choice: options.toolChoice ?? 'auto',
+          }
+        : {}),
     };
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
@@ -154,8 +183,13 @@ export class OpenAIChatModel implements ChatModel {
     }
     const choice = completion.choices[0];
     if (!choice) throw new ModelError(`${this.context.what}: the server returned no choices`, true);
+    // Custom (non-function) tool calls are never offered, so only function calls can come back.
+    const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((call) =>
+      call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
+    );
     return {
       text: choice.message.content ?? choice.message.refusal ?? '',
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
       model: completion.model || this.model,
       usage: {
         promptTokens: completion.usage?.prompt_tokens ?? 0,

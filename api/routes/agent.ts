@@ -7,6 +7,7 @@ import type { Assistant } from '../../core/assistant/assistant.ts';
 import type { PromptService } from '../../core/assistant/prompt-service.ts';
 import { PROMPT_MAX_LENGTH } from '../../core/assistant/prompt.ts';
 import { InvalidError, UnsupportedError } from '../../core/errors.ts';
+import { ACTION_ID_MAX_BYTES } from '../../core/conversations/chat-actions.ts';
 import { readMultipart } from '../multipart.ts';
 import { errorSchema, refusalOrValidationSchema, route, type AnyRoute } from '../route.ts';
 import { currentOwner } from '../state.ts';
@@ -27,8 +28,17 @@ const trainingStatus = z
   .object({ status: z.enum(['idle', 'training', 'completed', 'failed']), progress: z.number(), message: z.string() })
   .meta({ id: 'TrainingStatus' });
 const source = z.object({ file_id: z.string(), name: z.string(), text: z.string() });
+const chatAction = z
+  .object({ id: z.string(), label: z.string() })
+  .meta({ id: 'ChatAction', description: 'A choice offered: send its id back as `action` to choose it' });
 const testReply = z
-  .object({ response: z.string(), timestamp: z.string(), sources: z.array(source), chat_id: z.string() })
+  .object({
+    response: z.string(),
+    timestamp: z.string(),
+    sources: z.array(source),
+    chat_id: z.string(),
+    actions: z.array(chatAction),
+  })
   .meta({ id: 'TestReply' });
 const multipartNote = 'multipart/form-data';
 const MESSAGE_MAX = 4000;
@@ -163,24 +173,32 @@ export function agentRoutes(deps: AgentRouteDeps): AnyRoute[] {
       path: '/agent/test',
       tag: 'agent',
       access: 'write',
-      summary: `Ask the assistant as a customer would (${multipartNote}: "message", optional "photo"; or JSON {message})`,
+      summary: `Ask the assistant as a customer would (${multipartNote}: "message", optional "photo"; or JSON {message}); or choose one of the previous answer's actions ("action": its id, instead of "message")`,
       responses: {
         200: { description: 'The answer and its sources, best first', schema: testReply },
-        400: { description: 'A part other than "message" and "photo", or one of them twice', schema: errorSchema },
+        400: {
+          description: 'A part other than "message", "action" and "photo", or one of them twice',
+          schema: errorSchema,
+        },
       },
       handler: async (ctx) => {
         const owner = currentOwner(ctx.state);
         let message: string | undefined;
+        let action: string | undefined;
         let photo: { mimeType: string; data: Uint8Array } | undefined;
         if (ctx.is('json')) {
-          const parsed = z.object({ message: z.string() }).safeParse(ctx.request.body);
+          const parsed = z
+            .object({ message: z.string().optional(), action: z.string().optional() })
+            .safeParse(ctx.request.body);
           message = parsed.success ? parsed.data.message : undefined;
+          action = parsed.success ? parsed.data.action : undefined;
         } else {
           const body = await readMultipart(ctx, {
-            accept: { files: ['photo'], fields: ['message'] },
+            accept: { files: ['photo'], fields: ['message', 'action'] },
             maxFileBytes: 10 * 1024 * 1024,
           });
           message = body.fields.message;
+          action = body.fields.action;
           const file = body.files.photo;
           if (file) {
             if (!PHOTO_TYPES.has(file.mimeType))
@@ -189,7 +207,16 @@ export function agentRoutes(deps: AgentRouteDeps): AnyRoute[] {
           }
         }
         const text = (message ?? '').trim();
-        if (!text && !photo)
+        const chosen = action?.trim();
+        if (action !== undefined && (text || photo))
+          throw new InvalidError('Send a message or an action, not both', [
+            { loc: ['body', 'action'], msg: 'Choose an action or write a message, not both', type: 'value_error' },
+          ]);
+        if (action !== undefined && (!chosen || Buffer.byteLength(chosen) > ACTION_ID_MAX_BYTES))
+          throw new InvalidError('Not an action', [
+            { loc: ['body', 'action'], msg: "An id from a previous response's actions", type: 'value_error' },
+          ]);
+        if (!text && !photo && !chosen)
           throw new InvalidError('Empty message', [
             { loc: ['body', 'message'], msg: 'Write a message or attach a photo', type: 'missing' },
           ]);
@@ -205,15 +232,23 @@ export function agentRoutes(deps: AgentRouteDeps): AnyRoute[] {
           customer: { name: 'Test chat' },
           text,
           photo,
+          ...(chosen ? { action: chosen } : {}),
           externalId: randomUUID(),
         });
         if (outcome.kind !== 'answered')
-          return { response: '', timestamp: new Date().toISOString(), sources: [], chat_id: outcome.chatId };
+          return {
+            response: '',
+            timestamp: new Date().toISOString(),
+            sources: [],
+            chat_id: outcome.chatId,
+            actions: [],
+          };
         return {
           response: outcome.reply.response,
           timestamp: outcome.reply.timestamp,
           sources: outcome.reply.sources,
           chat_id: outcome.reply.chatId,
+          actions: outcome.reply.actions,
         };
       },
     }),

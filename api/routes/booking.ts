@@ -45,6 +45,12 @@ const settingsBody = z
       .min(0)
       .max(14 * 24 * 60)
       .meta({ description: 'How long before a visit the customer is reminded; 0 turns reminders off' }),
+    address: z
+      .string()
+      .trim()
+      .max(300)
+      .nullable()
+      .meta({ description: "Given in booking confirmations; when null, an 'Address: …' line of the owner's files" }),
   })
   .partial()
   .strict();
@@ -57,6 +63,7 @@ const settingsView = z
     hours: weeklyHoursSchema,
     exceptions: dateExceptionsSchema,
     reminder_minutes: z.number(),
+    address: z.string().nullable(),
     ics_url: z.string().meta({ description: 'The secret calendar feed: anyone with this URL sees the bookings' }),
   })
   .meta({ id: 'BookingSettings' });

@@ -5,6 +5,8 @@ import type { TelegramGateway } from '../../core/ports/channel.ts';
 import { splitMessage } from '../../core/assistant/split-message.ts';
 import { jsonFetch } from '../../infra/json-fetch.ts';
 import { ChannelRejectedError } from '../../core/errors.ts';
+import type { ChatAction } from '../../core/conversations/chat-actions.ts';
+import { inlineKeyboard } from './inline-keyboard.ts';
 
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
 
@@ -49,6 +51,19 @@ export function toChannelError(error: unknown): unknown {
   return error;
 }
 
+/** A message split to Telegram's limit, the choices as inline buttons under its last part. */
+export async function sendWithButtons(
+  api: Api,
+  chatId: number | string,
+  text: string,
+  actions: readonly ChatAction[] = [],
+): Promise<void> {
+  const parts = splitMessage(text, TELEGRAM_MESSAGE_LIMIT);
+  const keyboard = inlineKeyboard(actions);
+  for (const [index, part] of parts.entries())
+    await api.sendMessage(chatId, part, index === parts.length - 1 && keyboard ? { reply_markup: keyboard } : {});
+}
+
 export function createTelegramGateway(apiRoot?: string): TelegramGateway {
   return {
     async getMe(token) {
@@ -62,10 +77,10 @@ export function createTelegramGateway(apiRoot?: string): TelegramGateway {
         throw toChannelError(error);
       }
     },
-    async sendText(token, chatId, text) {
+    async sendText(token, chatId, text, actions) {
       const api = createTelegramApi(token, apiRoot);
       try {
-        for (const part of splitMessage(text, TELEGRAM_MESSAGE_LIMIT)) await api.sendMessage(chatId, part);
+        await sendWithButtons(api, chatId, text, actions);
       } catch (error) {
         throw toChannelError(error);
       }

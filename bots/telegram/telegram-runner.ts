@@ -6,10 +6,13 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Assistant } from '../../core/assistant/assistant.ts';
-import { splitMessage } from '../../core/assistant/split-message.ts';
 import { LANGUAGES, type Language } from '../../core/assistant/language.ts';
-import { TELEGRAM_FETCH, TELEGRAM_MESSAGE_LIMIT, telegramChatRef } from './telegram-gateway.ts';
+import { sendWithButtons, TELEGRAM_FETCH, telegramChatRef } from './telegram-gateway.ts';
 import { telegramPhrasesIn } from './telegram-phrases.ts';
+import { pressedLabel } from './inline-keyboard.ts';
+
+/** The updates a bot asks Telegram for: messages, and the presses of its inline buttons. */
+export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
 /** An answer not sent within this time shows "typing…" to the customer until it is. */
 export const TYPING_AFTER_MS = 500;
@@ -106,8 +109,7 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bo
         const reply = await deps.assistant.answerIfLatest(deps.ownerId, received.chatId, received.messageId, photo);
         if (!reply) return;
         clearTimeout(typing); // before sending: the reply is what the customer was waiting for
-        for (const part of splitMessage(reply.response, TELEGRAM_MESSAGE_LIMIT))
-          await ctx.api.sendMessage(message.chat.id, part);
+        await sendWithButtons(ctx.api, message.chat.id, reply.response, reply.actions);
       } finally {
         clearTimeout(typing);
       }
@@ -120,6 +122,40 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bo
       .catch((error: unknown) => reportFailure(error, message.chat.id, ctx))
       .finally(() => deps.pending?.delete(task));
     deps.pending?.add(task);
+  });
+
+  // A pressed inline button: the customer chose one of the answer's choices. Telegram shows a spinner
+  // until the press is answered, so that comes first; the old buttons go (a choice is made once), and
+  // the choice is stored as the customer's message (its label) and answered like one.
+  bot.on('callback_query:data', async (ctx) => {
+    const query = ctx.callbackQuery;
+    await ctx
+      .answerCallbackQuery()
+      .catch((error: unknown) => log.debug({ err: error }, 'button press not acknowledged; it is answered anyway'));
+    const chat = query.message?.chat ?? ctx.chat;
+    if (!chat || chat.type !== 'private') return;
+    if (query.message)
+      await ctx
+        .editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } })
+        .catch((error: unknown) => log.debug({ err: error }, 'pressed buttons not removed'));
+    const markup = query.message && 'reply_markup' in query.message ? query.message.reply_markup : undefined;
+    const received = await deps.assistant.receive({
+      ownerId: deps.ownerId,
+      channel: 'telegram',
+      chatRef: telegramChatRef(deps.integrationId, chat.id),
+      integrationId: deps.integrationId,
+      customer: {
+        name: [query.from.first_name, query.from.last_name].filter(Boolean).join(' ') || undefined,
+        username: query.from.username,
+      },
+      text: pressedLabel(markup, query.data) ?? '',
+      action: query.data,
+      // Telegram's id for this press: a redelivered update is one press.
+      externalId: `callback:${query.id}`,
+    });
+    if (received.kind !== 'stored') return;
+    const reply = await deps.assistant.answerIfLatest(deps.ownerId, received.chatId, received.messageId);
+    if (reply) await sendWithButtons(ctx.api, chat.id, reply.response, reply.actions);
   });
 
   bot.on('message', async (ctx) => {
@@ -165,7 +201,10 @@ export function createTelegramRunner(deps: TelegramRunnerDeps): TelegramRunner {
       await bot.init(); // validates the token (getMe)
       if (deps.webhook) {
         // Telegram pushes updates to PUBLIC_URL; any API process receives them, the worker answers.
-        await bot.api.setWebhook(deps.webhook.url, { secret_token: deps.webhook.secret, allowed_updates: ['message'] });
+        await bot.api.setWebhook(deps.webhook.url, {
+          secret_token: deps.webhook.secret,
+          allowed_updates: [...ALLOWED_UPDATES],
+        });
         log.info({ username: bot.botInfo.username }, 'telegram webhook set');
         return;
       }
@@ -173,7 +212,7 @@ export function createTelegramRunner(deps: TelegramRunnerDeps): TelegramRunner {
       await bot.api.deleteWebhook();
       handle = run(bot, {
         runner: {
-          fetch: { timeout: deps.pollTimeoutSeconds ?? 30, allowed_updates: ['message'] },
+          fetch: { timeout: deps.pollTimeoutSeconds ?? 30, allowed_updates: [...ALLOWED_UPDATES] },
           silent: true,
           retryInterval: 'exponential',
           maxRetryTime: 15 * 60_000,

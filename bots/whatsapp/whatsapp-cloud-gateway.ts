@@ -2,6 +2,8 @@
 import type { WhatsAppGateway } from '../../core/ports/channel.ts';
 import { splitMessage } from '../../core/assistant/split-message.ts';
 import { ChannelRejectedError } from '../../core/errors.ts';
+import { withNumberedOptions } from '../../core/conversations/numbered-options.ts';
+import { INTERACTIVE_BODY_LIMIT, interactiveFor } from './interactive-message.ts';
 
 export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com/v21.0';
 const WHATSAPP_TEXT_LIMIT = 4096;
@@ -50,16 +52,22 @@ export function createWhatsAppCloudGateway(baseUrl = DEFAULT_GRAPH_URL): WhatsAp
       };
       return { displayPhoneNumber: result.display_phone_number ?? '' };
     },
-    async sendText(phoneId, token, to, text) {
-      for (const part of splitMessage(text, WHATSAPP_TEXT_LIMIT)) {
-        await graph(root, token, 'POST', `${phoneId}/messages`, {
+    async sendText(phoneId, token, to, text, actions = []) {
+      const send = (content: Record<string, unknown>) =>
+        graph(root, token, 'POST', `${phoneId}/messages`, {
           messaging_product: 'whatsapp',
           recipient_type: 'individual',
           to,
-          type: 'text',
-          text: { body: part },
+          ...content,
         });
-      }
+      // Choices go with the last part, whose body must fit an interactive message's limit.
+      const parts =
+        actions.length > 0 ? splitMessage(text, INTERACTIVE_BODY_LIMIT) : splitMessage(text, WHATSAPP_TEXT_LIMIT);
+      const last = parts.pop() ?? '';
+      for (const part of parts) await send({ type: 'text', text: { body: part } });
+      const interactive = interactiveFor(last, actions);
+      if (interactive) await send({ type: 'interactive', interactive });
+      else await send({ type: 'text', text: { body: withNumberedOptions(last, actions) } });
     },
     async markRead(phoneId, token, messageId) {
       await graph(root, token, 'POST', `${phoneId}/messages`, {

@@ -5,6 +5,7 @@ import { rm } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { withNumberedOptions } from '../../core/conversations/numbered-options.ts';
 import type { Assistant } from '../../core/assistant/assistant.ts';
 import type { KeyValueStore } from '../../core/ports/key-value-store.ts';
 import { webSessionQrKey } from '../../core/integrations/integration-events.ts';
@@ -352,7 +353,7 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
     }
     const answer = async () => {
       const reply = await deps.assistant.answerIfLatest(deps.ownerId, received.chatId, received.messageId);
-      if (reply && client) await client.sendMessage(message.from, reply.response);
+      if (reply && client) await client.sendMessage(message.from, withNumberedOptions(reply.response, reply.actions));
     };
     const debounceMs = deps.replyDebounceMs ?? 0;
     if (debounceMs === 0) return answer();

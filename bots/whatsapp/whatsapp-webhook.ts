@@ -10,6 +10,7 @@ import type { JobQueue } from '../../core/ports/job-queue.ts';
 import type { WhatsAppGateway, WhatsAppWebhookReceiver } from '../../core/ports/channel.ts';
 import { loadIntegrationSecrets } from '../../core/integrations/integrations-service.ts';
 import { unsupportedPhrase } from './whatsapp-phrases.ts';
+import { chosenReply } from './interactive-message.ts';
 
 export const WHATSAPP_ANSWER_JOB = 'whatsapp-answer';
 
@@ -18,6 +19,7 @@ interface InboundMessage {
   from: string;
   type: string;
   text?: { body?: string };
+  interactive?: unknown;
 }
 
 interface DeliveryValue {
@@ -66,14 +68,17 @@ export function createWhatsAppWebhook(deps: {
         // Status callbacks (sent, delivered, read) carry no messages: accepted and ignored.
         for (const message of value.messages ?? []) {
           const name = value.contacts?.find((contact) => contact.wa_id === message.from)?.profile?.name;
-          const isText = message.type === 'text' && Boolean(message.text?.body?.trim());
+          // A reply button or list row the customer chose: its title is what they said, its id the choice.
+          const chosen = message.type === 'interactive' ? chosenReply(message.interactive) : undefined;
+          const isText = Boolean(chosen) || (message.type === 'text' && Boolean(message.text?.body?.trim()));
           const received = await deps.assistant.receive({
             ownerId: integration.ownerId,
             channel: 'whatsapp',
             chatRef: `${integrationId}:${message.from}`,
             integrationId,
             customer: { name, username: message.from },
-            text: isText ? message.text!.body! : `[${message.type}]`,
+            text: chosen ? chosen.title : isText ? message.text!.body! : `[${message.type}]`,
+            ...(chosen ? { action: chosen.id } : {}),
             externalId: message.id,
           });
           if (received.kind !== 'stored') continue;
@@ -112,7 +117,7 @@ export function createWhatsAppWebhook(deps: {
         return;
       }
       const reply = await deps.assistant.answerIfLatest(integration.ownerId, chatId, messageId);
-      if (reply) await deps.gateway.sendText(integration.externalRef, token, to, reply.response);
+      if (reply) await deps.gateway.sendText(integration.externalRef, token, to, reply.response, reply.actions);
     },
   };
 }

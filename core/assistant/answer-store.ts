@@ -14,6 +14,8 @@ export interface AnswerToStore {
   replyToId: string;
   needsAttention: boolean;
   usage?: UsageRow;
+  /** The choices the answer offers (buttons), stored with it for the channel and the history. */
+  actions?: unknown[];
 }
 
 /** Returns the stored answer's time, or undefined when a newer customer message arrived meanwhile. */
@@ -39,8 +41,8 @@ export async function storeAnswerIfLatest(
   const result = await preparedRaw(
     db,
     `with inserted as (
-       insert into messages (owner_id, chat_id, sender, text, sources, prompt_tokens, completion_tokens, reply_to_id)
-       select ?::uuid, ?::uuid, 'ai', ?::text, ?::jsonb, ?::int, ?::int, ?::bigint
+       insert into messages (owner_id, chat_id, sender, text, sources, prompt_tokens, completion_tokens, reply_to_id, actions)
+       select ?::uuid, ?::uuid, 'ai', ?::text, ?::jsonb, ?::int, ?::int, ?::bigint, ?::jsonb
         where (select max(id) from messages where owner_id = ? and chat_id = ? and sender = 'customer') = ?::bigint
        returning id, created_at
      ), touched as (
@@ -57,6 +59,7 @@ export async function storeAnswerIfLatest(
       answer.promptTokens,
       answer.completionTokens,
       answer.replyToId,
+      answer.actions?.length ? JSON.stringify(answer.actions) : null,
       ownerId,
       chatId,
       answer.replyToId,

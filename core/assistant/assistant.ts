@@ -15,6 +15,10 @@ import { detectLanguage, type Language } from './language.ts';
 import { phrasesIn } from './phrases.ts';
 import { buildPrompt, defaultPrompt } from './prompt.ts';
 import { ModelError } from '../errors.ts';
+import type { ChatAction } from '../conversations/chat-actions.ts';
+import type { BookingChat, ChatTurn } from '../booking-chat/booking-chat.ts';
+import type { BookingToolBox } from '../booking-chat/booking-tools.ts';
+import { completeWithTools } from './tool-loop.ts';
 import { ModelBusyError, type ModelCallLimiter, type ModelCallPermit } from './model-call-limiter.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { KeyValueStore } from '../ports/key-value-store.ts';
@@ -32,6 +36,8 @@ export interface IncomingMessage {
   photo?: { mimeType: string; data: Uint8Array };
   /** The channel's message id: a redelivered message is stored and answered once. */
   externalId?: string;
+  /** A choice the customer made (the id of a button pressed); `text` is its label when the channel shows one. */
+  action?: string;
 }
 
 export interface Source {
@@ -47,6 +53,8 @@ export interface Reply {
   timestamp: string;
   /** Why the assistant handed over to a person, when it did. */
   handedOver?: 'no_information' | 'asked_for_person' | 'model_failed';
+  /** Choices offered with the answer (buttons); empty when none. */
+  actions: ChatAction[];
 }
 
 export type AnswerOutcome =
@@ -64,6 +72,8 @@ export interface AssistantDeps {
   usage: UsageService;
   retriever: Retriever;
   chatModel?: ChatModel;
+  /** Booking in the chat: the guided flow, and the booking tools for the model. */
+  bookingChat?: BookingChat;
   /** Messages of history sent to the model (most recent). */
   historyMessages?: number;
   /** The owner's model calls per minute and at once; unlimited without it. */
@@ -100,6 +110,7 @@ export function createAssistant(deps: AssistantDeps) {
     hits: SearchHit[],
     history: AnswerContext['history'],
     model: ChatModel,
+    tools?: BookingToolBox,
   ) {
     // Earlier turns (before the messages being answered) within a character budget, newest kept.
     const earlier = history.filter((past) => BigInt(past.id) < BigInt(burstStart)).slice(-historyMessages);
@@ -118,16 +129,20 @@ export function createAssistant(deps: AssistantDeps) {
         ]
       : question;
     const prompt = buildPrompt(ownerPrompt, passages, language);
-    return model.complete([
-      { role: 'system', content: prompt.system },
+    const messages: ChatMessage[] = [
+      { role: 'system', content: tools ? `${prompt.system}\n\n${tools.instructions}` : prompt.system },
       { role: 'user', content: prompt.passages },
       ...kept,
       { role: 'user', content: userContent },
-    ]);
+    ];
+    return tools ? completeWithTools(model, messages, tools) : model.complete(messages);
   }
 
   /** Stores a customer message (once per external id) and says whether it should be answered. */
   async function receive(message: IncomingMessage): Promise<ReceiveOutcome> {
+    // A choice made without its label (the test chat sends only the id): the label offered with it.
+    const label =
+      message.action && !message.text.trim() ? await labelOf(message.ownerId, message, message.action) : undefined;
     const received = await receiveCustomerMessage(
       db,
       message.ownerId,
@@ -137,11 +152,26 @@ export function createAssistant(deps: AssistantDeps) {
         customer: message.customer,
         integrationId: message.integrationId,
       },
-      { text: message.text || (message.photo ? '[photo]' : ''), externalId: message.externalId },
+      { text: label ?? (message.text || (message.photo ? '[photo]' : '')), externalId: message.externalId },
     );
     if (!received.message) return { kind: 'duplicate', chatId: received.chatId };
+    if (message.action)
+      await db('messages')
+        .where({ owner_id: message.ownerId, id: received.message.id })
+        .update({ action: message.action.slice(0, 64) });
     if (received.botPaused) return { kind: 'paused', chatId: received.chatId };
     return { kind: 'stored', chatId: received.chatId, messageId: received.message.id };
+  }
+
+  async function labelOf(
+    ownerId: string,
+    chat: Pick<IncomingMessage, 'channel' | 'chatRef'>,
+    action: string,
+  ): Promise<string> {
+    const owner = await db('owners').where({ id: ownerId }).first<{ language: Language } | undefined>('language');
+    const turn = { ownerId, channel: chat.channel, chatRef: chat.chatRef, language: owner?.language ?? 'en' };
+    // Unknown (stale, or never offered): a placeholder, which says the customer pressed something.
+    return (await deps.bookingChat?.labelFor(turn, action)) ?? '[button]';
   }
 
   /**
@@ -215,6 +245,27 @@ export function createAssistant(deps: AssistantDeps) {
       .join('\n');
 
     const language = detectLanguage(question, context.language ?? 'ru');
+    // Booking first: a button pressed, an answer to the flow's question, or a request to book (without a
+    // model; with one, typed requests are its to answer with the booking tools).
+    const latest = burst[burst.length - 1]!;
+    const turn: ChatTurn = {
+      ownerId,
+      channel: context.channel,
+      chatRef: context.chatRef,
+      customerName: context.customerName,
+      language,
+      ownerLanguage: context.language,
+      text: latest.text,
+      action: latest.action ?? undefined,
+      hasModel: Boolean(deps.chatModel),
+    };
+    // Choices still open (the flow's current step) go with whatever else answers.
+    let offered: ChatAction[] = [];
+    if (deps.bookingChat) {
+      const booking = await deps.bookingChat.respond(turn);
+      offered = booking.actions;
+      if (booking.kind === 'reply') return store(booking.text, [], undefined);
+    }
     // Asked for a person: the owner sees the chat flagged. Without a model the assistant says so and
     // searches nothing; a model still answers (it is told to say the administrator will reply), since
     // a message can ask for a person and something else too.
@@ -265,6 +316,7 @@ export function createAssistant(deps: AssistantDeps) {
       }
       const own = permit !== options.permit ? permit : undefined;
       try {
+        const tools = deps.bookingChat ? await deps.bookingChat.tools(turn) : undefined;
         const result = await generate(
           question,
           photo,
@@ -274,7 +326,13 @@ export function createAssistant(deps: AssistantDeps) {
           hits,
           context.history,
           deps.chatModel,
+          tools,
         );
+        const booked = tools?.actions() ?? [];
+        if (booked.length > 0) {
+          offered = booked;
+          await deps.bookingChat?.offered(turn, offered);
+        }
         usage = deps.usage.row(ownerId, 'chat', result.model, result.usage.promptTokens, result.usage.completionTokens);
         // The model's own handover: the passages do not answer, or the customer asked for a person.
         const taken = takeHandoverMarker(withoutNulBytes(result.text).trim());
@@ -328,6 +386,7 @@ export function createAssistant(deps: AssistantDeps) {
         replyToId: latestMessageId,
         needsAttention: reason !== undefined,
         usage: billed,
+        actions: offered,
       });
       if (!saved) return undefined;
       return {
@@ -336,6 +395,7 @@ export function createAssistant(deps: AssistantDeps) {
         sources: cited,
         timestamp: saved.createdAt.toISOString(),
         ...(reason ? { handedOver: reason } : {}),
+        actions: offered,
       };
     }
   }
@@ -371,7 +431,7 @@ export function createAssistant(deps: AssistantDeps) {
       if (!reply) return;
       await deps.deferral.store.delete(`model-wait:${chatId}`);
       const chat = await channelOf(ownerId, chatId);
-      if (chat) await deps.deferral.sender.send(ownerId, chat, reply.response);
+      if (chat) await deps.deferral.sender.send(ownerId, chat, reply.response, reply.actions);
     },
   };
 }

@@ -3,10 +3,10 @@
 // core/language-data (`handover`), every language's together; the rules for combining them are here.
 import { LANGUAGE_FILES } from '../language-data/language-data.ts';
 
-type WordTest = (word: string) => boolean;
+export type WordTest = (word: string) => boolean;
 
 /** A word pattern from a language file: the word itself, or with a trailing `*` any word it begins. */
-function patternTest(patterns: readonly string[]): WordTest {
+export function patternTest(patterns: readonly string[]): WordTest {
   const exact = new Set(patterns.filter((pattern) => !pattern.endsWith('*')));
   const beginnings = patterns.filter((pattern) => pattern.endsWith('*')).map((pattern) => pattern.slice(0, -1));
   return (word) => exact.has(word) || beginnings.some((beginning) => word.startsWith(beginning));

@@ -18,6 +18,8 @@ import { createReminders } from './reminders.ts';
 import { suggestServices } from './service-suggestions.ts';
 import { createServiceCatalog } from './services.ts';
 import { createStaffDirectory } from './staff.ts';
+import type { BookingRecord } from './bookings.ts';
+import type { ChatAction } from '../conversations/chat-actions.ts';
 
 export interface BookingModuleDeps {
   db: Knex;
@@ -38,6 +40,8 @@ export interface BookingModuleDeps {
   writers?: BookingHooks[];
   listeners?: BookingHooks[];
   now?: () => Date;
+  /** Buttons under a reminder (the booking chat's: confirm, move, cancel). */
+  reminderActions?: (booking: BookingRecord, language: string) => Promise<ChatAction[]>;
 }
 
 export type BookingModule = ReturnType<typeof createBookingModule>;
@@ -55,6 +59,7 @@ export function createBookingModule(deps: BookingModuleDeps) {
     services,
     logger: deps.logger,
     now,
+    actionsFor: deps.reminderActions,
   });
   const writers = [...(deps.writers ?? [])];
   let externalBusy = deps.externalBusy;

@@ -17,6 +17,8 @@ export interface BookingSettings {
   exceptions: DateExceptions;
   /** How long before a visit the customer is reminded; 0: no reminders. */
   reminder_minutes: number;
+  /** The business's address for booking confirmations (unset: looked for in the owner's files). */
+  address?: string | null;
 }
 
 export type BookingSettingsUpdate = Partial<BookingSettings>;
@@ -28,6 +30,7 @@ interface SettingsRow {
   hours: WeeklyHours;
   exceptions: DateExceptions;
   reminder_minutes: number;
+  address: string | null;
   ics_token_sealed: string;
   timezone: string;
 }
@@ -74,6 +77,7 @@ export function createBookingSettingsStore({ db, secretBox }: { db: Knex; secret
     hours: row.hours,
     exceptions: row.exceptions,
     reminder_minutes: row.reminder_minutes,
+    address: row.address,
   });
 
   return {
@@ -87,7 +91,7 @@ export function createBookingSettingsStore({ db, secretBox }: { db: Knex; secret
           { loc: ['body', 'timezone'], msg: 'Unknown IANA time zone', type: 'value_error' },
         ]);
       await ensureRow(ownerId);
-      const { timezone, hours, exceptions, ...numbers } = update;
+      const { timezone, hours, exceptions, address, ...numbers } = update;
       await db.transaction(async (trx) => {
         if (timezone !== undefined)
           await trx('owners').where({ id: ownerId }).update({ timezone, updated_at: new Date() });
@@ -95,6 +99,7 @@ export function createBookingSettingsStore({ db, secretBox }: { db: Knex; secret
           .where({ owner_id: ownerId })
           .update({
             ...numbers,
+            ...(address !== undefined ? { address: address?.trim() || null } : {}),
             ...(hours ? { hours: JSON.stringify(hours) } : {}),
             ...(exceptions ? { exceptions: JSON.stringify(exceptions) } : {}),
             updated_at: new Date(),

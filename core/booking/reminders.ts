@@ -11,6 +11,7 @@ import { bookingLanguage, reminderText, spokenTime } from './booking-phrases.ts'
 import type { BookingSettingsStore } from './booking-settings.ts';
 import { claimReminder, findBooking, type BookingRecord } from './bookings.ts';
 import type { ServiceCatalog } from './services.ts';
+import type { ChatAction } from '../conversations/chat-actions.ts';
 
 export const REMINDER_JOB = 'booking-reminder';
 
@@ -22,6 +23,8 @@ export interface ReminderDeps {
   services: ServiceCatalog;
   logger: Logger;
   now?: () => Date;
+  /** Buttons under the reminder (confirm, move, cancel), in the customer's language. */
+  actionsFor?: (booking: BookingRecord, language: string) => Promise<ChatAction[]>;
 }
 
 export function createReminders(deps: ReminderDeps) {
@@ -68,8 +71,9 @@ export function createReminders(deps: ReminderDeps) {
       when: spokenTime(booking.startsAt, owner?.timezone ?? 'UTC', language),
       business: owner?.salon_name ?? '',
     });
+    const actions = (await deps.actionsFor?.(booking, language)) ?? [];
     try {
-      await deps.sender.send(ownerId, { channel: booking.channel, chatRef: booking.chatRef }, text);
+      await deps.sender.send(ownerId, { channel: booking.channel, chatRef: booking.chatRef }, text, actions);
       logger.info({ ownerId, bookingId }, 'booking reminder sent');
     } catch (error) {
       if (error instanceof ChannelRejectedError) {

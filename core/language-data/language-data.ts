@@ -53,6 +53,9 @@ const unicodeScript = z.string().refine(
   { message: 'must be a Unicode script name (Cyrillic, Latin, Greek, …)' },
 );
 
+/** A button's label: WhatsApp shows at most 20 characters of a reply button. */
+const buttonLabel = z.string().min(1).max(20);
+
 export const languageFileSchema = z.strictObject({
   /** The language's ISO 639-1 code; the file is named after it. */
   language: z.string().regex(/^[a-z]{2,3}$/),
@@ -126,6 +129,63 @@ export const languageFileSchema = z.strictObject({
     telegramUnsupported: z.string().min(1),
     telegramFailure: z.string().min(1),
     whatsappUnsupported: z.string().min(1),
+  }),
+  /** Booking in a chat: the words that start or answer the guided flow, its sentences and its buttons. */
+  bookingChat: z.strictObject({
+    /** Words that ask to book, to move a booking, or to cancel one (patterns, as handover's). */
+    intents: z.strictObject({ book: patterns, move: patterns, cancel: patterns }),
+    /** Answers to "shall I book it?", to "your phone?", and words that end the flow. */
+    yes: words,
+    no: words,
+    skip: words,
+    stop: words,
+    phrases: z.strictObject({
+      chooseService: z.string().min(1),
+      chooseDay: template('service'),
+      chooseTime: template('day'),
+      noTimesThatDay: template('day'),
+      noTimes: template('service'),
+      askName: z.string().min(1),
+      askPhone: z.string().min(1),
+      invalidPhone: z.string().min(1),
+      confirmBooking: template('service', 'when'),
+      confirmMove: template('service', 'from', 'when'),
+      booked: template('service', 'when'),
+      moved: template('service', 'when'),
+      address: template('address'),
+      taken: template('time'),
+      notOffered: template('time'),
+      askCancel: template('service', 'when'),
+      cancelled: template('service', 'when'),
+      kept: template('service', 'when'),
+      coming: template('when'),
+      noBookings: z.string().min(1),
+      whichBooking: z.string().min(1),
+      stale: z.string().min(1),
+      stopped: z.string().min(1),
+      unavailable: z.string().min(1),
+      notChangeable: z.string().min(1),
+      failed: z.string().min(1),
+      ownerMoved: template('service', 'when'),
+      ownerCancelled: template('service', 'when'),
+      /** Under numbered options (WhatsApp Web). */
+      numberHint: z.string().min(1),
+      /** The button that opens a WhatsApp list: Meta allows 20 characters. */
+      listButton: z.string().min(1).max(20),
+    }),
+    labels: z.strictObject({
+      book: buttonLabel,
+      move: buttonLabel,
+      cancel: buttonLabel,
+      confirm: buttonLabel,
+      keep: buttonLabel,
+      yesCancel: buttonLabel,
+      otherTime: buttonLabel,
+      more: buttonLabel,
+      skip: buttonLabel,
+      stop: buttonLabel,
+      coming: buttonLabel,
+    }),
   }),
 });
 

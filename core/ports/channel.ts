@@ -1,10 +1,12 @@
 // What the core needs from a messaging channel, whichever it is (Telegram, WhatsApp).
+import type { ChatAction } from '../conversations/chat-actions.ts';
 
 /** Validates a Telegram bot token against the Bot API; implemented with grammY in bots/telegram. */
 export interface TelegramGateway {
   /** The bot behind a token, or a TelegramRejected error saying why Telegram refused it. */
   getMe(token: string): Promise<{ id: number; username: string; firstName: string }>;
-  sendText(token: string, chatId: string, text: string): Promise<void>;
+  /** `actions`: inline buttons under the (last part of the) message. */
+  sendText(token: string, chatId: string, text: string, actions?: ChatAction[]): Promise<void>;
 }
 
 /** What the gateways throw when a channel refuses a request, defined with the other domain errors. */
@@ -16,6 +18,7 @@ export interface OwnerReplySender {
     ownerId: string,
     chat: { channel: string; external_id: string; integration_id: string | null },
     text: string,
+    actions?: ChatAction[],
   ): Promise<void>;
 }
 
@@ -28,7 +31,8 @@ export interface WebhookReceiver {
 export interface WhatsAppGateway {
   /** The phone number behind a phone number id, or ChannelRejectedError when Meta refuses the token. */
   getPhone(phoneId: string, token: string): Promise<{ displayPhoneNumber: string }>;
-  sendText(phoneId: string, token: string, to: string, text: string): Promise<void>;
+  /** `actions`: interactive reply buttons (up to 3) or a list (up to 10), as Meta allows. */
+  sendText(phoneId: string, token: string, to: string, text: string, actions?: ChatAction[]): Promise<void>;
   markRead(phoneId: string, token: string, messageId: string): Promise<void>;
 }
 

@@ -15,9 +15,17 @@ export interface FakeUsage {
   completion_tokens: number;
 }
 
+/** A function call the fake model makes; `arguments` is sent as the JSON text the API carries (a string as is). */
+export interface FakeToolCall {
+  name: string;
+  arguments: Record<string, unknown> | string;
+  id?: string;
+}
+
 /** `usage: null` makes the server omit usage, as some compatible servers do. */
 export type FakeReply =
   | { text: string; delayMs?: number; usage?: FakeUsage | null }
+  | { toolCalls: FakeToolCall[]; text?: string; delayMs?: number; usage?: FakeUsage | null }
   | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number };
 
 export type ReplyFn = (body: Record<string, unknown>) => FakeReply | Promise<FakeReply>;
@@ -92,9 +100,77 @@ export function lastUserText(body: Record<string, unknown>): string {
 
 const echo: ReplyFn = (body) => ({ text: `Echo: ${lastUserText(body)}` });
 
-function errorBody(status: number, message: string, code: string | null = null): unknown {
+/** A tool result the client sent back (`role: "tool"`), with the name of the function it answers. */
+export interface ToolResult {
+  toolCallId: string;
+  name: string;
+  content: string;
+}
+
+/** Every tool result in the conversation, in order, each with the function name its call had. */
+export function toolResults(body: Record<string, unknown>): ToolResult[] {
+  const names = new Map<string, string>();
+  const results: ToolResult[] = [];
+  for (const message of messagesOf(body)) {
+    for (const call of Array.isArray(message['tool_calls']) ? message['tool_calls'].filter(isRecord) : []) {
+      const fn = isRecord(call['function']) ? call['function'] : {};
+      names.set(String(call['id']), String(fn['name']));
+    }
+    if (message['role'] === 'tool') {
+      const id = String(message['tool_call_id']);
+      results.push({ toolCallId: id, name: names.get(id) ?? '', content: contentText(message['content']) });
+    }
+  }
+  return results;
+}
+
+/**
+ * The API's rules for tools and tool turns, with its own error messages: a function's name matches
+ * ^[a-zA-Z0-9_-]{1,64}$; a `tool` message answers a call of the assistant turn just before it, and every
+ * call of that turn is answered before the conversation goes on.
+ */
+function toolProtocolError(body: Record<string, unknown>): { message: string; param: string } | undefined {
+  const tools = body['tools'];
+  if (tools !== undefined) {
+    if (!Array.isArray(tools)) return { message: "Invalid type for 'tools': expected an array.", param: 'tools' };
+    for (const [i, tool] of tools.entries()) {
+      const fn = isRecord(tool) && isRecord(tool['function']) ? tool['function'] : undefined;
+      if (!isRecord(tool) || tool['type'] !== 'function' || !fn)
+        return { message: `Missing required parameter: 'tools[${i}].function'.`, param: `tools[${i}].function` };
+      if (typeof fn['name'] !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(fn['name']))
+        return {
+          message: `Invalid 'tools[${i}].function.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`,
+          param: `tools[${i}].function.name`,
+        };
+    }
+  }
+  let open: string[] = [];
+  for (const [i, message] of messagesOf(body).entries()) {
+    if (message['role'] === 'tool') {
+      const id = String(message['tool_call_id'] ?? '');
+      if (!open.includes(id))
+        return {
+          message:
+            "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+          param: `messages.[${i}].role`,
+        };
+      open = open.filter((pending) => pending !== id);
+      continue;
+    }
+    if (open.length > 0)
+      return {
+        message: `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${open.join(', ')}`,
+        param: `messages.[${i}].role`,
+      };
+    const calls = message['role'] === 'assistant' && Array.isArray(message['tool_calls']) ? message['tool_calls'] : [];
+    open = calls.filter(isRecord).map((call) => String(call['id']));
+  }
+  return undefined;
+}
+
+function errorBody(status: number, message: string, code: string | null = null, param: string | null = null): unknown {
   const type = status === 429 ? 'requests' : status >= 500 ? 'server_error' : 'invalid_request_error';
-  return { error: { message, type, param: null, code } };
+  return { error: { message, type, param, code } };
 }
 
 export async function startFakeOpenAI(options: { apiKey?: string; models?: string[] } = {}): Promise<FakeOpenAIServer> {
@@ -149,23 +225,41 @@ export async function startFakeOpenAI(options: { apiKey?: string; models?: strin
       (sum, message) => sum + fakeTokenCount(contentText(message['content'])),
       0,
     );
+    const text = reply.text ?? '';
+    const toolCalls =
+      'toolCalls' in reply
+        ? reply.toolCalls.map((call) => ({
+            id: call.id ?? `call_fake_${++counter}`,
+            type: 'function',
+            function: {
+              name: call.name,
+              arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments),
+            },
+          }))
+        : undefined;
+    const completionTokens =
+      fakeTokenCount(text) + (toolCalls ?? []).reduce((sum, call) => sum + fakeTokenCount(call.function.arguments), 0);
     const usage =
       reply.usage === null
         ? undefined
-        : (reply.usage ?? { prompt_tokens: promptTokens, completion_tokens: fakeTokenCount(reply.text) });
+        : (reply.usage ?? { prompt_tokens: promptTokens, completion_tokens: completionTokens });
     const usageBody = usage && { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
 
     if (body['stream'] !== true) {
-      const message = { role: 'assistant', content: reply.text, refusal: null };
+      // As the API sends a turn that calls tools: content null unless the model also wrote text.
+      const message = toolCalls
+        ? { role: 'assistant', content: text || null, refusal: null, tool_calls: toolCalls }
+        : { role: 'assistant', content: text, refusal: null };
       return send(res, 200, {
         id,
         object: 'chat.completion',
         created,
         model,
-        choices: [{ index: 0, message, finish_reason: 'stop', logprobs: null }],
+        choices: [{ index: 0, message, finish_reason: toolCalls ? 'tool_calls' : 'stop', logprobs: null }],
         ...(usageBody ? { usage: usageBody } : {}),
       });
     }
+    if (toolCalls) return send(res, 500, errorBody(500, 'Fake server: tool calls are not faked over streaming'));
 
     const streamOptions = body['stream_options'];
     const includeUsage = isRecord(streamOptions) && streamOptions['include_usage'] === true;
@@ -178,7 +272,7 @@ export async function startFakeOpenAI(options: { apiKey?: string; models?: strin
       ...(includeUsage ? { usage: null } : {}),
     });
     const events: unknown[] = [chunk({ role: 'assistant', content: '' }, null)];
-    for (const piece of reply.text.match(/\S+\s*/g) ?? []) events.push(chunk({ content: piece }, null));
+    for (const piece of text.match(/\S+\s*/g) ?? []) events.push(chunk({ content: piece }, null));
     events.push(chunk({}, 'stop'));
     if (includeUsage)
       events.push({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageBody ?? null });
@@ -281,6 +375,8 @@ export async function startFakeOpenAI(options: { apiKey?: string; models?: strin
       return send(res, 400, errorBody(400, 'you must provide a model parameter'));
     if (route === '/v1/embeddings') return embeddings(body, res);
     if (messagesOf(body).length === 0) return send(res, 400, errorBody(400, "'messages' must be a non-empty array"));
+    const protocol = toolProtocolError(body);
+    if (protocol) return send(res, 400, errorBody(400, protocol.message, null, protocol.param));
     return chatCompletion(body, res);
   };
 

@@ -29,6 +29,15 @@ import {
   type FakeFile,
   type MessageUpdate,
 } from './telegram-updates.ts';
+import {
+  answerCallback,
+  editReplyMarkup,
+  newKeyboardState,
+  pressUpdate,
+  readInlineKeyboard,
+  rememberSent,
+  type KeyboardState,
+} from './telegram-buttons.ts';
 
 export type { Body, CustomerOptions, MessageUpdate } from './telegram-updates.ts';
 
@@ -74,6 +83,10 @@ export interface FakeTelegram {
   customerSendsPhoto(token: string, options: CustomerOptions & { caption?: string }): MessageUpdate;
   customerSendsVoice(token: string, options: CustomerOptions & { duration?: number }): MessageUpdate;
   customerSendsSticker(token: string, options: CustomerOptions & { emoji?: string }): MessageUpdate;
+  /** The customer presses an inline button (its callback_data) on the newest message showing it, or on `messageId`. */
+  customerPresses(token: string, options: CustomerOptions & { data: string; messageId?: number }): Update;
+  /** Whether the bot answered this press (answerCallbackQuery). */
+  callbackAnswered(token: string, queryId: string): boolean;
   /** Sends to this chat then answer 403; the bot gets the `my_chat_member` update Telegram sends. */
   blockBot(token: string, chatId: number): Update;
   unblockBot(token: string, chatId: number): Update;
@@ -131,6 +144,7 @@ interface BotState {
   commands: BotCommand[];
   failures: Map<string, Failure[]>;
   files: Map<string, FakeFile>;
+  keyboards: KeyboardState;
 }
 
 export async function startFakeTelegram(): Promise<FakeTelegram> {
@@ -272,6 +286,8 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     const checked = visibleText(body);
     if ('error' in checked) return answer.fail(400, checked.error);
     const { raw, text } = checked;
+    const keyboard = readInlineKeyboard(body);
+    if ('error' in keyboard) return answer.fail(400, keyboard.error);
     const customer = bot.customers.get(chatId) ?? { chatId };
     const message: Message = {
       message_id: nextMessageId(bot, chatId),
@@ -279,7 +295,9 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       chat: privateChat(customer),
       date: unixNow(),
       text,
+      ...(keyboard.markup?.inline_keyboard.length ? { reply_markup: keyboard.markup } : {}),
     };
+    rememberSent(bot.keyboards, message);
     sentBodies.push({ token, body: { ...body, chat_id: chatId, text: raw } });
     answer.ok(message);
   };
@@ -334,6 +352,14 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
           .filter(isRecord)
           .map((c) => ({ command: String(c['command']), description: String(c['description']) }));
         return answer.ok(true);
+      }
+      case 'answercallbackquery': {
+        const answered = answerCallback(bot.keyboards, body);
+        return 'error' in answered ? answer.fail(400, answered.error) : answer.ok(true);
+      }
+      case 'editmessagereplymarkup': {
+        const edited = editReplyMarkup(bot.keyboards, body);
+        return 'error' in edited ? answer.fail(400, edited.error) : answer.ok(edited.result);
       }
       case 'getmycommands':
         return answer.ok(bot.commands);
@@ -424,6 +450,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
         commands: [],
         failures: new Map(),
         files: new Map(),
+        keyboards: newKeyboardState(),
       });
       return me;
     },
@@ -477,6 +504,12 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
         bot,
       );
     },
+    customerPresses(token, { data, messageId, ...customer }) {
+      const bot = need(token);
+      bot.customers.set(customer.chatId, { ...bot.customers.get(customer.chatId), ...customer });
+      return push(bot, pressUpdate(bot.keyboards, bot.nextUpdateId++, customer, { data, messageId }));
+    },
+    callbackAnswered: (token, queryId) => need(token).keyboards.answered.has(queryId),
     blockBot(token, chatId) {
       const bot = need(token);
       bot.blocked.add(chatId);

@@ -1,13 +1,20 @@
 // A local fake of the WhatsApp Cloud API (Meta's Graph API) for the calls the product makes:
-// GET /{phone-id} (credential check), POST /{phone-id}/messages (send text, mark read).
+// GET /{phone-id} (credential check), POST /{phone-id}/messages (send text or an interactive message,
+// mark read), and the webhook Meta delivers when a customer taps an interactive message's choice.
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readInteractive, replyWebhook, type SentInteractive } from './whatsapp-interactive.ts';
 
 export interface SentWhatsApp {
   /** The business number (phone number id) it was sent from. */
   phoneId: string;
   to: string;
+  /** The text, or an interactive message's body. */
   body: string;
+  /** The message id Meta returned (wamid). */
+  id?: string;
+  interactive?: SentInteractive;
 }
 
 export interface GraphAccount {
@@ -22,6 +29,14 @@ export interface FakeGraph {
   readonly sent: SentWhatsApp[];
   readonly reads: string[];
   waitForSent(predicate: (message: SentWhatsApp) => boolean, timeoutMs?: number): Promise<SentWhatsApp>;
+  /** The customer taps a choice of an interactive message: Meta's webhook, signed, posted to the app. Returns its status. */
+  deliverChoice(options: {
+    webhookUrl: string;
+    appSecret: string;
+    message: SentWhatsApp;
+    choiceId: string;
+    name?: string;
+  }): Promise<number>;
   /** Another business number with its own token. */
   addAccount(account: GraphAccount): void;
   /** Meta stops accepting this number's token (revoked in the dashboard). */
@@ -43,6 +58,7 @@ export async function startFakeGraph(first: GraphAccount): Promise<FakeGraph> {
   const accounts = new Map<string, GraphAccount>([[first.phoneId, { ...first }]]);
   const sent: SentWhatsApp[] = [];
   const reads: string[] = [];
+  let inbound = 0;
   const waiters: { predicate: (message: SentWhatsApp) => boolean; resolve: (message: SentWhatsApp) => void }[] = [];
 
   const server = createServer(async (request, response) => {
@@ -76,11 +92,24 @@ export async function startFakeGraph(first: GraphAccount): Promise<FakeGraph> {
         reads.push(String(body.message_id));
         return reply(200, { success: true });
       }
-      const message = {
-        phoneId: account.phoneId,
-        to: String(body.to),
-        body: String((body.text as { body?: string } | undefined)?.body ?? ''),
-      };
+      const interactive = body.type === 'interactive' ? readInteractive(body.interactive) : undefined;
+      if (interactive && 'error' in interactive)
+        return reply(400, {
+          error: {
+            message: '(#131009) Parameter value is not valid',
+            type: 'OAuthException',
+            code: 131009,
+            error_data: { messaging_product: 'whatsapp', details: interactive.error },
+          },
+        });
+      const message: SentWhatsApp = interactive
+        ? { phoneId: account.phoneId, to: String(body.to), body: interactive.body, interactive }
+        : {
+            phoneId: account.phoneId,
+            to: String(body.to),
+            body: String((body.text as { body?: string } | undefined)?.body ?? ''),
+          };
+      message.id = `wamid.out.${sent.length + 1}`;
       sent.push(message);
       for (const waiter of [...waiters]) {
         if (waiter.predicate(message)) {
@@ -88,7 +117,7 @@ export async function startFakeGraph(first: GraphAccount): Promise<FakeGraph> {
           waiter.resolve(message);
         }
       }
-      return reply(200, { messaging_product: 'whatsapp', messages: [{ id: `wamid.out.${sent.length}` }] });
+      return reply(200, { messaging_product: 'whatsapp', messages: [{ id: message.id }] });
     }
     return reply(404, { error: { message: 'Unknown path', code: 100 } });
   });
@@ -108,6 +137,30 @@ export async function startFakeGraph(first: GraphAccount): Promise<FakeGraph> {
         );
         waiters.push({ predicate, resolve: (message) => (clearTimeout(timer), resolve(message)) });
       });
+    },
+    async deliverChoice({ webhookUrl, appSecret, message, choiceId, name }) {
+      if (!message.interactive || !message.id) throw new Error('fake WhatsApp: that message has no choices');
+      const raw = JSON.stringify(
+        replyWebhook({
+          phoneId: message.phoneId,
+          from: message.to,
+          name,
+          wamid: `wamid.in.${++inbound}`,
+          context: message.id,
+          sent: message.interactive,
+          choiceId,
+        }),
+      );
+      const response = await fetch(webhookUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': `sha256=${createHmac('sha256', appSecret).update(raw).digest('hex')}`,
+        },
+        body: raw,
+      });
+      await response.arrayBuffer();
+      return response.status;
     },
     addAccount(account) {
       accounts.set(account.phoneId, { ...account });

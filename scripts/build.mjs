@@ -1,0 +1,95 @@
+// Compiles the product for `npm start`: main.ts and what it imports, bundled by esbuild into dist/ (packages
+// stay in node_modules; each dynamic import() is a chunk of its own, loaded when first needed). Node then
+// loads plain JavaScript: transpiling TypeScript module by module at every start (tsx) cost most of a second.
+// `npm install` runs this (postinstall); scripts/start.mjs runs it again when a source changed since.
+// Plain JavaScript, because it runs where no TypeScript loader is.
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+export const DIST = path.join(ROOT, 'dist');
+const ENTRY = 'main.ts';
+/** The inputs of the last build with their modification times: the build is current while they are unchanged. */
+const INPUTS = path.join(DIST, 'inputs.json');
+
+/**
+ * Each module sees its own source file as `import.meta.url` (not the bundle's), so paths it builds from it
+ * (package.json, migrations/, a worker script beside it) are the same compiled as under tsx. Relative to the
+ * bundle, which lies flat in dist/ as every chunk does, so a moved checkout keeps working.
+ */
+const sourceUrls = {
+  name: 'source-import-meta-url',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      return {
+        contents: text.replaceAll(
+          'import.meta.url',
+          `new URL(${JSON.stringify(path.relative(DIST, args.path).split(path.sep).join('/'))}, import.meta.url).href`,
+        ),
+        loader: 'ts',
+      };
+    });
+  },
+};
+
+/** Builds dist/ from the sources; returns the build's duration in ms. */
+export async function buildProduct() {
+  const started = performance.now();
+  const { build } = await import('esbuild');
+  rmSync(DIST, { recursive: true, force: true });
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: [ENTRY],
+    outdir: DIST,
+    entryNames: '[name]',
+    chunkNames: '[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [sourceUrls],
+  });
+  const inputs = Object.fromEntries(
+    Object.keys(result.metafile.inputs).map((input) => [input, statSync(path.join(ROOT, input)).mtimeMs]),
+  );
+  writeFileSync(INPUTS, JSON.stringify(inputs, null, 1));
+  return performance.now() - started;
+}
+
+/** Whether dist/ was built from the sources as they are now (no input changed, moved or removed since). */
+export function buildIsCurrent() {
+  let inputs;
+  try {
+    inputs = JSON.parse(readFileSync(INPUTS, 'utf8'));
+  } catch {
+    return false;
+  }
+  return Object.entries(inputs).every(([input, mtimeMs]) => {
+    try {
+      return statSync(path.join(ROOT, input)).mtimeMs === mtimeMs;
+    } catch {
+      return false;
+    }
+  });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // As npm's postinstall: never fail the install; `npm start` builds (and shows the error) when dist/ is missing.
+  try {
+    const ms = await buildProduct();
+    process.stdout.write(`frontdesk: compiled for npm start in ${Math.round(ms)} ms (${DIST})\n`);
+  } catch (error) {
+    process.stderr.write(
+      `frontdesk: could not compile (${error instanceof Error ? error.message : String(error)}); npm start will try again\n`,
+    );
+  }
+}

@@ -1,8 +1,8 @@
 // Entry point: `tsx main.ts [all|api|bots|worker]`. Reads the environment once, builds the system,
 // serves, and shuts down gracefully on SIGTERM/SIGINT.
 import { createServer } from 'node:http';
-import { composeSystem, APP_INFO } from './compose.ts';
 import { type Config, ConfigError, loadConfig } from './core/config.ts';
+import { createDatabase, productDatabaseTarget } from './infra/database.ts';
 import { createLogger } from './infra/logger.ts';
 
 const SHUTDOWN_DEADLINE_MS = 8000;
@@ -20,7 +20,11 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const started = performance.now();
-  const system = await composeSystem(config, { logger });
+  // Opening the embedded database is the longest part of a start (WASM, Postgres' own start-up): it runs
+  // while the rest of the product loads, instead of after.
+  const db = createDatabase(productDatabaseTarget(config), logger);
+  const { composeSystem, APP_INFO } = await import('./compose.ts');
+  const system = await composeSystem(config, { logger, openedDb: db });
 
   const serves = config.role === 'all' || config.role === 'api';
   const server = serves ? createServer(system.app.callback()) : undefined;

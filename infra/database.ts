@@ -4,6 +4,7 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
 import type { Logger } from 'pino';
+import type { Config } from '../core/config.ts';
 import { openPglite, pgliteKnex, seedFromTemplate } from './pglite.ts';
 
 export type DatabaseTarget =
@@ -22,6 +23,13 @@ export interface Database {
 function knexLog(logger?: Logger): Knex.Config['log'] {
   const warn = (message: unknown) => logger?.warn({ knex: String(message) }, 'database warning');
   return { warn, error: warn, deprecate: warn, debug: () => {} };
+}
+
+/** The product's database: DATABASE_URL's PostgreSQL, or the embedded one in DATA_DIR. */
+export function productDatabaseTarget(config: Pick<Config, 'databaseUrl' | 'dataDir'>): DatabaseTarget {
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl }
+    : { kind: 'pglite', dir: path.join(config.dataDir, 'pgdata') };
 }
 
 export function createDatabase(target: DatabaseTarget, logger?: Logger): Database {

@@ -19,29 +19,29 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite/vector';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { migrateToLatest, migrationFingerprints } from './migrations.ts';
+import { asPGlite, PGliteThread } from './pglite-thread.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** A PGlite over `dataDir` (in memory when undefined) with the extensions the migrations create. */
-export function openPglite(dataDir: string | undefined): PGlite {
-  return new PGlite({ dataDir, extensions: { vector, pg_trgm, btree_gin } });
+/**
+ * A PGlite over `dataDir` (in memory when undefined) with the extensions the migrations create, in a
+ * worker thread of its own (infra/pglite-worker.mjs); it starts opening at once.
+ */
+export function openPglite(dataDir: string | undefined): PGliteThread {
+  return new PGliteThread(dataDir);
 }
 
-/** knex over one PGlite instance (PGlite is single-connection; knex-pglite enforces a pool of one). */
-export function pgliteKnex(pglite: PGlite, log?: Knex.Config['log']): Knex {
+/** knex over one PGlite (PGlite is single-connection; knex-pglite enforces a pool of one). */
+export function pgliteKnex(pglite: PGliteThread, log?: Knex.Config['log']): Knex {
   return knexFactory({
     client: ClientPgLite as unknown as typeof knexFactory.Client,
     dialect: 'postgres',
     log,
-    // knex-pglite accepts a ready PGlite instance this way, which is how extensions get loaded.
-    connection: (() => ({ pglite })) as unknown as Knex.StaticConnectionConfig,
+    // knex-pglite accepts a ready PGlite instance this way (ours answers from the worker).
+    connection: (() => ({ pglite: asPGlite(pglite) })) as unknown as Knex.StaticConnectionConfig,
   });
 }
 

@@ -44,18 +44,22 @@ export function createDatabase(target: DatabaseTarget, logger?: Logger): Databas
     return { knex, kind: 'postgres', close: () => knex.destroy() };
   }
   let dataDir: string | undefined;
+  let seeded: Promise<unknown> | undefined;
   if (target.kind === 'pglite') {
-    dataDir = target.dir;
-    mkdirSync(path.dirname(dataDir), { recursive: true });
-    try {
-      if (seedFromTemplate(dataDir, target.templateDir))
-        logger?.info({ dataDir }, 'embedded database created from the install-time template');
-    } catch (error) {
-      logger?.warn({ err: error }, 'could not copy the embedded database template; initialising from scratch');
-    }
-    mkdirSync(dataDir, { recursive: true });
+    const dir = target.dir;
+    dataDir = dir;
+    mkdirSync(path.dirname(dir), { recursive: true });
+    // A first start copies the install-time template on the thread pool while the worker thread boots.
+    seeded = seedFromTemplate(dir, target.templateDir)
+      .then(
+        (copied) =>
+          copied && logger?.info({ dataDir: dir }, 'embedded database created from the install-time template'),
+        (error: unknown) =>
+          logger?.warn({ err: error }, 'could not copy the embedded database template; initialising from scratch'),
+      )
+      .finally(() => mkdirSync(dir, { recursive: true }));
   }
-  const pglite = openPglite(dataDir);
+  const pglite = openPglite(dataDir, seeded);
   const knex = pgliteKnex(pglite, knexLog(logger));
   return {
     knex,

@@ -21,9 +21,17 @@ export class PGliteThread {
   private exited = false;
   #closed = false;
 
-  /** `dataDir`: the data directory (undefined: in memory). The worker starts opening it at once. */
-  constructor(dataDir: string | undefined) {
+  /**
+   * `dataDir`: the data directory (undefined: in memory). The worker starts at once and opens the directory
+   * when `after` settles (a first start's copy of the template), whether it fulfils or not.
+   */
+  constructor(dataDir: string | undefined, { after }: { after?: Promise<unknown> } = {}) {
     this.worker = new Worker(WORKER_URL, { workerData: { dataDir } });
+    const open = () => {
+      if (!this.exited) this.worker.postMessage({ open: true });
+    };
+    if (after) after.then(open, open);
+    else open();
     let failure: Error | undefined;
     this.waitReady = new Promise<void>((resolve, reject) => {
       const onReady = (message: { ready?: boolean; error?: Reply['error'] }) => {

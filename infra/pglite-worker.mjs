@@ -31,14 +31,25 @@ function plain(error) {
 }
 
 const port = parentPort;
-const pglite = new PGlite({ dataDir: workerData.dataDir, extensions: { vector, pg_trgm, btree_gin } });
-pglite.waitReady.then(
-  () => port.postMessage({ ready: true }),
-  (error) => port.postMessage({ ready: false, error: plain(error) }),
-);
+let open;
+/** The database, once the main thread says its directory is ready (after a first start's template copy). */
+const opening = new Promise((resolve) => {
+  open = resolve;
+});
 
-port.on('message', async ({ id, sql, params, options, close }) => {
+port.on('message', (message) => {
+  if (!message.open) return void answer(message);
+  const pglite = new PGlite({ dataDir: workerData.dataDir, extensions: { vector, pg_trgm, btree_gin } });
+  pglite.waitReady.then(
+    () => port.postMessage({ ready: true }),
+    (error) => port.postMessage({ ready: false, error: plain(error) }),
+  );
+  open(pglite);
+});
+
+async function answer({ id, sql, params, options, close }) {
   try {
+    const pglite = await opening;
     if (close) {
       if (!pglite.closed) await pglite.close();
       port.postMessage({ id });
@@ -48,4 +59,4 @@ port.on('message', async ({ id, sql, params, options, close }) => {
   } catch (error) {
     port.postMessage({ id, error: plain(error) });
   }
-});
+}

@@ -5,7 +5,6 @@
 // it; once those change it is not used (and the next `npm install` remakes it). Without a usable
 // template PGlite initialises the directory itself, only slower.
 import {
-  cpSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -15,6 +14,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -28,10 +28,10 @@ const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * A PGlite over `dataDir` (in memory when undefined) with the extensions the migrations create, in a
- * worker thread of its own (infra/pglite-worker.mjs); it starts opening at once.
+ * worker thread of its own (infra/pglite-worker.mjs); it opens the directory once `after` settles.
  */
-export function openPglite(dataDir: string | undefined): PGliteThread {
-  return new PGliteThread(dataDir);
+export function openPglite(dataDir: string | undefined, after?: Promise<unknown>): PGliteThread {
+  return new PGliteThread(dataDir, { after });
 }
 
 /** knex over one PGlite (PGlite is single-connection; knex-pglite enforces a pool of one). */
@@ -114,13 +114,31 @@ export async function createPgliteTemplate(templateDir: string = defaultTemplate
 }
 
 /**
- * Copies the template into `dir` when `dir` holds no data directory yet. Returns whether it did.
+ * Copies a directory tree file by file on libuv's thread pool, leaving the main thread to the rest of the
+ * start (fs.cp's asynchronous form is several times slower, cpSync blocks).
+ */
+async function copyTree(from: string, to: string, skip: (name: string) => boolean): Promise<void> {
+  await mkdir(to, { recursive: true });
+  const entries = await readdir(from, { withFileTypes: true });
+  await Promise.all(
+    entries.map(async (entry) => {
+      if (skip(entry.name)) return;
+      const source = path.join(from, entry.name);
+      const target = path.join(to, entry.name);
+      if (entry.isDirectory()) await copyTree(source, target, skip);
+      else await copyFile(source, target);
+    }),
+  );
+}
+
+/**
+ * Copies the template into `dir` when `dir` holds no data directory yet. Resolves with whether it did.
  * The copy goes to a sibling first and is renamed into place, so a start interrupted mid-copy never
  * leaves a half-made data directory behind. Only an empty directory is replaced (a non-recursive
  * removal): a second process that seeded the same directory first, or a symlink, is never deleted;
  * the removal then fails and the caller lets PGlite open the directory itself.
  */
-export function seedFromTemplate(dir: string, templateDir?: string): boolean {
+export async function seedFromTemplate(dir: string, templateDir?: string): Promise<boolean> {
   if (isDataDir(dir)) return false;
   if (existsSync(dir) && readdirSync(dir).length > 0) return false; // something else lives here; leave it to PGlite
   const template = templateDir ?? defaultTemplateDir();
@@ -128,7 +146,7 @@ export function seedFromTemplate(dir: string, templateDir?: string): boolean {
   removeStaleScratch(dir);
   const scratch = scratchFor(dir);
   try {
-    cpSync(template, scratch, { recursive: true, filter: (source) => path.basename(source) !== MANIFEST });
+    await copyTree(template, scratch, (name) => name === MANIFEST);
     try {
       rmdirSync(dir);
     } catch (error) {

@@ -19,6 +19,7 @@ import {
   type Database,
 } from './infra/database.ts';
 import { loadOrCreateLocalSecrets } from './infra/local-secrets.ts';
+import type { PGliteThread } from './infra/pglite-thread.ts';
 import { MemoryKeyValueStore } from './infra/memory-key-value-store.ts';
 import { MemoryJobQueue } from './infra/memory-job-queue.ts';
 import { OpenAIChatModel } from './infra/openai-chat-model.ts';
@@ -78,8 +79,8 @@ export interface ComposeOptions {
   logger: Logger;
   /** Injected by tests that share one database or store between several systems. */
   db?: Database;
-  /** Opened by main.ts while this module loaded (the embedded database starts meanwhile); the system owns it. */
-  openedDb?: Database;
+  /** The embedded database's thread, started by main.ts before this module loaded; the system owns it. */
+  embeddedDatabase?: PGliteThread;
   store?: KeyValueStore;
   accountLimits?: AccountLimits;
   /** BullMQ key prefix (tests give each system its own). */
@@ -99,7 +100,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       ? { jwtSecret: config.jwtSecret, encryptionKey: config.encryptionKey }
       : { ...loadOrCreateLocalSecrets(config.dataDir), ...pick(config) };
 
-  const db = options.db ?? options.openedDb ?? createDatabase(productDatabaseTarget(config), logger);
+  const db = options.db ?? createDatabase(productDatabaseTarget(config, options.embeddedDatabase), logger);
   // Redis clients (ioredis, BullMQ: a quarter of a second of start-up) load only when REDIS_URL is set.
   // Their modules import nothing of ours at run time, so loading them late cannot duplicate a class.
   const store =

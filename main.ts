@@ -1,9 +1,9 @@
-// Entry point: `tsx main.ts [all|api|bots|worker]`. Reads the environment once, builds the system,
-// serves, and shuts down gracefully on SIGTERM/SIGINT.
+// Entry point: `npm start [-- all|api|bots|worker]` (compiled; scripts/start.mjs) or `tsx main.ts [role]`.
+// Reads the environment once, builds the system, serves, and shuts down gracefully on SIGTERM/SIGINT.
 import { createServer } from 'node:http';
 import { type Config, ConfigError, loadConfig } from './core/config.ts';
-import { createDatabase, productDatabaseTarget } from './infra/database.ts';
 import { createLogger } from './infra/logger.ts';
+import { embeddedDataDir, openPglite } from './infra/pglite.ts';
 
 const SHUTDOWN_DEADLINE_MS = 8000;
 
@@ -20,11 +20,11 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const started = performance.now();
-  // Opening the embedded database is the longest part of a start (WASM, Postgres' own start-up): it runs
-  // while the rest of the product loads, instead of after.
-  const db = createDatabase(productDatabaseTarget(config), logger);
+  // The embedded database's start (Postgres in WASM, in a worker thread) is the longest part of a start:
+  // it begins before the rest of the product loads, and runs beside it.
+  const embedded = config.databaseUrl ? undefined : openPglite(embeddedDataDir(config.dataDir), { logger });
   const { composeSystem, APP_INFO } = await import('./compose.ts');
-  const system = await composeSystem(config, { logger, openedDb: db });
+  const system = await composeSystem(config, { logger, embeddedDatabase: embedded });
 
   const serves = config.role === 'all' || config.role === 'api';
   const server = serves ? createServer(system.app.callback()) : undefined;

@@ -1,16 +1,19 @@
 // Builds the knex instance: PostgreSQL over `pg` when DATABASE_URL is set, PGlite (Postgres in WASM,
 // persisted in DATA_DIR, or in memory for tests) otherwise. Migrations are the same for both.
-import path from 'node:path';
-import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.ts';
-import { openPglite, pgliteKnex, seedFromTemplate } from './pglite.ts';
+import { embeddedDataDir, openPglite } from './pglite.ts';
+import { asPGlite, type PGliteThread } from './pglite-thread.ts';
 
 export type DatabaseTarget =
   | { kind: 'postgres'; url: string }
-  /** templateDir: a clean data directory to copy into an empty `dir` (default: the one `npm install` made). */
-  | { kind: 'pglite'; dir: string; templateDir?: string }
+  /**
+   * templateDir: a clean data directory to copy into an empty `dir` (default: the one `npm install` made);
+   * opened: the database's thread when already started (main.ts starts it before the rest loads).
+   */
+  | { kind: 'pglite'; dir: string; templateDir?: string; opened?: PGliteThread }
   | { kind: 'pglite-memory' };
 
 export interface Database {
@@ -25,11 +28,28 @@ function knexLog(logger?: Logger): Knex.Config['log'] {
   return { warn, error: warn, deprecate: warn, debug: () => {} };
 }
 
-/** The product's database: DATABASE_URL's PostgreSQL, or the embedded one in DATA_DIR. */
-export function productDatabaseTarget(config: Pick<Config, 'databaseUrl' | 'dataDir'>): DatabaseTarget {
+/**
+ * The product's database: DATABASE_URL's PostgreSQL, or the embedded one in DATA_DIR (`opened` when
+ * main.ts already started it).
+ */
+export function productDatabaseTarget(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  opened?: PGliteThread,
+): DatabaseTarget {
   return config.databaseUrl
     ? { kind: 'postgres', url: config.databaseUrl }
-    : { kind: 'pglite', dir: path.join(config.dataDir, 'pgdata') };
+    : { kind: 'pglite', dir: embeddedDataDir(config.dataDir), opened };
+}
+
+/** knex over one PGlite (PGlite is single-connection; knex-pglite enforces a pool of one). */
+export function pgliteKnex(pglite: PGliteThread, log?: Knex.Config['log']): Knex {
+  return knexFactory({
+    client: ClientPgLite as unknown as typeof knexFactory.Client,
+    dialect: 'postgres',
+    log,
+    // knex-pglite accepts a ready PGlite instance this way (ours answers from the worker).
+    connection: (() => ({ pglite: asPGlite(pglite) })) as unknown as Knex.StaticConnectionConfig,
+  });
 }
 
 export function createDatabase(target: DatabaseTarget, logger?: Logger): Database {
@@ -43,23 +63,10 @@ export function createDatabase(target: DatabaseTarget, logger?: Logger): Databas
     });
     return { knex, kind: 'postgres', close: () => knex.destroy() };
   }
-  let dataDir: string | undefined;
-  let seeded: Promise<unknown> | undefined;
-  if (target.kind === 'pglite') {
-    const dir = target.dir;
-    dataDir = dir;
-    mkdirSync(path.dirname(dir), { recursive: true });
-    // A first start copies the install-time template on the thread pool while the worker thread boots.
-    seeded = seedFromTemplate(dir, target.templateDir)
-      .then(
-        (copied) =>
-          copied && logger?.info({ dataDir: dir }, 'embedded database created from the install-time template'),
-        (error: unknown) =>
-          logger?.warn({ err: error }, 'could not copy the embedded database template; initialising from scratch'),
-      )
-      .finally(() => mkdirSync(dir, { recursive: true }));
-  }
-  const pglite = openPglite(dataDir, seeded);
+  const pglite =
+    target.kind === 'pglite'
+      ? (target.opened ?? openPglite(target.dir, { templateDir: target.templateDir, logger }))
+      : openPglite(undefined);
   const knex = pgliteKnex(pglite, knexLog(logger));
   return {
     knex,

@@ -1,9 +1,10 @@
-// Opens the embedded PGlite database, and keeps a freshly initialised and migrated data directory as a
-// template. On a cold process, initdb in WASM plus the first migrations take about two seconds; copying
-// a clean directory takes milliseconds. `npm install` makes the template (scripts/prepare-pglite-template.ts)
-// and the first start on an empty DATA_DIR copies it. The template records which migration files made
-// it; once those change it is not used (and the next `npm install` remakes it). Without a usable
-// template PGlite initialises the directory itself, only slower.
+// Opens the embedded PGlite database in its worker thread, first copying the install-time template into an
+// empty data directory. On a cold process, initdb in WASM plus the first migrations take about two seconds;
+// copying a clean directory takes a fraction of that. `npm install` makes the template
+// (infra/pglite-template.ts) and the first start on an empty DATA_DIR copies it. The template records which
+// migration files made it; once those change it is not used (and the next `npm install` remakes it).
+// Without a usable template PGlite initialises the directory itself, only slower. Loads no knex: main.ts
+// opens the database with it before the rest of the product loads.
 import {
   existsSync,
   mkdirSync,
@@ -19,31 +20,35 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import knexFactory, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
-import { migrateToLatest, migrationFingerprints } from './migrations.ts';
-import { asPGlite, PGliteThread } from './pglite-thread.ts';
+import type { Logger } from 'pino';
+import { migrationFingerprints } from './migrations.ts';
+import { PGliteThread } from './pglite-thread.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * A PGlite over `dataDir` (in memory when undefined) with the extensions the migrations create, in a
- * worker thread of its own (infra/pglite-worker.mjs); it opens the directory once `after` settles.
+ * worker thread of its own (infra/pglite-worker.mjs). An empty `dataDir` first gets a copy of the template
+ * (`templateDir`, by default the one `npm install` made), on the thread pool while the worker boots.
  */
-export function openPglite(dataDir: string | undefined, after?: Promise<unknown>): PGliteThread {
-  return new PGliteThread(dataDir, { after });
+export function openPglite(
+  dataDir: string | undefined,
+  { templateDir, logger }: { templateDir?: string; logger?: Logger } = {},
+): PGliteThread {
+  if (dataDir === undefined) return new PGliteThread(undefined);
+  mkdirSync(path.dirname(dataDir), { recursive: true });
+  const seeded = seedFromTemplate(dataDir, templateDir)
+    .then(
+      (copied) => copied && logger?.info({ dataDir }, 'embedded database created from the install-time template'),
+      (error: unknown) =>
+        logger?.warn({ err: error }, 'could not copy the embedded database template; initialising from scratch'),
+    )
+    .finally(() => mkdirSync(dataDir, { recursive: true }));
+  return new PGliteThread(dataDir, { after: seeded });
 }
 
-/** knex over one PGlite (PGlite is single-connection; knex-pglite enforces a pool of one). */
-export function pgliteKnex(pglite: PGliteThread, log?: Knex.Config['log']): Knex {
-  return knexFactory({
-    client: ClientPgLite as unknown as typeof knexFactory.Client,
-    dialect: 'postgres',
-    log,
-    // knex-pglite accepts a ready PGlite instance this way (ours answers from the worker).
-    connection: (() => ({ pglite: asPGlite(pglite) })) as unknown as Knex.StaticConnectionConfig,
-  });
-}
+/** Where the embedded database of a DATA_DIR lives. */
+export const embeddedDataDir = (dataDir: string) => path.join(dataDir, 'pgdata');
 
 function pgliteVersion(): string {
   // The package's exports hide its package.json; its entry file sits in dist/ under the package root.
@@ -57,13 +62,13 @@ export function defaultTemplateDir(): string {
   return path.join(ROOT, 'node_modules', '.cache', 'frontdesk', `pglite-${pgliteVersion()}-template`);
 }
 
-const isDataDir = (dir: string) => existsSync(path.join(dir, 'PG_VERSION'));
+export const isDataDir = (dir: string) => existsSync(path.join(dir, 'PG_VERSION'));
 
 /** A scratch sibling of `target` for a copy that is renamed into place when complete. */
-const scratchFor = (target: string) => `${target}.${randomBytes(4).toString('hex')}.tmp`;
+export const scratchFor = (target: string) => `${target}.${randomBytes(4).toString('hex')}.tmp`;
 
 /** Removes scratch siblings of `target` left by a process killed mid-copy (they are never renamed into place). */
-function removeStaleScratch(target: string): void {
+export function removeStaleScratch(target: string): void {
   const parent = path.dirname(target);
   const prefix = `${path.basename(target)}.`;
   if (!existsSync(parent)) return;
@@ -72,44 +77,16 @@ function removeStaleScratch(target: string): void {
       rmSync(path.join(parent, name), { recursive: true, force: true });
   }
 }
-const MANIFEST = 'frontdesk-template.json';
+export const MANIFEST = 'frontdesk-template.json';
 
 /** A template is usable when it was migrated by exactly the migration files there are now. */
-function isCurrentTemplate(templateDir: string): boolean {
+export function isCurrentTemplate(templateDir: string): boolean {
   if (!isDataDir(templateDir)) return false;
   try {
     const manifest = JSON.parse(readFileSync(path.join(templateDir, MANIFEST), 'utf8')) as { migrations?: unknown };
     return JSON.stringify(manifest.migrations) === JSON.stringify(migrationFingerprints());
   } catch {
     return false;
-  }
-}
-
-/**
- * Makes the template unless a current one exists: initdb and every migration into a scratch directory,
- * closed cleanly, then renamed into place (replacing a template made by other migrations).
- */
-export async function createPgliteTemplate(templateDir: string = defaultTemplateDir()): Promise<'created' | 'exists'> {
-  if (isCurrentTemplate(templateDir)) return 'exists';
-  mkdirSync(path.dirname(templateDir), { recursive: true });
-  removeStaleScratch(templateDir);
-  const scratch = scratchFor(templateDir);
-  try {
-    const fingerprints = migrationFingerprints();
-    const pglite = openPglite(scratch);
-    const knex = pgliteKnex(pglite);
-    try {
-      await migrateToLatest(knex);
-    } finally {
-      await knex.destroy();
-      if (!pglite.closed) await pglite.close();
-    }
-    writeFileSync(path.join(scratch, MANIFEST), JSON.stringify({ migrations: fingerprints }, null, 2));
-    rmSync(templateDir, { recursive: true, force: true });
-    renameSync(scratch, templateDir);
-    return 'created';
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
   }
 }
 

@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createDatabase, migrateToLatest } from '../../infra/database.ts';
-import { createPgliteTemplate, seedFromTemplate } from '../../infra/pglite.ts';
+import { seedFromTemplate } from '../../infra/pglite.ts';
+import { createPgliteTemplate } from '../../infra/pglite-template.ts';
 
 describe('infra/pglite: the install-time data directory template', function () {
   this.timeout(60_000);

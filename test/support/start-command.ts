@@ -18,8 +18,7 @@ export interface StartCommand {
 export function startCommand(script?: string): StartCommand {
   const line =
     script ??
-    (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts
-      .start;
+    (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
   // A plain command line is spawned as is; anything else (quotes, operators) goes through sh, as npm would.
   const plain = /^[\w@./:=+-]+( [\w@./:=+-]+)*$/.test(line);
   const [file, ...args] = plain ? line.split(' ') : ['sh', '-c', line];

@@ -24,6 +24,9 @@ async function main(): Promise<void> {
   // it begins before the rest of the product loads, and runs beside it.
   const embedded = config.databaseUrl ? undefined : openPglite(embeddedDataDir(config.dataDir), { logger });
   const { composeSystem, APP_INFO } = await import('./compose.ts');
+  // Koa checks each response body against fetch's Response class, which Node loads (its bundled undici) on
+  // first use: load it now, while the database starts, rather than on the first request.
+  void globalThis.Response;
   const system = await composeSystem(config, { logger, embeddedDatabase: embedded });
 
   const serves = config.role === 'all' || config.role === 'api';

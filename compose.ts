@@ -35,8 +35,15 @@ import { createRetriever } from './core/knowledge/retriever.ts';
 import { ConfigError } from './core/config.ts';
 import { createHistoryService } from './core/conversations/history-service.ts';
 import { createIntegrationsService } from './core/integrations/integrations-service.ts';
+import { createCalendarConnections, type CalendarConnections } from './core/integrations/calendar-connections.ts';
+import { createGoogleCalendarProviders } from './infra/google-calendar-provider.ts';
+import { createGoogleCalendarOAuth } from './infra/google-calendar-oauth.ts';
+import type { RetryPolicy } from './infra/google-client.ts';
 import { createTelegramGateway } from './bots/telegram/telegram-gateway.ts';
 import { createOwnerReplySender } from './bots/owner-reply-sender.ts';
+import { createChatReminderSender } from './bots/chat-reminder-sender.ts';
+import { createBookingModule, type BookingModule } from './core/booking/booking-module.ts';
+import { REMINDER_JOB } from './core/booking/reminders.ts';
 import { createBotManager, type BotManager } from './bots/bot-manager.ts';
 import { createWhatsAppCloudGateway } from './bots/whatsapp/whatsapp-cloud-gateway.ts';
 import {
@@ -68,6 +75,9 @@ export interface System {
   assistant: Assistant;
   training: TrainingService;
   queue: JobQueue;
+  booking: BookingModule;
+  /** Owners' Google Calendar connections (booking reads and writes through `connected`). */
+  calendars: CalendarConnections;
   bots?: BotManager;
   app: Koa<AppState>;
   health(): Promise<HealthReport>;
@@ -91,6 +101,10 @@ export interface ComposeOptions {
   /** Tests drive WhatsApp Web sessions with a fake whatsapp-web.js client (and a short reconnect backoff). */
   whatsappWebClientFactory?: WebClientFactory;
   whatsappWebReconnect?: { baseMs?: number; maxMs?: number; attempts?: number };
+  /** The booking clock (tests move it to days with a DST change). */
+  now?: () => Date;
+  /** Retries of Google calls (tests shorten the backoff). */
+  googleRetry?: Partial<RetryPolicy>;
 }
 
 export async function composeSystem(config: Config, options: ComposeOptions): Promise<System> {
@@ -180,12 +194,45 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
 
     const telegram = createTelegramGateway(config.telegramApiRoot);
     const whatsapp = createWhatsAppCloudGateway(config.whatsappGraphUrl);
-    const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp });
-    const whatsappWebRelay = createWhatsAppWebRelay(store);
-    const history = createHistoryService({
+    const google = config.google;
+    const calendars = createCalendarConnections({
       db: db.knex,
-      sender: createOwnerReplySender({ db: db.knex, secretBox, telegram, whatsapp, whatsappWeb: whatsappWebRelay }),
+      store,
+      secretBox,
+      // The Google client itself loads on the first call, not here.
+      providers:
+        google.serviceAccount || google.oauth
+          ? createGoogleCalendarProviders({
+              apiRoot: google.apiRoot,
+              serviceAccount: google.serviceAccount,
+              oauth: google.oauth,
+              timeoutMs: google.timeoutMs,
+              retry: options.googleRetry,
+            })
+          : undefined,
+      serviceAccountEmail: google.serviceAccount?.clientEmail,
+      oauth: google.oauth ? createGoogleCalendarOAuth(google.oauth, google.timeoutMs) : undefined,
     });
+    const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp, calendars });
+    const whatsappWebRelay = createWhatsAppWebRelay(store, { logger });
+    const ownerReplies = createOwnerReplySender({
+      db: db.knex,
+      secretBox,
+      telegram,
+      whatsapp,
+      whatsappWeb: whatsappWebRelay,
+    });
+    const history = createHistoryService({ db: db.knex, sender: ownerReplies });
+    const booking = createBookingModule({
+      db: db.knex,
+      secretBox,
+      queue,
+      logger,
+      reminderSender: createChatReminderSender({ db: db.knex, sender: ownerReplies }),
+      now: options.now,
+    });
+    if (config.role === 'all' || config.role === 'worker')
+      queue.process(REMINDER_JOB, (payload) => booking.reminders.handleJob(payload));
     const whatsappWebhook = createWhatsAppWebhook({
       db: db.knex,
       secretBox,
@@ -264,6 +311,9 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       integrations,
       telegramWebhook,
       whatsapp: { integrations, webhook: whatsappWebhook, publicUrl: config.publicUrl },
+      booking,
+      publicUrl: config.publicUrl,
+      calendar: { calendars, publicUrl: config.publicUrl },
     });
 
     return {
@@ -275,6 +325,8 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       assistant,
       training,
       queue,
+      booking,
+      calendars,
       bots,
       app,
       health,
@@ -287,8 +339,19 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       },
     };
   } catch (error) {
-    if (!options.store) await store.close().catch(() => {});
-    if (!options.db) await db.close().catch(() => {});
+    // The start-up error is what the caller needs; a failure to close after it is only logged.
+    if (!options.store)
+      await store
+        .close()
+        .catch((closeError: unknown) =>
+          logger.warn({ err: closeError }, 'could not close the store after a failed start'),
+        );
+    if (!options.db)
+      await db
+        .close()
+        .catch((closeError: unknown) =>
+          logger.warn({ err: closeError }, 'could not close the database after a failed start'),
+        );
     throw error;
   }
 }

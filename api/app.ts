@@ -19,6 +19,10 @@ import { agentRoutes, type AgentRouteDeps } from './routes/agent.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { historyRoutes } from './routes/history.ts';
 import { integrationRoutes } from './routes/integrations.ts';
+import { bookingRoutes } from './routes/booking.ts';
+import { bookingsRoutes } from './routes/bookings.ts';
+import type { BookingModule } from '../core/booking/booking-module.ts';
+import { calendarRoutes, type CalendarRouteDeps } from './routes/calendar.ts';
 import type { HistoryService } from '../core/conversations/history-service.ts';
 import type { IntegrationsService } from '../core/integrations/integrations-service.ts';
 import type { UsageService } from '../core/usage/usage-service.ts';
@@ -48,6 +52,10 @@ export interface AppDeps {
   /** Present in webhook mode (PUBLIC_URL set). */
   telegramWebhook?: WebhookReceiver;
   whatsapp: WhatsAppRouteDeps;
+  booking: BookingModule;
+  /** Where the outside world reaches this server (the calendar feed's URL); the request's origin when unset. */
+  publicUrl?: string;
+  calendar: CalendarRouteDeps;
 }
 
 export const JSON_BODY_LIMIT = '1mb';
@@ -68,7 +76,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
         if (deps.corsOrigins.includes('*')) return '*';
         return deps.corsOrigins.includes(origin) ? origin : '';
       },
-      exposeHeaders: ['X-Request-Id', 'Retry-After'],
+      exposeHeaders: ['X-Request-Id', 'Retry-After', 'X-Total-Count', 'Link'],
       maxAge: 600,
     }),
   );
@@ -97,9 +105,12 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     ...agentRoutes(deps.agent),
     ...historyRoutes(deps.history),
     ...integrationRoutes(deps.integrations),
+    ...calendarRoutes(deps.calendar),
     ...whatsappIntegrationRoutes(deps.whatsapp),
     ...whatsappQrRoutes(deps.whatsapp),
     ...usageRoutes(deps.usage),
+    ...bookingRoutes({ booking: deps.booking, publicUrl: deps.publicUrl }),
+    ...bookingsRoutes({ booking: deps.booking }),
   ];
 
   // Built when first asked for: turning every schema into JSON Schema is a tenth of a second of start-up.

@@ -6,6 +6,7 @@
 // the excess over, and one that stops hands over all of its bots at once.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { GrammyError } from 'grammy';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { KeyValueStore } from '../core/ports/key-value-store.ts';
@@ -250,14 +251,18 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
         if (!runners.has(id)) {
           await deps.store.releaseLease(lease, holder);
           if (stopped)
-            await publishIntegrationEvent(deps.store, { integrationId: id, change: 'released' }).catch(() => undefined);
+            await publishIntegrationEvent(deps.store, { integrationId: id, change: 'released' }).catch(
+              (error: unknown) =>
+                // The others then take the bot over when its lease is seen free, a little later.
+                log.warn({ err: error, integrationId: id }, 'could not announce a released bot'),
+            );
         }
       }
     } catch (error) {
       runners.delete(id);
       await deps.store.releaseLease(lease, holder);
-      const status = (error as { error_code?: number }).error_code;
-      if (status === 401 || status === 404)
+      // getMe answers 401 (revoked) or 404 (no such bot) for a token Telegram will never accept.
+      if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404))
         await markIntegrationError(deps.db, id, 'Telegram refused the token; connect the bot again with a new token');
       log.warn({ err: error, integrationId: id }, 'telegram bot could not start');
     }
@@ -383,7 +388,14 @@ export function createBotManager(deps: BotManagerDeps): BotManager {
         ),
       );
       // Once more: a heartbeat already on its way when stop() began may have counted this process back in.
-      await deps.store.leave(PROCESSES_GROUP, holder).catch(() => undefined);
+      await deps.store
+        .leave(PROCESSES_GROUP, holder)
+        .catch((error: unknown) =>
+          log.warn(
+            { err: error },
+            'could not leave the process group; the others count this process until its heartbeat expires',
+          ),
+        );
     },
     running: () => [...runners.keys()],
   };

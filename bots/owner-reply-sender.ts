@@ -2,16 +2,12 @@
 // it needs the integration's token, not the polling lease.
 import type { Knex } from 'knex';
 import type { SecretBox } from '../core/crypto/secret-box.ts';
-import {
-  ChannelRejectedError,
-  type OwnerReplySender,
-  type TelegramGateway,
-  type WhatsAppGateway,
-} from '../core/ports/channel.ts';
+import type { OwnerReplySender, TelegramGateway, WhatsAppGateway } from '../core/ports/channel.ts';
 import { loadIntegrationSecrets } from '../core/integrations/integrations-service.ts';
 import { telegramChatId } from './telegram/telegram-gateway.ts';
 import type { WhatsAppWebRelay } from './whatsapp/whatsapp-web-relay.ts';
 import { isWebSession } from '../core/integrations/public-info.ts';
+import { ChannelRejectedError } from '../core/errors.ts';
 
 // WhatsApp lets a business write freely only within 24 hours of the customer's last message.
 const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;

@@ -1,4 +1,5 @@
 // Reads and validates the environment once, at start; everything else receives the typed result.
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const optionalString = z
@@ -61,7 +62,68 @@ const envSchema = z.object({
   PUPPETEER_EXECUTABLE_PATH: z.string().min(1).default('/usr/bin/chromium'),
   WHATSAPP_WEB_MAX_SESSIONS: z.coerce.number().int().min(0).max(100).default(3),
   WHATSAPP_WEB_START_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(60_000),
+  GOOGLE_SERVICE_ACCOUNT_KEY: optionalString,
+  GOOGLE_API_ROOT: optionalString.pipe(z.url('must be a URL such as https://www.googleapis.com/').optional()),
+  GOOGLE_OAUTH_CLIENT_ID: optionalString,
+  GOOGLE_OAUTH_CLIENT_SECRET: optionalString,
+  GOOGLE_OAUTH_AUTH_URL: z.url('must be a URL').default('https://accounts.google.com/o/oauth2/v2/auth'),
+  GOOGLE_OAUTH_TOKEN_URL: z.url('must be a URL').default('https://oauth2.googleapis.com/token'),
+  GOOGLE_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
 });
+
+/** The fields of a service account's JSON key file that the product uses. */
+export interface GoogleServiceAccountKey {
+  clientEmail: string;
+  privateKey: string;
+  privateKeyId?: string;
+  /** Where the signed JWT is exchanged for an access token (Google's, or a local server in tests). */
+  tokenUri: string;
+}
+
+const serviceAccountKeySchema = z.object({
+  type: z.literal('service_account', 'is not a service account key ("type" must be "service_account")'),
+  client_email: z.email('has no valid "client_email"'),
+  private_key: z.string().includes('PRIVATE KEY', 'has no PEM "private_key"'),
+  private_key_id: z.string().optional(),
+  token_uri: z.url('has an invalid "token_uri"').default('https://oauth2.googleapis.com/token'),
+});
+
+/**
+ * GOOGLE_SERVICE_ACCOUNT_KEY is the key file's path or its JSON itself (for platforms that hold secrets in
+ * variables). Problems are named without ever repeating the key.
+ */
+function readServiceAccountKey(value: string): GoogleServiceAccountKey {
+  let text = value;
+  if (!value.startsWith('{')) {
+    try {
+      text = readFileSync(value, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new ConfigError(
+        `Invalid configuration:\n  GOOGLE_SERVICE_ACCOUNT_KEY: cannot read the file ${value} (${code})`,
+      );
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError(
+      'Invalid configuration:\n  GOOGLE_SERVICE_ACCOUNT_KEY: is not JSON (give the path of the key file, or its JSON)',
+    );
+  }
+  const parsed = serviceAccountKeySchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => issue.message).join(', ');
+    throw new ConfigError(`Invalid configuration:\n  GOOGLE_SERVICE_ACCOUNT_KEY: the key ${problems}`);
+  }
+  return {
+    clientEmail: parsed.data.client_email,
+    privateKey: parsed.data.private_key,
+    privateKeyId: parsed.data.private_key_id,
+    tokenUri: parsed.data.token_uri,
+  };
+}
 
 export type Role = 'all' | 'api' | 'bots' | 'worker';
 
@@ -102,6 +164,15 @@ export interface Config {
   telegramApiRoot?: string;
   /** WhatsApp Web sessions: the browser, how many one process runs, how long a start may take. */
   whatsappWeb: { executablePath: string; maxSessions: number; startTimeoutMs: number };
+  /** Google Calendar: service-account mode, OAuth mode, both or neither. */
+  google: {
+    /** Calendar API root (Google's when unset; a local server in tests). */
+    apiRoot?: string;
+    /** Per request to Google, token requests included. */
+    timeoutMs: number;
+    serviceAccount?: GoogleServiceAccountKey;
+    oauth?: { clientId: string; clientSecret: string; authUrl: string; tokenUrl: string };
+  };
 }
 
 /** Thrown when the environment cannot run the product; the message lists every problem. */
@@ -126,6 +197,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, roleArg?: string): Config {
   }
   if (Boolean(e.ADMIN_EMAIL) !== Boolean(e.ADMIN_PASSWORD)) {
     throw new ConfigError('Invalid configuration:\n  ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  if (Boolean(e.GOOGLE_OAUTH_CLIENT_ID) !== Boolean(e.GOOGLE_OAUTH_CLIENT_SECRET)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET must be set together',
+    );
   }
   return {
     env: e.NODE_ENV,
@@ -170,6 +246,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, roleArg?: string): Config {
       executablePath: e.PUPPETEER_EXECUTABLE_PATH,
       maxSessions: e.WHATSAPP_WEB_MAX_SESSIONS,
       startTimeoutMs: e.WHATSAPP_WEB_START_TIMEOUT_MS,
+    },
+    google: {
+      apiRoot: e.GOOGLE_API_ROOT,
+      timeoutMs: e.GOOGLE_TIMEOUT_MS,
+      serviceAccount: e.GOOGLE_SERVICE_ACCOUNT_KEY ? readServiceAccountKey(e.GOOGLE_SERVICE_ACCOUNT_KEY) : undefined,
+      oauth:
+        e.GOOGLE_OAUTH_CLIENT_ID && e.GOOGLE_OAUTH_CLIENT_SECRET
+          ? {
+              clientId: e.GOOGLE_OAUTH_CLIENT_ID,
+              clientSecret: e.GOOGLE_OAUTH_CLIENT_SECRET,
+              authUrl: e.GOOGLE_OAUTH_AUTH_URL,
+              tokenUrl: e.GOOGLE_OAUTH_TOKEN_URL,
+            }
+          : undefined,
     },
   };
 }

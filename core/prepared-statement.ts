@@ -4,15 +4,16 @@
 // PGlite (in-process, no protocol round trip) ignores the name.
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import { LRUCache } from 'lru-cache';
 
-const names = new Map<string, string>();
+// The hot statements are few and fixed; the bound only guards against a caller building SQL text.
 const MAX_NAMES = 2000;
+const names = new LRUCache<string, string>({ max: MAX_NAMES });
 
 function statementName(sql: string): string {
   let name = names.get(sql);
   if (!name) {
     name = `fd_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
-    if (names.size >= MAX_NAMES) names.clear();
     names.set(sql, name);
   }
   return name;

@@ -68,6 +68,13 @@ export class BullMQJobQueue implements JobQueue {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.close()));
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
-    await Promise.all(this.connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
+    await Promise.all(
+      this.connections.map((connection) =>
+        connection.quit().catch((error: unknown) => {
+          this.options.logger?.debug({ err: error }, 'job queue connection did not quit cleanly; disconnecting');
+          connection.disconnect();
+        }),
+      ),
+    );
   }
 }

@@ -16,6 +16,13 @@ const SECRET_KEYS = [
   'cookie',
   'api_key',
   'apiKey',
+  'private_key',
+  'privateKey',
+  'client_secret',
+  'clientSecret',
+  'refresh_token',
+  'refreshToken',
+  'access_token',
 ];
 
 export const REDACT_PATHS = [

@@ -1,8 +1,9 @@
 // ChatModel adapter for any OpenAI-compatible server (OpenAI, Azure, Ollama, vLLM, LiteLLM) via the openai SDK.
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionContentPart, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { ModelError, type ChatMessage, type ChatModel, type ChatResult } from '../core/ports/chat-model.ts';
+import type { ChatMessage, ChatModel, ChatResult } from '../core/ports/chat-model.ts';
 import { jsonFetch } from './json-fetch.ts';
+import { ModelError } from '../core/errors.ts';
 
 export interface OpenAIClientOptions {
   apiKey: string;

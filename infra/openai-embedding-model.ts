@@ -1,7 +1,8 @@
 // EmbeddingModel adapter for any OpenAI-compatible /embeddings endpoint via the openai SDK.
 import type OpenAI from 'openai';
-import { ModelError, type EmbeddingModel, type EmbeddingResult } from '../core/ports/chat-model.ts';
+import type { EmbeddingModel, EmbeddingResult } from '../core/ports/chat-model.ts';
 import { createOpenAIClient, toModelError, type OpenAIClientOptions } from './openai-chat-model.ts';
+import { ModelError } from '../core/errors.ts';
 
 export interface OpenAIEmbeddingOptions extends OpenAIClientOptions {
   /** Inputs per request; OpenAI allows up to 2048, smaller batches keep each request well inside the timeout. */

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { vector } from '@electric-sql/pglite/vector';
 
@@ -39,7 +40,7 @@ const opening = new Promise((resolve) => {
 
 port.on('message', (message) => {
   if (!message.open) return void answer(message);
-  const pglite = new PGlite({ dataDir: workerData.dataDir, extensions: { vector, pg_trgm, btree_gin } });
+  const pglite = new PGlite({ dataDir: workerData.dataDir, extensions: { vector, pg_trgm, btree_gin, btree_gist } });
   pglite.waitReady.then(
     () => port.postMessage({ ready: true }),
     (error) => port.postMessage({ ready: false, error: plain(error) }),

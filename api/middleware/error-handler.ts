@@ -45,7 +45,7 @@ export function errorHandler(): Middleware<AppState> {
         );
       }
       ctx.status = status;
-      ctx.body = { detail };
+      ctx.body = { detail, ...(error instanceof DomainError ? error.extra : undefined) };
     }
   };
 }

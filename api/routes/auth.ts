@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { AccountService } from '../../core/accounts/account-service.ts';
 import { toPublicUser } from '../../core/accounts/owners.ts';
+import { LANGUAGES } from '../../core/assistant/language.ts';
 import { route, type AnyRoute } from '../route.ts';
 import { currentOwner } from '../state.ts';
 
@@ -110,7 +111,7 @@ export function authRoutes(accounts: AccountService): AnyRoute[] {
         .object({
           salon_name: salonName.optional(),
           timezone: z.string().min(1).max(64).optional(),
-          language: z.enum(['ru', 'uk', 'en']).optional(),
+          language: z.enum(LANGUAGES as [string, ...string[]]).optional(),
         })
         .strict(),
       responses: { 200: { description: 'Updated profile', schema: userSchema } },

@@ -15,7 +15,9 @@ const integration = z
     bot_id: z.number().optional(),
     phone_id: z.string().optional(),
     display_phone_number: z.string().optional(),
-    mode: z.enum(['cloud', 'web']).optional(),
+    mode: z.enum(['cloud', 'web', 'service_account', 'oauth']).optional(),
+    calendar_id: z.string().optional(),
+    share_with: z.string().optional(),
   })
   .meta({ id: 'Integration' });
 const id = z.object({ id: z.uuid('Not a valid integration id') });
@@ -41,7 +43,7 @@ export function integrationRoutes(integrations: IntegrationsService): AnyRoute[]
       path: '/integrations',
       tag: 'integrations',
       access: 'authenticated',
-      summary: 'Connected channels, without secrets',
+      summary: 'Connected channels and calendars, without secrets',
       responses: { 200: { description: 'Integrations', schema: z.array(integration) } },
       handler: (ctx) => integrations.list(currentOwner(ctx.state).id),
     }),
@@ -72,7 +74,7 @@ export function integrationRoutes(integrations: IntegrationsService): AnyRoute[]
       path: '/integrations/:id',
       tag: 'integrations',
       access: 'write',
-      summary: 'Disconnect: stops the bot and forgets its token',
+      summary: 'Disconnect: stops the bot (or stops using the calendar) and forgets its token',
       params: id,
       responses: { 204: { description: 'Deleted' }, 404: { description: 'No such integration' } },
       handler: async (ctx, { params }) => {
@@ -88,7 +90,7 @@ export function integrationRoutes(integrations: IntegrationsService): AnyRoute[]
       path: '/integrations/:id/test',
       tag: 'integrations',
       access: 'write',
-      summary: 'Check that the stored token still works',
+      summary: 'Check that the stored token still works (a calendar: that Google still gives access)',
       params: id,
       responses: {
         200: { description: 'Result', schema: z.object({ ok: z.boolean(), detail: z.string(), integration }) },

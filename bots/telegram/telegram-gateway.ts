@@ -1,9 +1,10 @@
 // The Bot API calls the core needs (token check, owner replies), through grammY's Api client.
 import { Api, GrammyError, HttpError, type ApiClientOptions } from 'grammy';
 import { autoRetry } from '@grammyjs/auto-retry';
-import { ChannelRejectedError, type TelegramGateway } from '../../core/ports/channel.ts';
+import type { TelegramGateway } from '../../core/ports/channel.ts';
 import { splitMessage } from '../../core/assistant/split-message.ts';
 import { jsonFetch } from '../../infra/json-fetch.ts';
+import { ChannelRejectedError } from '../../core/errors.ts';
 
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
 

@@ -7,9 +7,9 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Assistant } from '../../core/assistant/assistant.ts';
 import { splitMessage } from '../../core/assistant/split-message.ts';
-import type { Language } from '../../core/assistant/language.ts';
+import { LANGUAGES, type Language } from '../../core/assistant/language.ts';
 import { TELEGRAM_FETCH, TELEGRAM_MESSAGE_LIMIT, telegramChatRef } from './telegram-gateway.ts';
-import { TELEGRAM_PHRASES } from './telegram-phrases.ts';
+import { telegramPhrasesIn } from './telegram-phrases.ts';
 
 /** An answer not sent within this time shows "typing…" to the customer until it is. */
 export const TYPING_AFTER_MS = 500;
@@ -68,8 +68,8 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bo
     const owner = await deps
       .db('owners')
       .where({ id: deps.ownerId })
-      .first<{ salon_name: string; language: 'ru' | 'uk' | 'en' } | undefined>('salon_name', 'language');
-    await ctx.reply(TELEGRAM_PHRASES.welcome[customerLanguage(ctx, owner?.language)](owner?.salon_name ?? ''));
+      .first<{ salon_name: string; language: Language } | undefined>('salon_name', 'language');
+    await ctx.reply(telegramPhrasesIn(customerLanguage(ctx, owner?.language)).welcome(owner?.salon_name ?? ''));
   });
 
   bot.on(['message:text', 'message:photo'], async (ctx) => {
@@ -93,7 +93,13 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bo
     if (received.kind !== 'stored') return;
     // "typing…" only for an answer that takes a while: a quick one needs no indicator, and every
     // indicator is a Bot API call counted against the bot's limits. Not awaited by the answer.
-    const typing = setTimeout(() => void ctx.replyWithChatAction('typing').catch(() => undefined), TYPING_AFTER_MS);
+    const typing = setTimeout(
+      () =>
+        void ctx
+          .replyWithChatAction('typing')
+          .catch((error: unknown) => log.debug({ err: error }, 'typing indicator not sent; the answer still goes out')),
+      TYPING_AFTER_MS,
+    );
     const answer = async () => {
       try {
         // Answers only if no newer message arrived meanwhile: the newest one answers them all at once.
@@ -117,7 +123,7 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bo
   });
 
   bot.on('message', async (ctx) => {
-    await ctx.reply(TELEGRAM_PHRASES.unsupported[customerLanguage(ctx)]);
+    await ctx.reply(telegramPhrasesIn(customerLanguage(ctx)).unsupported);
   });
 
   async function reportFailure(cause: unknown, chatId: number | undefined, ctx: Context): Promise<void> {
@@ -131,13 +137,17 @@ export function createTelegramBot(deps: Omit<TelegramRunnerDeps, 'webhook'>): Bo
           external_id: telegramChatRef(deps.integrationId, chatId),
         })
         .update({ customer_blocked: true })
-        .catch(() => undefined);
+        .catch((error: unknown) => log.warn({ err: error, chatId }, 'could not mark the chat blocked'));
       log.info({ chatId }, 'customer blocked the bot');
       return;
     }
     log.error({ err: cause, chatId }, 'telegram update failed');
     if (chatId !== undefined)
-      await ctx.api.sendMessage(chatId, TELEGRAM_PHRASES.failure[customerLanguage(ctx)]).catch(() => undefined);
+      await ctx.api
+        .sendMessage(chatId, telegramPhrasesIn(customerLanguage(ctx)).failure)
+        .catch((error: unknown) =>
+          log.warn({ err: error, chatId }, 'could not tell the customer something went wrong'),
+        );
   }
 
   bot.catch((error) => reportFailure(error.error, error.ctx.chat?.id, error.ctx));
@@ -173,7 +183,7 @@ export function createTelegramRunner(deps: TelegramRunnerDeps): TelegramRunner {
       // its task then rejects, which must end this bot only, never the process.
       handle.task()?.catch((error: unknown) => {
         log.warn({ err: error }, 'telegram polling stopped');
-        const status = (error as { error_code?: number }).error_code;
+        const status = error instanceof GrammyError ? error.error_code : undefined;
         const reason =
           status === 401
             ? 'Telegram refused the token; connect the bot again with a new token'
@@ -199,10 +209,7 @@ export function createTelegramRunner(deps: TelegramRunnerDeps): TelegramRunner {
 /** The customer's Telegram app language where it is one we answer in, else the owner's. */
 function customerLanguage(ctx: Context, fallback: Language = 'ru'): Language {
   const code = ctx.from?.language_code ?? '';
-  if (code.startsWith('uk')) return 'uk';
-  if (code.startsWith('ru')) return 'ru';
-  if (code.startsWith('en')) return 'en';
-  return fallback;
+  return LANGUAGES.find((language) => code.startsWith(language)) ?? fallback;
 }
 
 async function downloadPhoto(

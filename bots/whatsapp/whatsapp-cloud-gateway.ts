@@ -1,6 +1,7 @@
 // WhatsApp Cloud API over HTTP (Meta's Graph API): check a phone number id, send text, mark read.
-import { ChannelRejectedError, type WhatsAppGateway } from '../../core/ports/channel.ts';
+import type { WhatsAppGateway } from '../../core/ports/channel.ts';
 import { splitMessage } from '../../core/assistant/split-message.ts';
+import { ChannelRejectedError } from '../../core/errors.ts';
 
 export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com/v21.0';
 const WHATSAPP_TEXT_LIMIT = 4096;
@@ -26,6 +27,7 @@ async function graph(
       cause: { message: error instanceof Error ? error.message : String(error) },
     });
   }
+  // A refusal without a JSON body (a proxy's HTML page) still has its status, which the error carries.
   const payload = (await response.json().catch(() => ({}))) as { error?: { message?: string; code?: number } };
   if (response.ok) return payload;
   const reason = payload.error?.message ?? `HTTP ${response.status}`;

@@ -2,8 +2,9 @@
 // whichever process holds that session's lease. The relay carries the request there over the
 // key/value store's publish/subscribe and brings the outcome back (in one process it is the same path).
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { KeyValueStore } from '../../core/ports/key-value-store.ts';
-import { ChannelRejectedError } from '../../core/ports/channel.ts';
+import { ChannelRejectedError } from '../../core/errors.ts';
 
 const REQUESTS = 'whatsapp-web:send';
 const replies = (requestId: string) => `whatsapp-web:sent:${requestId}`;
@@ -30,7 +31,10 @@ export interface WhatsAppWebRelay {
   ): Promise<() => Promise<void>>;
 }
 
-export function createWhatsAppWebRelay(store: KeyValueStore, options: { timeoutMs?: number } = {}): WhatsAppWebRelay {
+export function createWhatsAppWebRelay(
+  store: KeyValueStore,
+  options: { timeoutMs?: number; logger?: Logger } = {},
+): WhatsAppWebRelay {
   const timeoutMs = options.timeoutMs ?? 15_000;
   return {
     async send(integrationId, to, text) {
@@ -75,7 +79,8 @@ export function createWhatsAppWebRelay(store: KeyValueStore, options: { timeoutM
         let request: SendRequest;
         try {
           request = JSON.parse(message) as SendRequest;
-        } catch {
+        } catch (error) {
+          options.logger?.warn({ err: error }, 'ignored an unreadable WhatsApp Web send request');
           return;
         }
         const session = find(request.integrationId);
@@ -91,7 +96,13 @@ export function createWhatsAppWebRelay(store: KeyValueStore, options: { timeoutM
             }),
           )
           .then((outcome) => store.publish(replies(request.requestId), JSON.stringify(outcome)))
-          .catch(() => undefined);
+          .catch((error: unknown) =>
+            // The sender then times out and tells the owner the message may not have been sent.
+            options.logger?.warn(
+              { err: error, integrationId: request.integrationId },
+              'could not report a WhatsApp Web send back to the requesting process',
+            ),
+          );
       });
     },
   };

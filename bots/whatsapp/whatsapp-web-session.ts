@@ -6,11 +6,11 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Assistant } from '../../core/assistant/assistant.ts';
 import type { KeyValueStore } from '../../core/ports/key-value-store.ts';
-import { ChannelRejectedError } from '../../core/ports/channel.ts';
 import { webSessionQrKey } from '../../core/integrations/integration-events.ts';
 import { describeStartFailure, type WebClient, type WebClientFactory, type WebMessage } from './whatsapp-web-client.ts';
 import type { RemoteAuthStore } from './whatsapp-web-session-store.ts';
 import { unsupportedPhrase } from './whatsapp-phrases.ts';
+import { ChannelRejectedError } from '../../core/errors.ts';
 
 const QR_TTL_MS = 60_000;
 
@@ -128,12 +128,21 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
   }
 
   async function closeClient(current: WebClient | undefined, logout: boolean): Promise<void> {
-    await deps.store.delete(webSessionQrKey(deps.integrationId)).catch(() => undefined);
+    await deps.store
+      .delete(webSessionQrKey(deps.integrationId))
+      .catch((error: unknown) => log.warn({ err: error }, 'could not forget the QR code; it expires by itself'));
     if (!current) return;
     // A browser that hangs on close (or is still launching) must not hold the process: the wait is
     // bounded. Its profile is removed once it has closed, later if need be, never while it runs; and
     // not at all if a new client of this session has started meanwhile (it uses the same directory).
-    const closed = (logout ? current.logout().catch(() => current.destroy()) : current.destroy())
+    const closed = (
+      logout
+        ? current.logout().catch((error: unknown) => {
+            log.warn({ err: error }, 'logging out of WhatsApp Web failed; closing the browser without it');
+            return current.destroy();
+          })
+        : current.destroy()
+    )
       .catch((error: unknown) => log.warn({ err: error }, 'closing the browser failed'))
       .then(() => removeProfile());
     await Promise.race([closed, new Promise<void>((resolve) => setTimeout(resolve, 5000).unref())]);
@@ -166,7 +175,7 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
     await Promise.race([
       current
         .destroy()
-        .catch(() => undefined)
+        .catch((error: unknown) => log.warn({ err: error }, 'closing an abandoned browser failed'))
         .then(() => (stopping ? removeProfile() : undefined)),
       new Promise<void>((resolve) => setTimeout(resolve, 5000).unref()),
     ]);
@@ -308,7 +317,9 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
       externalId: message.id._serialized,
     });
     if (received.kind !== 'stored') return;
-    void current.sendSeen(message.from).catch(() => undefined);
+    void current
+      .sendSeen(message.from)
+      .catch((error: unknown) => log.debug({ err: error }, 'read receipt not sent; the message is answered anyway'));
     if (!isText) {
       const owner = await deps
         .db('owners')

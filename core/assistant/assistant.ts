@@ -2,7 +2,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { ChatMessage, ChatModel } from '../ports/chat-model.ts';
-import { ModelError } from '../ports/chat-model.ts';
 import { receiveCustomerMessage, type Channel, type Customer } from '../conversations/chats.ts';
 import type { SearchHit } from '../knowledge/hybrid-search.ts';
 import type { Retriever } from '../knowledge/retriever.ts';
@@ -13,8 +12,9 @@ import { bestSentences } from './extractive-answer.ts';
 import { asksForPerson, takeHandoverMarker } from './handover.ts';
 import { smallTalk } from './small-talk.ts';
 import { detectLanguage, type Language } from './language.ts';
-import { PHRASES } from './phrases.ts';
+import { phrasesIn } from './phrases.ts';
 import { buildSystemPrompt, defaultPrompt } from './prompt.ts';
+import { ModelError } from '../errors.ts';
 
 export interface IncomingMessage {
   ownerId: string;
@@ -152,10 +152,10 @@ export function createAssistant(deps: AssistantDeps) {
     // searches nothing; a model still answers (it is told to say the administrator will reply), since
     // a message can ask for a person and something else too.
     const personAsked = asksForPerson(question);
-    if (personAsked && !deps.chatModel) return store(PHRASES.personAsked[language], [], 'asked_for_person');
+    if (personAsked && !deps.chatModel) return store(phrasesIn(language).personAsked, [], 'asked_for_person');
     // Without a model only the files could answer, and "Hi!" or "thanks" is not a question for them.
     const talk = deps.chatModel ? undefined : smallTalk(question);
-    if (talk) return store(PHRASES[talk][language], [], undefined);
+    if (talk) return store(phrasesIn(language)[talk], [], undefined);
     let hits = question.trim() ? await deps.retriever.retrieve(ownerId, question, PASSAGES) : [];
     // Several messages together can drown the question in small talk: then the newest one alone.
     const newest = burst[burst.length - 1]!.text;
@@ -199,7 +199,7 @@ export function createAssistant(deps: AssistantDeps) {
         usage = deps.usage.row(ownerId, 'chat', result.model, result.usage.promptTokens, result.usage.completionTokens);
         // The model's own handover: the passages do not answer, or the customer asked for a person.
         const taken = takeHandoverMarker(result.text.trim());
-        response = taken.text || PHRASES.dontKnow[language];
+        response = taken.text || phrasesIn(language).dontKnow;
         if (taken.handOver) handedOver = 'no_information';
         else if (personAsked) handedOver = 'asked_for_person';
         // An answer handed over did not come from the passages: none are cited.
@@ -208,22 +208,22 @@ export function createAssistant(deps: AssistantDeps) {
       } catch (error) {
         if (!(error instanceof ModelError)) throw error;
         logger.warn({ err: error, ownerId, chatId }, 'model call failed; handing over');
-        response = PHRASES.modelDown[language];
+        response = phrasesIn(language).modelDown;
         handedOver = 'model_failed';
       }
     } else if (photo && !question.trim()) {
-      response = PHRASES.photoOnly[language];
+      response = phrasesIn(language).photoOnly;
     } else if (hits.length === 0 || hits[0]!.priceOnly) {
       // Nothing found, or only a price list for a service the files never name ("Сколько стоит
       // пилинг?"): quoting it would answer another question. (A model reads it and judges.)
-      response = PHRASES.dontKnow[language];
+      response = phrasesIn(language).dontKnow;
       handedOver = 'no_information';
     } else {
       const sentences = await bestSentences(db, question, hits);
       const usedFiles = [...new Set(sentences.map((sentence) => sentence.fileId))];
       const firstFile =
         hits.find((hit) => hit.fileId === (usedFiles[0] ?? hits[0]!.fileId))?.fileName ?? hits[0]!.fileName;
-      response = `${PHRASES.foundIn[language](firstFile)}\n${sentences.map((sentence) => sentence.text).join('\n')}`;
+      response = `${phrasesIn(language).foundIn(firstFile)}\n${sentences.map((sentence) => sentence.text).join('\n')}`;
       // Sources best first: the passages the sentences came from, then the other matches.
       sources = [...hits]
         .sort((a, b) => Number(!usedFiles.includes(a.fileId)) - Number(!usedFiles.includes(b.fileId)))

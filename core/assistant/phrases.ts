@@ -1,40 +1,16 @@
-// The assistant's fixed sentences, in each language it answers in.
+// The assistant's fixed sentences, in the customer's language (core/language-data, `phrases`).
+import { languageFile } from '../language-data/language-data.ts';
 import type { Language } from './language.ts';
 
-export const PHRASES = {
-  foundIn: {
-    ru: (file: string) => `Вот что сказано в «${file}»:`,
-    uk: (file: string) => `Ось що сказано у «${file}»:`,
-    en: (file: string) => `Here is what “${file}” says:`,
-  },
-  dontKnow: {
-    ru: 'К сожалению, у меня нет этой информации. Я передам ваш вопрос администратору, он ответит вам здесь.',
-    uk: 'На жаль, у мене немає цієї інформації. Я передам ваше питання адміністратору, він відповість вам тут.',
-    en: "I'm sorry, I don't have that information. I'll pass your question to the administrator, who will answer you here.",
-  },
-  personAsked: {
-    ru: 'Хорошо, я передал ваш вопрос администратору, он ответит вам здесь.',
-    uk: 'Добре, я передав ваше питання адміністратору, він відповість вам тут.',
-    en: "Of course: I've asked the administrator to reply to you here.",
-  },
-  greeting: {
-    ru: 'Здравствуйте! Чем могу помочь?',
-    uk: 'Вітаю! Чим можу допомогти?',
-    en: 'Hello! How can I help you?',
-  },
-  thanks: {
-    ru: 'Пожалуйста! Если появятся вопросы, пишите.',
-    uk: 'Будь ласка! Якщо будуть питання, пишіть.',
-    en: "You're welcome! Write any time you have a question.",
-  },
-  modelDown: {
-    ru: 'Извините, я сейчас не могу ответить. Я передал ваш вопрос администратору.',
-    uk: 'Вибачте, я зараз не можу відповісти. Я передав ваше питання адміністратору.',
-    en: "Sorry, I can't answer right now. I've passed your question to the administrator.",
-  },
-  photoOnly: {
-    ru: 'Я получил фото, но пока не умею его разбирать. Опишите, пожалуйста, вопрос словами.',
-    uk: 'Я отримав фото, але поки не вмію його розбирати. Опишіть, будь ласка, питання словами.',
-    en: "I got your photo, but I can't read photos yet. Please describe your question in words.",
-  },
-} satisfies Record<string, Record<Language, unknown>>;
+/** A sentence with its `{name}` placeholders filled in. */
+export function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+export type Phrases = ReturnType<typeof phrasesIn>;
+
+/** The sentences of a language (the fallback language's when it has no file). */
+export function phrasesIn(language: Language) {
+  const { phrases } = languageFile(language);
+  return { ...phrases, foundIn: (file: string) => fill(phrases.foundIn, { file }) };
+}

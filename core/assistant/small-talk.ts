@@ -1,91 +1,18 @@
 // Greetings and thanks with nothing else in them. Without a model the assistant can only quote the
 // owner's files, and "I don't have that information, I'll pass it to the administrator" is the wrong
-// answer to "Hi!" or "ok, thanks" (it also flagged the chat for the owner).
+// answer to "Hi!" or "ok, thanks" (it also flagged the chat for the owner). The words are in
+// core/language-data, every language's together: a customer may greet in one and thank in another.
+import { allWords } from '../language-data/language-data.ts';
 
-const GREETING = new Set([
-  'привет',
-  'приветик',
-  'здравствуйте',
-  'здравствуй',
-  'здрасте',
-  'добрый',
-  'доброе',
-  'доброго',
-  'привіт',
-  'вітаю',
-  'добрий',
-  'добридень',
-  'hi',
-  'hello',
-  'hey',
-  'morning',
-  'afternoon',
-  'evening',
-]);
-
-const THANKS = new Set([
-  'спасибо',
-  'спс',
-  'благодарю',
-  'ок',
-  'окей',
-  'хорошо',
-  'понятно',
-  'ясно',
-  'отлично',
-  'супер',
-  'понял',
-  'поняла',
-  'дякую',
-  'добре',
-  'зрозуміло',
-  'чудово',
-  'зрозумів',
-  'зрозуміла',
-  'thanks',
-  'thank',
-  'thx',
-  'ok',
-  'okay',
-  'great',
-  'cool',
-]);
-
-/** Words that go with those and mean nothing alone ("good evening", "thank you so much"). */
-const FILLER = new Set([
-  'день',
-  'вечер',
-  'утро',
-  'дня',
-  'вечера',
-  'утра',
-  'большое',
-  'огромное',
-  'вам',
-  'всем',
-  'ранку',
-  'вечора',
-  'вечір',
-  'ранок',
-  'дуже',
-  'щиро',
-  'good',
-  'there',
-  'you',
-  'it',
-  'a',
-  'lot',
-  'so',
-  'much',
-  'got',
-]);
+const GREETING = allWords((language) => language.smallTalk.greetings);
+const THANKS = allWords((language) => language.smallTalk.thanks);
+const FILLER = allWords((language) => language.smallTalk.filler);
 
 export type SmallTalk = 'greeting' | 'thanks';
 
 /**
- * 'thanks' or 'greeting' when the message is only that (in Russian, Ukrainian or English), else
- * undefined. A number makes it an answer ("Ок, 15:00" to the owner's offer of a time), a question mark
- * makes "Хорошо?" a question: neither is thanks.
+ * 'thanks' or 'greeting' when the message is only that, else undefined. A number makes it an answer
+ * ("Ок, 15:00" to the owner's offer of a time), a question mark makes "Хорошо?" a question: neither is thanks.
  */
 export function smallTalk(text: string): SmallTalk | undefined {
   if (/\p{N}/u.test(text)) return undefined;

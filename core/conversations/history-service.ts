@@ -1,8 +1,8 @@
 // The owner's view of conversations: the list with unread counts, one chat's messages (reading it
 // marks it read), the take-over switch, and the owner's own replies through the chat's channel.
 import type { Knex } from 'knex';
-import { ChannelRejectedError, type OwnerReplySender } from '../ports/channel.ts';
-import { InvalidError, NotFoundError, UnavailableError } from '../errors.ts';
+import type { OwnerReplySender } from '../ports/channel.ts';
+import { InvalidError, NotFoundError, UnavailableError, ChannelRejectedError } from '../errors.ts';
 import { addOwnerMessage, type Channel, type Sender } from './chats.ts';
 
 export interface ChatSummary {

@@ -4,11 +4,12 @@ import type { Knex } from 'knex';
 import type { KeyValueStore } from '../ports/key-value-store.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { randomBytes } from 'node:crypto';
-import { ChannelRejectedError, type TelegramGateway, type WhatsAppGateway } from '../ports/channel.ts';
-import { ConflictError, InvalidError, NotFoundError, UnavailableError } from '../errors.ts';
+import type { TelegramGateway, WhatsAppGateway } from '../ports/channel.ts';
+import { ConflictError, InvalidError, NotFoundError, UnavailableError, ChannelRejectedError } from '../errors.ts';
 import { isUniqueViolation } from '../accounts/owners.ts';
 import { publishIntegrationEvent, webSessionQrKey } from './integration-events.ts';
 import { isWebSession, parsePublicInfo, WEB_MODE_SQL, type PublicInfo } from './public-info.ts';
+import type { CalendarConnections } from './calendar-connections.ts';
 
 /** pending_qr and disconnected occur only for WhatsApp Web sessions (waiting for a scan, reconnecting). */
 export type IntegrationStatus = 'pending' | 'pending_qr' | 'connected' | 'disconnected' | 'stopped' | 'error';
@@ -27,11 +28,14 @@ export interface IntegrationView {
   bot_id?: number;
   phone_id?: string;
   display_phone_number?: string;
-  /** WhatsApp only: the Cloud API or a WhatsApp Web session (QR). */
-  mode?: 'cloud' | 'web';
+  /** WhatsApp: the Cloud API or a WhatsApp Web session (QR); calendars: a shared calendar or Google sign-in. */
+  mode?: 'cloud' | 'web' | 'service_account' | 'oauth';
+  /** Calendars: the Google calendar, and (service-account mode) the address to share it with. */
+  calendar_id?: string;
+  share_with?: string;
 }
 
-interface IntegrationRow {
+export interface IntegrationRow {
   id: string;
   owner_id: string;
   type: 'telegram' | 'whatsapp' | 'calendar';
@@ -56,6 +60,15 @@ export function toIntegrationView(row: IntegrationRow): IntegrationView {
     ...(info.phone_id ? { phone_id: info.phone_id } : {}),
     ...(info.display_phone_number ? { display_phone_number: info.display_phone_number } : {}),
     ...(row.type === 'whatsapp' ? { mode: info.mode === 'web' ? ('web' as const) : ('cloud' as const) } : {}),
+    ...(row.type === 'calendar' ? calendarFields(info) : {}),
+  };
+}
+
+function calendarFields(info: PublicInfo): Partial<IntegrationView> {
+  return {
+    mode: info.mode === 'oauth' ? 'oauth' : 'service_account',
+    ...(info.calendar_id ? { calendar_id: info.calendar_id } : {}),
+    ...(info.mode !== 'oauth' && info.share_with ? { share_with: info.share_with } : {}),
   };
 }
 
@@ -65,6 +78,8 @@ export interface IntegrationsDeps {
   secretBox: SecretBox;
   telegram: TelegramGateway;
   whatsapp: WhatsAppGateway;
+  /** Google Calendar connections: their test and start check access with Google. */
+  calendars: CalendarConnections;
 }
 
 export type IntegrationsService = ReturnType<typeof createIntegrationsService>;
@@ -265,6 +280,8 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
 
     async start(ownerId: string, id: string): Promise<IntegrationView> {
       const current = await ownRow(ownerId, id);
+      // A calendar is on again only once Google answers for it.
+      if (current.type === 'calendar') return (await deps.calendars.test(current, true)).integration;
       // A WhatsApp Web session that is already running is left as it is.
       if (isWebSession(current) && current.status !== 'stopped' && current.status !== 'error')
         return toIntegrationView(current);
@@ -293,6 +310,7 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
     /** Checks that the stored token still works; a refused token marks the integration `error`. */
     async test(ownerId: string, id: string): Promise<{ ok: boolean; detail: string; integration: IntegrationView }> {
       const row = await ownRow(ownerId, id);
+      if (row.type === 'calendar') return deps.calendars.test(row);
       if (isWebSession(row)) {
         const ok = row.status === 'connected';
         const number = parsePublicInfo(row.public_info).display_phone_number;

@@ -5,7 +5,12 @@ export interface PublicInfo {
   bot_id?: number;
   phone_id?: string;
   display_phone_number?: string;
-  mode?: 'web';
+  /** WhatsApp Web sessions; for calendars, how Google access was given. */
+  mode?: 'web' | 'service_account' | 'oauth';
+  /** Calendars: the Google calendar id (an address), the service account to share it with, its time zone. */
+  calendar_id?: string;
+  share_with?: string;
+  time_zone?: string;
 }
 
 export function parsePublicInfo(value: unknown): PublicInfo {

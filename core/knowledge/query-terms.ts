@@ -1,6 +1,7 @@
 // Turns a customer's question into weighted search terms: one group per meaningful word, holding its
 // stem, its exact form and the words customers use interchangeably for it ("сколько стоит" ↔ "цена").
 import type { Knex } from 'knex';
+import { LRUCache } from 'lru-cache';
 import {
   EMPTY_STATS,
   loadTermStats,
@@ -11,6 +12,7 @@ import {
 } from './term-stats.ts';
 import { EXACT_CONFIG, normalizeSearchText, STEMMED_CONFIG } from './text-search-config.ts';
 import { preparedRaw } from '../prepared-statement.ts';
+import { allWords, LANGUAGE_FILES } from '../language-data/language-data.ts';
 
 export interface TermGroup {
   word: string;
@@ -37,210 +39,50 @@ function stemPrefixes(stems: string[]): string[] {
   ];
 }
 
-// Words that make a question a question but never appear in the answer ("how much", "do you").
-const QUESTION_WORDS = new Set([
-  'сколько',
-  'какой',
-  'какая',
-  'какое',
-  'какие',
-  'каких',
-  'как',
-  'где',
-  'когда',
-  'почему',
-  'зачем',
-  'ли',
-  'можно',
-  'есть',
-  'у',
-  'вас',
-  'вы',
-  'ваш',
-  'ваши',
-  'мне',
-  'я',
-  'подскажите',
-  'скажите',
-  'пожалуйста',
-  'здравствуйте',
-  'привет',
-  'добрый',
-  'день',
-  'хочу',
-  'нужно',
-  'надо',
-  'скільки',
-  'який',
-  'яка',
-  'яке',
-  'які',
-  'як',
-  'де',
-  'коли',
-  'чому',
-  'чи',
-  'можна',
-  'є',
-  'вас',
-  'ви',
-  'ваш',
-  'ваші',
-  'мені',
-  'підкажіть',
-  'скажіть',
-  'будь',
-  'ласка',
-  'вітаю',
-  'привіт',
-  'добрий',
-  'хочу',
-  'треба',
-  'how',
-  'much',
-  'many',
-  'what',
-  'which',
-  'where',
-  'when',
-  'why',
-  'who',
-  'do',
-  'does',
-  'did',
-  'can',
-  'could',
-  'you',
-  'your',
-  'i',
-  'me',
-  'my',
-  'is',
-  'are',
-  'there',
-  'please',
-  'hello',
-  'hi',
-  'tell',
-  // Conversation around a question ("У меня вопрос", "хотела узнать", "спасибо").
-  'вопрос',
-  'вопросик',
-  'узнать',
-  'интересует',
-  'хотела',
-  'хотел',
-  'спасибо',
-  'питання',
-  'дізнатися',
-  'цікавить',
-  'хотіла',
-  'хотів',
-  'дякую',
-  'question',
-  'know',
-  'want',
-  'wanted',
-  'thanks',
-  'thank',
-]);
-
-// Small, domain-specific equivalences for a service business: price, time, place, booking.
-const SYNONYMS: string[][] = [
-  [
-    'цена',
-    'цены',
-    'стоит',
-    'стоимость',
-    'прайс',
-    'руб',
-    'грн',
-    'ціна',
-    'ціни',
-    'коштує',
-    'вартість',
-    'price',
-    'prices',
-    'cost',
-    'costs',
-    'fee',
-  ],
-  [
-    'работаете',
-    'работает',
-    'открыты',
-    'закрываетесь',
-    'график',
-    'часы',
-    'режим',
-    'працюєте',
-    'працює',
-    'відкриті',
-    'зачиняєтесь',
-    'графік',
-    'години',
-    'open',
-    'close',
-    'closed',
-    'hours',
-    'schedule',
-  ],
-  // Days, for a question in one language about opening hours written in another.
-  ['понедельник', 'понеділок', 'monday'],
-  ['вторник', 'вівторок', 'tuesday'],
-  ['четверг', 'четвер', 'thursday'],
-  ['суббота', 'субота', 'saturday'],
-  ['воскресенье', 'неділя', 'sunday'],
-  ['выходные', 'вихідні', 'weekend', 'weekends'],
-  [
-    'адрес',
-    'находитесь',
-    'расположены',
-    'добраться',
-    'доехать',
-    'адреса',
-    'знаходитесь',
-    'розташовані',
-    'дістатися',
-    'доїхати',
-    'address',
-    'located',
-    'location',
-  ],
-  ['записаться', 'запись', 'записатися', 'запис', 'book', 'booking', 'appointment'],
-  [
-    'оплата',
-    'оплатить',
-    'оплачивать',
-    'наличные',
-    'наличными',
-    'оплатити',
-    'оплачувати',
-    'готівка',
-    'готівкою',
-    'pay',
-    'payment',
-    'cash',
-  ],
-];
+// The vocabulary is data (core/language-data, `search`), every language's together: a customer may ask
+// in one language about a file written in another.
+const QUESTION_WORDS = allWords((language) => language.search.questionWords);
 
 /** A question made only of question words that asks "where" asks for the address ("Where are you?", "Де ви?"). */
-const WHERE_WORDS = new Set(['где', 'де', 'where']);
-const ADDRESS_WORD = 'address';
+const WHERE_WORDS = allWords((language) => language.search.whereWords);
+const ADDRESS_CONCEPT = 'address';
+const PRICE_CONCEPT = 'price';
 
-const synonymCache = new WeakMap<Knex, Promise<Map<string, string[]>>>();
+/** Each synonym concept's words in every language ("monday": понедельник, понеділок, monday), in file order. */
+function synonymConcepts(): Map<string, string[]> {
+  const concepts = new Map<string, string[]>();
+  for (const language of LANGUAGE_FILES)
+    for (const [concept, words] of Object.entries(language.search.synonyms))
+      concepts.set(concept, [...new Set([...(concepts.get(concept) ?? []), ...words])]);
+  return concepts;
+}
+const SYNONYM_CONCEPTS = synonymConcepts();
 
-/** For each synonym word and stem, the lexemes of its whole set (stemmed once per database). */
-function synonymLexemes(db: Knex): Promise<Map<string, string[]>> {
+interface Synonyms {
+  /** For each synonym word and stem, the lexemes of its whole set. */
+  byLexeme: Map<string, string[]>;
+  /** Each concept's lexemes (the same arrays as in `byLexeme`). */
+  byConcept: Map<string, string[]>;
+}
+
+const synonymCache = new WeakMap<Knex, Promise<Synonyms>>();
+
+/** The synonym sets as lexemes, stemmed once per database. */
+function synonymLexemes(db: Knex): Promise<Synonyms> {
   let cached = synonymCache.get(db);
   if (!cached) {
     cached = (async () => {
-      const map = new Map<string, string[]>();
-      for (const set of SYNONYMS) {
-        const groups = await wordGroups(db, set.join(' '));
-        const lexemes = [...new Set(groups.flatMap((group) => group.lexemes))];
-        for (const group of groups) for (const lexeme of group.lexemes) map.set(lexeme, lexemes);
+      const byLexeme = new Map<string, string[]>();
+      const byConcept = new Map<string, string[]>();
+      for (const [concept, words] of SYNONYM_CONCEPTS) {
+        const groups = await wordGroups(db, words.join(' '));
+        // A single letter is no word ("п'ятниця" splits into "п" and "ятниця" at the apostrophe).
+        const isWord = (lexeme: string) => lexeme.length > 1;
+        const lexemes = [...new Set(groups.flatMap((group) => group.lexemes))].filter(isWord);
+        byConcept.set(concept, lexemes);
+        for (const group of groups) for (const lexeme of group.lexemes.filter(isWord)) byLexeme.set(lexeme, lexemes);
       }
-      return map;
+      return { byLexeme, byConcept };
     })();
     // A failed attempt (a dropped connection) must not stay cached: the next question tries again.
     cached.catch(() => synonymCache.delete(db));
@@ -270,12 +112,12 @@ function groupsOf(rows: WordRow[]): TermGroup[] {
     }));
 }
 
-const flattened = new WeakMap<Map<string, string[]>, string[]>();
+const flattened = new WeakMap<Synonyms, string[]>();
 
 /** Every lexeme of every synonym set, once (computed once per synonym map). */
-function allSynonymLexemes(synonyms: Map<string, string[]>): string[] {
+function allSynonymLexemes(synonyms: Synonyms): string[] {
   let all = flattened.get(synonyms);
-  if (!all) flattened.set(synonyms, (all = [...new Set([...synonyms.values()].flat())]));
+  if (!all) flattened.set(synonyms, (all = [...new Set([...synonyms.byConcept.values()].flat())]));
   return all;
 }
 
@@ -288,21 +130,23 @@ async function wordGroups(db: Knex, text: string): Promise<TermGroup[]> {
   return groupsOf(await wordRows(db, text));
 }
 
-function questionGroups(rows: WordRow[], synonyms: Map<string, string[]>): TermGroup[] {
+function questionGroups(rows: WordRow[], synonyms: Synonyms): TermGroup[] {
   const meaningful = groupsOf(rows).filter((group) => !QUESTION_WORDS.has(group.word));
   if (meaningful.length === 0 && rows.some((row) => WHERE_WORDS.has(row.word)))
-    return [{ word: ADDRESS_WORD, lexemes: synonyms.get(ADDRESS_WORD) ?? [ADDRESS_WORD], prefixes: [] }];
+    return [
+      { word: ADDRESS_CONCEPT, lexemes: synonyms.byConcept.get(ADDRESS_CONCEPT) ?? [ADDRESS_CONCEPT], prefixes: [] },
+    ];
   return meaningful.map((group) => {
-    const expansion = group.lexemes.map((lexeme) => synonyms.get(lexeme)).find((found) => found !== undefined);
+    const expansion = group.lexemes.map((lexeme) => synonyms.byLexeme.get(lexeme)).find((found) => found !== undefined);
     // Synonym sets are complete word lists: no prefix guessing for them ("цен:*" would match "ценный").
     if (!expansion) return group;
-    // Each set's lexemes are one array, shared by all its words: the price set is the one "price" maps to.
+    // Each set's lexemes are one array, shared by all its words and its concept.
     return {
       word: group.word,
       lexemes: [...new Set([...group.lexemes, ...expansion])],
       literal: group.lexemes,
       prefixes: [],
-      ...(expansion === synonyms.get('price') ? { price: true as const } : {}),
+      ...(expansion === synonyms.byConcept.get(PRICE_CONCEPT) ? { price: true as const } : {}),
     };
   });
 }
@@ -310,15 +154,14 @@ function questionGroups(rows: WordRow[], synonyms: Map<string, string[]>): TermG
 // Term groups depend only on the text, and one answer needs them twice (search, then picking the
 // sentences that answer): remembered per database for recent questions, bounded in size.
 const GROUP_CACHE_SIZE = 500;
-const groupCache = new WeakMap<Knex, Map<string, Promise<TermGroup[]>>>();
+const groupCache = new WeakMap<Knex, LRUCache<string, Promise<TermGroup[]>>>();
 
 function remember(db: Knex, query: string, groups: Promise<TermGroup[]>): void {
   let cache = groupCache.get(db);
-  if (!cache) groupCache.set(db, (cache = new Map()));
+  if (!cache) groupCache.set(db, (cache = new LRUCache({ max: GROUP_CACHE_SIZE })));
   cache.set(query, groups);
+  // A failed computation (a dropped connection) is not remembered: the next question tries again.
   groups.catch(() => cache.delete(query));
-  // A Map iterates in insertion order: the first key is the oldest.
-  if (cache.size > GROUP_CACHE_SIZE) cache.delete(cache.keys().next().value!);
 }
 
 export function queryTermGroups(db: Knex, query: string): Promise<TermGroup[]> {

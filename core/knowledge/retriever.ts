@@ -1,10 +1,11 @@
 // Hybrid retrieval: BM25 full-text hits and, when embeddings are configured, vector hits, fused by
 // reciprocal rank. Each list applies its own relevance floor first, so fusion never promotes noise.
 import type { Knex } from 'knex';
-import { ModelError, type EmbeddingModel, type EmbeddingResult } from '../ports/chat-model.ts';
+import type { EmbeddingModel, EmbeddingResult } from '../ports/chat-model.ts';
 import type { Logger } from 'pino';
 import { searchChunks, type SearchHit } from './hybrid-search.ts';
 import { hasPgvector, vectorSearch } from './vector-search.ts';
+import { ModelError } from '../errors.ts';
 
 const RRF_K = 60;
 

@@ -33,11 +33,19 @@ export interface CalendarEventChange {
 }
 
 export interface CalendarSyncResult {
+  /** With `full`, every event the calendar holds now: anything known before and absent here is gone. */
   changes: CalendarEventChange[];
   /** Pass back to the next sync to get only what changed after this one. */
   syncToken: string;
   /** True when the old sync token had expired and this result is a full listing. */
   full: boolean;
+}
+
+/** The calendar access was proven on: `calendarId` is the real id (the account's address for "primary"). */
+export interface CalendarInfo {
+  calendarId: string;
+  summary?: string;
+  timeZone?: string;
 }
 
 /** How a connection to the calendar is authorised. */
@@ -46,10 +54,15 @@ export type CalendarCredentials = { mode: 'service_account' } | { mode: 'oauth';
 export interface CalendarProvider {
   readonly kind: 'google';
   /** Proves the calendar can be read and written; throws CalendarError ('access') saying what to share. */
-  checkAccess(calendarId: string): Promise<void>;
+  checkAccess(calendarId: string): Promise<CalendarInfo>;
   busy(calendarId: string, from: Date, to: Date): Promise<BusyInterval[]>;
+  /** Idempotent per booking: inserting the same booking again returns its existing event. */
   insertEvent(calendarId: string, event: CalendarEventInput): Promise<{ eventId: string }>;
-  updateEvent(calendarId: string, eventId: string, event: CalendarEventInput): Promise<void>;
+  /**
+   * Makes the event show these details. An event the owner deleted in the calendar is written again,
+   * so what the customer was promised is in the calendar: the returned id is the one to keep.
+   */
+  updateEvent(calendarId: string, eventId: string, event: CalendarEventInput): Promise<{ eventId: string }>;
   /** Deleting an event that is already gone is not an error. */
   deleteEvent(calendarId: string, eventId: string): Promise<void>;
   /** Incremental sync from a sync token (a full listing when undefined or expired). */
@@ -58,6 +71,13 @@ export interface CalendarProvider {
 
 /** Builds a provider for one connection's credentials. */
 export type CalendarProviderFactory = (credentials: CalendarCredentials) => CalendarProvider;
+
+/** The owner's consent in OAuth mode: where to send the owner, and the code Google sends back exchanged. */
+export interface CalendarOAuth {
+  consentUrl(input: { state: string; redirectUri: string }): Promise<string>;
+  /** The refresh token is absent when Google gave none (consent given earlier and not asked again). */
+  exchangeCode(input: { code: string; redirectUri: string }): Promise<{ refreshToken?: string }>;
+}
 
 /**
  * The calendar refused or failed a call. `kind` says what can be done:

@@ -7,17 +7,8 @@ export interface TelegramGateway {
   sendText(token: string, chatId: string, text: string): Promise<void>;
 }
 
-/** Telegram (or another channel) refused the request: a bad token, a blocked bot, a bad chat. */
-export class ChannelRejectedError extends Error {
-  override name = 'ChannelRejectedError';
-  constructor(
-    message: string,
-    readonly status: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+/** What the gateways throw when a channel refuses a request, defined with the other domain errors. */
+export { ChannelRejectedError } from '../errors.ts';
 
 /** Sends the owner's own message to a customer through the chat's channel. */
 export interface OwnerReplySender {

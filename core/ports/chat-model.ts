@@ -37,14 +37,5 @@ export interface EmbeddingModel {
   embed(texts: string[], options?: { signal?: AbortSignal }): Promise<EmbeddingResult>;
 }
 
-/** The model call failed; `retryable` says whether trying again later may help (timeouts, 429, 5xx). */
-export class ModelError extends Error {
-  override name = 'ModelError';
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+/** What the models throw when a call fails, defined with the other domain errors. */
+export { ModelError } from '../errors.ts';

@@ -125,6 +125,34 @@ describe('api/agent: knowledge base and test chat (embedded, no LLM)', function 
     expect(english.response).to.match(/asked the administrator to reply/);
   });
 
+  it('searches the files for a question that opens with "tell me" or mentions calling, instead of handing over', async () => {
+    const testChat = () => t.system.db.knex('chats').where({ owner_id: anna.id, channel: 'test' });
+    const hours = /^hours-(ru|uk)/;
+    await testChat().update({ needs_attention: false });
+    const russian = await ask(t.http, anna.access, 'Скажите, а мастер работает в субботу?');
+    expect(russian.response).to.include('Суббота: с 10:00 до 18:00');
+    const english = await ask(t.http, anna.access, 'Tell me, is the master free on Saturday?');
+    expect(english.sources.map((source: { name: string }) => source.name)).to.satisfy((names: string[]) =>
+      names.some((name) => hours.test(name)),
+    );
+    expect((await testChat().first()).needs_attention).to.equal(false);
+    // Searched too (what it finds depends on the files: "Friday" is one word of five), not handed over.
+    const later = await ask(t.http, anna.access, 'Can I call you later and come back on Friday?');
+    expect(later.response).to.not.match(/asked the administrator to reply/);
+  });
+
+  it('finds the hours for every day of the week, asked in another language than the file', async () => {
+    for (const [question, answer] of [
+      ['Are you open on Friday?', /пятница: с 9:00 до 21:00|п'ятниця: з 9:00 до 20:00/],
+      ['Вы работаете в пятницу?', /пятница: с 9:00 до 21:00/],
+      ['Are you open on Saturday?', /Суббота: с 10:00 до 18:00|Субота: з 10:00 до 17:00/],
+      ['Are you open on Sunday?', /Воскресенье — выходной|Неділя — вихідний/],
+    ] as const) {
+      const reply = await ask(t.http, anna.access, question);
+      expect(reply.response, question).to.match(answer);
+    }
+  });
+
   it('refuses unsupported, corrupt, empty, scanned and oversized files clearly, and keeps serving', async () => {
     const cases: [string, number, RegExp][] = [
       ['bad/program.pdf', 415, /content is something else/],

@@ -1,6 +1,6 @@
 // Awaits a model call that must fail, and returns its ModelError for the test to inspect.
 import { expect } from 'chai';
-import { ModelError } from '../../core/ports/chat-model.ts';
+import { ModelError } from '../../core/errors.ts';
 
 export async function rejection(promise: Promise<unknown>): Promise<ModelError> {
   try {

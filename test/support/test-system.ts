@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { composeSystem, type System } from '../../compose.ts';
+import { composeSystem, type ComposeOptions, type System } from '../../compose.ts';
 import { loadConfig } from '../../core/config.ts';
 import type { AccountLimits } from '../../core/accounts/account-service.ts';
 import { createLogger } from '../../infra/logger.ts';
@@ -47,6 +47,10 @@ export interface TestSystemOptions {
   realWhatsAppWeb?: boolean;
   /** Shares one store between systems (a restart, or two processes); the first system's store by default is its own. */
   store?: TestStore;
+  /** The booking clock, for tests of days in the past (a DST change) or of reminders due soon. */
+  now?: () => Date;
+  /** Retries of Google calls; quick by default, so a test of a failing Google does not wait out real backoff. */
+  googleRetry?: ComposeOptions['googleRetry'];
 }
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -84,6 +88,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     whatsappWebClientFactory:
       options.whatsappWebClientFactory ?? (options.realWhatsAppWeb ? undefined : noBrowserInThisTest),
     whatsappWebReconnect: { baseMs: 5, maxMs: 50, attempts: 3 },
+    now: options.now,
+    googleRetry: options.googleRetry ?? { baseDelayMs: 1, maxDelayMs: 5 },
   });
   const server = createServer(system.app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -184,5 +190,8 @@ export class HttpClient {
   }
   delete<T = any>(path: string, options?: RequestOptions) {
     return this.request<T>('DELETE', path, options);
+  }
+  patch<T = any>(path: string, options?: RequestOptions) {
+    return this.request<T>('PATCH', path, options);
   }
 }

@@ -28,6 +28,13 @@ describe('core/assistant/handover', () => {
       'Tell the manager I will be late',
       'Зв’яжіть мене з адміністратором',
       'Администратора позовите',
+      // A word for the person told or warned, and call backs for someone else or without "me".
+      'Скажите мастеру, что я опоздаю',
+      'Предупредите, пожалуйста, администратора',
+      'Скажіть майстру, що я запізнюся',
+      'Передзвоніть мені',
+      'Could you call my husband back?',
+      'Call back please',
     ])
       expect(asksForPerson(text), text).to.equal(true);
   });
@@ -55,6 +62,14 @@ describe('core/assistant/handover', () => {
       'Admin fee?',
       'Можно связаться с вами в вайбере?',
       'Do you have a female master?',
+      // "Tell me, …" opens a question; the customer calling later is not asking to be called.
+      'Скажите, а мастер работает в субботу?',
+      'Скажите пожалуйста мастер работает в субботу?',
+      'Скажіть, а майстер працює в суботу?',
+      'Tell me, is the master free on Saturday?',
+      'Can I call you later and come back on Friday?',
+      'Можно я вам перезвоню в пятницу?',
+      'Можна я передзвоню завтра?',
     ])
       expect(asksForPerson(text), text).to.equal(false);
   });

@@ -29,7 +29,8 @@ import { createFilesService } from './core/knowledge/files-service.ts';
 import { createTrainingService, TRAIN_JOB, type TrainingService } from './core/knowledge/training-service.ts';
 import { createUsageService } from './core/usage/usage-service.ts';
 import { priceOverridesSchema } from './core/usage/prices.ts';
-import { createAssistant, type Assistant } from './core/assistant/assistant.ts';
+import { createAssistant, DEFERRED_ANSWER_JOB, type Assistant } from './core/assistant/assistant.ts';
+import { createModelCallLimiter, type ModelCallLimits } from './core/assistant/model-call-limiter.ts';
 import { createPromptService } from './core/assistant/prompt-service.ts';
 import { createRetriever } from './core/knowledge/retriever.ts';
 import { ConfigError } from './core/config.ts';
@@ -93,6 +94,8 @@ export interface ComposeOptions {
   embeddedDatabase?: PGliteThread;
   store?: KeyValueStore;
   accountLimits?: AccountLimits;
+  /** Over MODEL_CALLS_PER_MINUTE and MODEL_CONCURRENCY. */
+  modelCallLimits?: ModelCallLimits;
   /** BullMQ key prefix (tests give each system its own). */
   queuePrefix?: string;
   /** Bot lease length (over BOT_LEASE_MS) and polling timeout (tests shorten them). */
@@ -178,7 +181,32 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
     const recordEmbedding = (ownerId: string, model: string, tokens: number) =>
       usage.record(ownerId, 'embedding', model, tokens, 0);
     const retriever = createRetriever({ db: db.knex, embeddings, logger, onEmbeddingUsage: recordEmbedding });
-    const assistant = createAssistant({ db: db.knex, logger, usage, retriever, chatModel });
+    const telegram = createTelegramGateway(config.telegramApiRoot);
+    const whatsapp = createWhatsAppCloudGateway(config.whatsappGraphUrl);
+    const whatsappWebRelay = createWhatsAppWebRelay(store, { logger });
+    // Delivers to a chat through its channel from any process: the owner's replies, and answers the
+    // model call limit held back.
+    const channelSender = createOwnerReplySender({
+      db: db.knex,
+      secretBox,
+      telegram,
+      whatsapp,
+      whatsappWeb: whatsappWebRelay,
+    });
+    const assistant = createAssistant({
+      db: db.knex,
+      logger,
+      usage,
+      retriever,
+      chatModel,
+      limiter: createModelCallLimiter(store, options.modelCallLimits ?? config.modelCallLimits, {
+        // The longest a call can take: its timeout, two retries, and a margin.
+        slotTtlMs: (llm?.timeoutMs ?? 30_000) * 3 + 10_000,
+      }),
+      deferral: { queue, sender: channelSender, store },
+    });
+    if (config.role === 'all' || config.role === 'worker')
+      queue.process(DEFERRED_ANSWER_JOB, (payload) => assistant.handleDeferredJob(payload));
 
     const health = async (): Promise<HealthReport> => {
       const [database, redis] = await Promise.all([
@@ -192,8 +220,6 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       return { status, database, redis };
     };
 
-    const telegram = createTelegramGateway(config.telegramApiRoot);
-    const whatsapp = createWhatsAppCloudGateway(config.whatsappGraphUrl);
     const google = config.google;
     const calendars = createCalendarConnections({
       db: db.knex,
@@ -214,21 +240,13 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       oauth: google.oauth ? createGoogleCalendarOAuth(google.oauth, google.timeoutMs) : undefined,
     });
     const integrations = createIntegrationsService({ db: db.knex, store, secretBox, telegram, whatsapp, calendars });
-    const whatsappWebRelay = createWhatsAppWebRelay(store, { logger });
-    const ownerReplies = createOwnerReplySender({
-      db: db.knex,
-      secretBox,
-      telegram,
-      whatsapp,
-      whatsappWeb: whatsappWebRelay,
-    });
-    const history = createHistoryService({ db: db.knex, sender: ownerReplies });
+    const history = createHistoryService({ db: db.knex, sender: channelSender });
     const booking = createBookingModule({
       db: db.knex,
       secretBox,
       queue,
       logger,
-      reminderSender: createChatReminderSender({ db: db.knex, sender: ownerReplies }),
+      reminderSender: createChatReminderSender({ db: db.knex, sender: channelSender }),
       now: options.now,
     });
     if (config.role === 'all' || config.role === 'worker')

@@ -1,5 +1,6 @@
-// Entry point: `npm start [-- all|api|bots|worker]` (compiled; scripts/start.mjs) or `tsx main.ts [role]`.
-// Reads the environment once, builds the system, serves, and shuts down gracefully on SIGTERM/SIGINT.
+// Entry point: `npm start [-- all|api|bots|worker]` runs it compiled (scripts/start.mjs, exec'd so that signals
+// reach this process), `tsx main.ts [role]` from the sources. Reads the environment once, builds the system,
+// serves, and shuts down gracefully on SIGTERM/SIGINT.
 import { createServer } from 'node:http';
 import { type Config, ConfigError, loadConfig } from './core/config.ts';
 import { createLogger } from './infra/logger.ts';

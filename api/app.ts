@@ -10,6 +10,7 @@ import type { AccountService } from '../core/accounts/account-service.ts';
 import type { createAdminService } from '../core/accounts/admin-service.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { requestContext } from './middleware/request-context.ts';
+import { refuseNulBytes } from './middleware/refuse-nul-bytes.ts';
 import { createAccessGuards } from './middleware/access-guards.ts';
 import { mount, openApiPaths, type AnyRoute } from './route.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -92,6 +93,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       },
     }),
   );
+  // Channel webhooks (outside /api) are taken as sent: their texts are cleaned where they are stored.
+  app.use(refuseNulBytes('/api/'));
 
   const guards = createAccessGuards(deps.accounts, deps.jwtSecret);
   const system = [

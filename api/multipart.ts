@@ -3,6 +3,7 @@
 import busboy from 'busboy';
 import type { Context } from 'koa';
 import { InvalidError, TooLargeError, UnsupportedError } from '../core/errors.ts';
+import { nulByteIssues } from './middleware/refuse-nul-bytes.ts';
 
 export interface UploadedFile {
   name: string;
@@ -44,10 +45,18 @@ export function readMultipart(
       reject(error);
     };
     parser.on('field', (name, value, info) => {
+      const issues = nulByteIssues(value, ['body', name]);
       if (info.valueTruncated) fail(new TooLargeError(`Field "${name}" is too long`));
+      else if (issues.length > 0) fail(new InvalidError('Validation failed', issues));
       else body.fields[name] = value;
     });
     parser.on('file', (name, stream, info) => {
+      const issues = nulByteIssues(info.filename ?? '', ['body', name, 'filename']);
+      if (issues.length > 0) {
+        stream.resume();
+        fail(new InvalidError('Validation failed', issues));
+        return;
+      }
       const parts: Buffer[] = [];
       stream.on('data', (part: Buffer) => parts.push(part));
       stream.on('limit', () => {

@@ -71,8 +71,14 @@ export function mount(router: Router<AppState>, routes: AnyRoute[], guards: Acce
             ? [guards.authenticated, guards.admin]
             : [guards.authenticated];
     router[definition.method](definition.path, ...guard, async (ctx) => {
-      if (definition.body && ctx.request.type && !ctx.is('json')) {
-        throw new UnsupportedError('Send the request body as application/json');
+      // A body without a Content-Type is not parsed at all: it is refused as well, not read as empty.
+      const sent = ctx.request.type !== '' || (ctx.request.length ?? 0) > 0 || ctx.get('Transfer-Encoding') !== '';
+      if (definition.body && sent && !ctx.is('json')) {
+        throw new UnsupportedError(
+          ctx.request.type
+            ? 'Send the request body as application/json'
+            : 'The request body has no Content-Type: send it as JSON with "Content-Type: application/json"',
+        );
       }
       const input = {
         body: parseOrThrow(definition.body, ctx.request.body ?? {}, 'body'),

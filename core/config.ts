@@ -50,6 +50,8 @@ const envSchema = z.object({
   FILE_MAX_MB: z.coerce.number().positive().max(200).default(20),
   MODEL_PRICES: optionalString,
   REPLY_DEBOUNCE_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
+  MODEL_CALLS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
+  MODEL_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
   // Renewed every third of it, and never more often than once a second: 3 s is the shortest that keeps that margin.
   BOT_LEASE_MS: z.coerce.number().int().min(3000).max(600_000).default(30_000),
   WHATSAPP_GRAPH_URL: optionalString.pipe(z.url('must be a URL such as https://graph.facebook.com/v21.0').optional()),
@@ -154,6 +156,8 @@ export interface Config {
   modelPricesJson?: string;
   /** Quiet period before a channel answers, so a burst of messages gets one answer. */
   replyDebounceMs: number;
+  /** Model calls per owner: started per minute, and running at once. */
+  modelCallLimits: { perMinute: number; concurrency: number };
   /** How long a bot's lease (and a bot process's heartbeat) outlives its process: a dead process's bots wait this long for another. */
   botLeaseMs: number;
   /** WhatsApp Cloud API (Graph API) base with its version; Meta's by default. */
@@ -238,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, roleArg?: string): Config {
     fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
     modelPricesJson: e.MODEL_PRICES,
     replyDebounceMs: e.REPLY_DEBOUNCE_MS,
+    modelCallLimits: { perMinute: e.MODEL_CALLS_PER_MINUTE, concurrency: e.MODEL_CONCURRENCY },
     botLeaseMs: e.BOT_LEASE_MS,
     whatsappGraphUrl: e.WHATSAPP_GRAPH_URL,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),

@@ -1,5 +1,6 @@
 // Fixed-window failure limiter on the key/value store: after `max` failures within `windowMs`, the key
-// is blocked until the window ends. Used for logins (per account and per IP) and registrations.
+// is blocked until the window ends. Used for logins (per account and address, per address), password
+// changes and registrations.
 import type { KeyValueStore } from './ports/key-value-store.ts';
 import { RateLimitedError } from './errors.ts';
 
@@ -19,17 +20,27 @@ export interface RateLimiter {
    */
   consume(key: string): Promise<void>;
   reset(key: string): Promise<void>;
+  /** Attempts counted against `key` in the current window. */
+  count(key: string): Promise<number>;
+  /** Seconds until `key` is free again, or 0 when it is not blocked. */
+  blockedFor(key: string): Promise<number>;
 }
 
 export function createRateLimiter(store: KeyValueStore, name: string, rule: LimitRule): RateLimiter {
   const counterKey = (key: string) => `rl:${name}:count:${key}`;
   const blockKey = (key: string) => `rl:${name}:block:${key}`;
+  const blockedFor = async (key: string) => {
+    const until = await store.get(blockKey(key));
+    return until === null ? 0 : Math.max(1, Math.ceil((Number(until) - Date.now()) / 1000));
+  };
   return {
     async check(key) {
-      const until = await store.get(blockKey(key));
-      if (until === null) return;
-      const retryAfterSeconds = Math.max(1, Math.ceil((Number(until) - Date.now()) / 1000));
-      throw new RateLimitedError('Too many attempts; try again later', retryAfterSeconds);
+      const retryAfterSeconds = await blockedFor(key);
+      if (retryAfterSeconds > 0) throw new RateLimitedError('Too many attempts; try again later', retryAfterSeconds);
+    },
+    blockedFor,
+    async count(key) {
+      return Number((await store.get(counterKey(key))) ?? 0);
     },
     async hit(key) {
       const { count, resetMs } = await store.increment(counterKey(key), rule.windowMs);

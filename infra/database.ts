@@ -22,6 +22,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
+// knex writes a failed statement into its error's message with every value inlined (a password hash,
+// a token's hash) unless compileSqlOnError is false: then the message has the placeholders only.
+
 /** knex logs to the console unless told otherwise; route its warnings into our structured log. */
 function knexLog(logger?: Logger): Knex.Config['log'] {
   const warn = (message: unknown) => logger?.warn({ knex: String(message) }, 'database warning');
@@ -46,6 +49,8 @@ export function pgliteKnex(pglite: PGliteThread, log?: Knex.Config['log']): Knex
   return knexFactory({
     client: ClientPgLite as unknown as typeof knexFactory.Client,
     dialect: 'postgres',
+    // Error messages show the statement with placeholders, never its values (see above).
+    compileSqlOnError: false,
     log,
     // knex-pglite accepts a ready PGlite instance this way (ours answers from the worker).
     connection: (() => ({ pglite: asPGlite(pglite) })) as unknown as Knex.StaticConnectionConfig,
@@ -59,6 +64,7 @@ export function createDatabase(target: DatabaseTarget, logger?: Logger): Databas
       connection: { connectionString: target.url },
       pool: { min: 0, max: 10 },
       acquireConnectionTimeout: 10_000,
+      compileSqlOnError: false,
       log: knexLog(logger),
     });
     return { knex, kind: 'postgres', close: () => knex.destroy() };

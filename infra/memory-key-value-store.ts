@@ -29,6 +29,8 @@ export class MemoryKeyValueStore implements KeyValueStore {
   private readonly channels = new Map<string, Set<MessageHandler>>();
   /** Each group's members with the time their heartbeat runs out. */
   private readonly groups = new Map<string, Map<string, number>>();
+  /** Each semaphore's holders with the time their slot runs out. */
+  private readonly slots = new Map<string, Map<string, number>>();
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly onHandlerError: (error: unknown, channel: string) => void;
   private closed = false;
@@ -100,6 +102,25 @@ export class MemoryKeyValueStore implements KeyValueStore {
     if (this.live(key)?.value === holder) this.entries.delete(key);
   }
 
+  async acquireSlot(key: string, holder: string, limit: number, ttlMs: number): Promise<boolean> {
+    this.assertOpen();
+    checkTtl(ttlMs);
+    const now = Date.now();
+    let holders = this.slots.get(key);
+    if (!holders) this.slots.set(key, (holders = new Map()));
+    for (const [name, expiresAt] of holders) if (expiresAt <= now) holders.delete(name);
+    if (!holders.has(holder) && holders.size >= limit) return false;
+    holders.set(holder, now + ttlMs);
+    return true;
+  }
+
+  async releaseSlot(key: string, holder: string): Promise<void> {
+    this.assertOpen();
+    const holders = this.slots.get(key);
+    holders?.delete(holder);
+    if (holders?.size === 0) this.slots.delete(key);
+  }
+
   async heartbeat(group: string, member: string, ttlMs: number): Promise<number> {
     this.assertOpen();
     checkTtl(ttlMs);
@@ -165,6 +186,7 @@ export class MemoryKeyValueStore implements KeyValueStore {
     this.entries.clear();
     this.channels.clear();
     this.groups.clear();
+    this.slots.clear();
   }
 
   /** Returns the entry if present and unexpired, dropping it lazily when it has expired. */
@@ -182,6 +204,10 @@ export class MemoryKeyValueStore implements KeyValueStore {
     const now = Date.now();
     for (const [key, entry] of this.entries) {
       if (entry.expiresAt !== null && entry.expiresAt <= now) this.entries.delete(key);
+    }
+    for (const [key, holders] of this.slots) {
+      for (const [name, expiresAt] of holders) if (expiresAt <= now) holders.delete(name);
+      if (holders.size === 0) this.slots.delete(key);
     }
   }
 

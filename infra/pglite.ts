@@ -5,16 +5,7 @@
 // migration files made it; once those change it is not used (and the next `npm install` remakes it).
 // Without a usable template PGlite initialises the directory itself, only slower. Loads no knex: main.ts
 // opens the database with it before the rest of the product loads.
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';

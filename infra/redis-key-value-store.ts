@@ -47,6 +47,17 @@ local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('PEXPIREAT', KEYS[1], last[2])
 return redis.call('ZCARD', KEYS[1])`;
 
+// A semaphore's holders in a sorted set scored by when each slot runs out (Redis's clock, as above).
+const ACQUIRE_SLOT_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], last[2])
+return 1`;
+
 /** Redis PX takes whole positive milliseconds; reject what Redis would, round what it cannot express. */
 function toPx(ttlMs: number): number {
   if (!(Number.isFinite(ttlMs) && ttlMs > 0)) {
@@ -127,6 +138,15 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   async releaseLease(key: string, holder: string): Promise<void> {
     await this.redis.eval(RELEASE_LEASE_SCRIPT, 1, this.k(key), holder);
+  }
+
+  async acquireSlot(key: string, holder: string, limit: number, ttlMs: number): Promise<boolean> {
+    const reply = await this.redis.eval(ACQUIRE_SLOT_SCRIPT, 1, this.k(key), holder, limit, toPx(ttlMs));
+    return reply === 1;
+  }
+
+  async releaseSlot(key: string, holder: string): Promise<void> {
+    await this.redis.zrem(this.k(key), holder);
   }
 
   async heartbeat(group: string, member: string, ttlMs: number): Promise<number> {

@@ -13,14 +13,14 @@ const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const DIST = path.join(ROOT, 'dist');
 const ENTRY = 'main.ts';
 /** The inputs of the last build with their modification times: the build is current while they are unchanged. */
-const INPUTS = path.join(DIST, 'inputs.json');
+const inputsFile = (outdir) => path.join(outdir, 'inputs.json');
 
 /**
  * Each module sees its own source file as `import.meta.url` (not the bundle's), so paths it builds from it
  * (package.json, migrations/, a worker script beside it) are the same compiled as under tsx. Relative to the
  * bundle, which lies flat in dist/ as every chunk does, so a moved checkout keeps working.
  */
-const sourceUrls = {
+const sourceUrls = (outdir) => ({
   name: 'source-import-meta-url',
   setup(build) {
     build.onLoad({ filter: /\.ts$/ }, async (args) => {
@@ -29,13 +29,13 @@ const sourceUrls = {
       return {
         contents: text.replaceAll(
           'import.meta.url',
-          `new URL(${JSON.stringify(path.relative(DIST, args.path).split(path.sep).join('/'))}, import.meta.url).href`,
+          `new URL(${JSON.stringify(path.relative(outdir, args.path).split(path.sep).join('/'))}, import.meta.url).href`,
         ),
         loader: 'ts',
       };
     });
   },
-};
+});
 
 /**
  * Packages compiled into the bundle rather than loaded from node_modules: pure JavaScript that loads before
@@ -60,15 +60,15 @@ const onlyBundledPackages = {
   },
 };
 
-/** Builds dist/ from the sources; returns the build's duration in ms. */
-export async function buildProduct() {
+/** Builds dist/ (or `outdir`) from the sources; returns the build's duration in ms. */
+export async function buildProduct(outdir = DIST) {
   const started = performance.now();
   const { build } = await import('esbuild');
-  rmSync(DIST, { recursive: true, force: true });
+  rmSync(outdir, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: [ENTRY],
-    outdir: DIST,
+    outdir,
     entryNames: '[name]',
     chunkNames: '[name]-[hash]',
     bundle: true,
@@ -79,20 +79,20 @@ export async function buildProduct() {
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'warning',
-    plugins: [onlyBundledPackages, sourceUrls],
+    plugins: [onlyBundledPackages, sourceUrls(outdir)],
   });
   const inputs = Object.fromEntries(
     Object.keys(result.metafile.inputs).map((input) => [input, statSync(path.join(ROOT, input)).mtimeMs]),
   );
-  writeFileSync(INPUTS, JSON.stringify(inputs, null, 1));
+  writeFileSync(inputsFile(outdir), JSON.stringify(inputs, null, 1));
   return performance.now() - started;
 }
 
-/** Whether dist/ was built from the sources as they are now (no input changed, moved or removed since). */
-export function buildIsCurrent() {
+/** Whether dist/ (or `outdir`) was built from the sources as they are now (no input changed, moved or removed since). */
+export function buildIsCurrent(outdir = DIST) {
   let inputs;
   try {
-    inputs = JSON.parse(readFileSync(INPUTS, 'utf8'));
+    inputs = JSON.parse(readFileSync(inputsFile(outdir), 'utf8'));
   } catch {
     return false;
   }

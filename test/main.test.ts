@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { RedisKeyValueStore } from '../infra/redis-key-value-store.ts';
 import { testDatabase } from './setup.ts';
 import { uniqueEmail } from './support/owners.ts';
+import { eventually } from './support/eventually.ts';
 import { ROOT, startCommand } from './support/start-command.ts';
 
 const START = startCommand();
@@ -151,6 +152,60 @@ describe('main.ts (the real process)', function () {
     }
     if (!env.DATABASE_URL) {
       expect(statSync(path.join(dataDir, 'secrets.json')).mode & 0o077, 'secrets file readable by others').to.equal(0);
+    }
+  });
+
+  it('`npm start` hands SIGTERM to the server: signalling the process npm start created stops the server', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    // A process group of its own, so `finally` can stop npm, its shell and the server whatever happens.
+    const npm = spawn('npm', ['start'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    npm.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    const group = npm.pid!;
+    const groupAlive = () => {
+      try {
+        process.kill(-group, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await waitForHealth({ child: npm, url, output: () => output, exited }, 30_000, Date.now());
+      npm.kill('SIGTERM');
+      // Bounded waits for the outcome, not a timing figure: the server closes its port and every process goes.
+      await eventually(
+        async () => {
+          try {
+            await fetch(`${url}/health`);
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        20_000,
+        `the server to stop after SIGTERM to npm start:\n${output}`,
+      );
+      await eventually(async () => !groupAlive(), 20_000, 'every process of npm start to exit');
+      expect(output).to.include('shutting down');
+      expect(output).to.include('stopped');
+    } finally {
+      if (groupAlive()) process.kill(-group, 'SIGKILL');
+      await exited; // npm is in the group: gone by now, or at the SIGKILL
     }
   });
 

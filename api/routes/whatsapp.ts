@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { IntegrationsService } from '../../core/integrations/integrations-service.ts';
 import { lazyImport } from '../../core/knowledge/lazy-import.ts';
-import { ForbiddenError, UnauthorizedError } from '../../core/errors.ts';
+import { ForbiddenError, InvalidError, UnauthorizedError } from '../../core/errors.ts';
 import type { WhatsAppWebhookReceiver } from '../../core/ports/channel.ts';
 import { route, type AnyRoute } from '../route.ts';
 import { currentOwner } from '../state.ts';
@@ -13,7 +13,7 @@ const loadQrCode = lazyImport(() => import('qrcode'));
 export interface WhatsAppRouteDeps {
   integrations: IntegrationsService;
   webhook: WhatsAppWebhookReceiver;
-  /** PUBLIC_URL, or undefined: the request's own origin is used for the webhook URL. */
+  /** PUBLIC_URL, or undefined: the request's own protocol and host make the webhook URL. */
   publicUrl?: string;
 }
 
@@ -48,7 +48,17 @@ export function whatsappIntegrationRoutes(deps: WhatsAppRouteDeps): AnyRoute[] {
           ctx.status = 201;
           return { ...integration, qr_url: `/api/integrations/${integration.id}/qr` };
         }
-        const base = deps.publicUrl ?? ctx.origin;
+        // PUBLIC_URL, else this server as the request reached it (through a trusted proxy's
+        // X-Forwarded-Proto/Host with TRUST_PROXY): never the Origin header, which names the browser's page.
+        const base = deps.publicUrl ?? (ctx.host ? `${ctx.protocol}://${ctx.host}` : undefined);
+        if (!base)
+          throw new InvalidError('No webhook address', [
+            {
+              loc: ['header', 'host'],
+              msg: 'The request names no host: set PUBLIC_URL to the public https URL of this server',
+              type: 'missing',
+            },
+          ]);
         const { integration, created } = await deps.integrations.connectWhatsAppCloud(
           currentOwner(ctx.state).id,
           body,

@@ -83,6 +83,10 @@ export async function runProduct(
     OPENAI_API_KEY: world.openaiKey,
     OPENAI_BASE_URL: world.openaiUrl,
     TELEGRAM_API_ROOT: world.telegramUrl,
+    // The bench measures the pipeline's throughput, not the per-owner model call limits (here and in the
+    // bot processes, which read the same environment): the most the configuration allows.
+    MODEL_CALLS_PER_MINUTE: '100000',
+    MODEL_CONCURRENCY: '1000',
   };
   // With bot processes this one serves the API and runs the jobs (training) only.
   const config = loadConfig({ ...environment, ROLE: o.botProcesses > 0 ? 'worker' : 'all' });
@@ -90,7 +94,13 @@ export async function runProduct(
   const generous = { max: 100_000, windowMs: 60_000 };
   const system: System = await composeSystem(config, {
     logger: createLogger('info', sink),
-    accountLimits: { loginPerAccount: generous, loginPerIp: generous, registerPerIp: generous },
+    accountLimits: {
+      loginPerAccountAndIp: generous,
+      loginPerAccount: generous,
+      loginPerIp: generous,
+      changePasswordPerAccount: generous,
+      registerPerIp: generous,
+    },
     botPollTimeoutSeconds: POLL_TIMEOUT_S,
   });
   cleanups.push(() => system.close());

@@ -1,6 +1,7 @@
 // The thin edge to whatsapp-web.js: the part of its Client the session runner uses, and the factory
 // that builds a real one (Chromium through puppeteer, auth state through RemoteAuth and our sealed
 // store). Tests drive the runner with a fake client that emits the same events.
+import { once } from 'node:events';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { RemoteAuthStore } from './whatsapp-web-session-store.ts';
@@ -30,6 +31,11 @@ export interface WebClient {
   initialize(): Promise<void>;
   destroy(): Promise<void>;
   logout(): Promise<void>;
+  /**
+   * Ends the browser at once (SIGKILL), even one still launching, and keeps it from launching later;
+   * resolves once its process has exited. For a browser that does not close in time.
+   */
+  kill(): Promise<void>;
   sendMessage(chatId: string, text: string): Promise<unknown>;
   sendSeen(chatId: string): Promise<unknown>;
   /** Set once ready: the linked phone's own WhatsApp id. */
@@ -70,6 +76,10 @@ export function whatsappWebJsFactory(settings: {
     // Loaded on first use: whatsapp-web.js pulls in puppeteer, which no process needs until a session starts.
     const { default: wweb } = await import('whatsapp-web.js');
     const root = path.resolve(settings.dataDir, 'whatsapp-web');
+    // Puppeteer kills the browser's whole process group (it starts Chromium detached) when this aborts,
+    // at any point of the launch, and refuses to launch once it has: the one way to end a browser
+    // whose launch has not yet handed us its process.
+    const launch = new AbortController();
     const auth = new (closableRemoteAuth(wweb.RemoteAuth))({
       clientId: integrationId,
       dataPath: whatsappWebSessionsDir(settings.dataDir),
@@ -84,6 +94,7 @@ export function whatsappWebJsFactory(settings: {
       puppeteer: {
         executablePath: settings.executablePath,
         headless: true,
+        signal: launch.signal,
         // Puppeteer would otherwise exit the whole process on SIGINT/SIGTERM (code 130) before our
         // graceful shutdown runs; the session closes its browser itself.
         handleSIGINT: false,
@@ -103,10 +114,27 @@ export function whatsappWebJsFactory(settings: {
     // whatsapp-web.js says nothing when its browser dies (a crash, the OOM killer): report it as a
     // disconnect, so the session reconnects (the saved login is still there, so without a scan).
     let closing = false;
+    let killed = false;
     // Settles once Chromium is up (or the start failed before that).
     let launched: Promise<void> | undefined;
     const initialize = client.initialize.bind(client);
     const destroy = client.destroy.bind(client);
+    const killBrowser = () => {
+      launch.abort();
+      // Puppeteer forgets the abort once it has killed its process; a browser process still here is
+      // killed directly, with its group (its zygote and renderers).
+      const browser = client.pupBrowser?.process();
+      if (!browser?.pid || browser.exitCode !== null || browser.signalCode !== null) return;
+      try {
+        process.kill(-browser.pid, 'SIGKILL');
+      } catch {
+        browser.kill('SIGKILL');
+      }
+    };
+    // A browser whose launch completes after a kill is killed as soon as it exists.
+    void (auth as unknown as LaunchAware).browserLaunched.then(() => {
+      if (killed) killBrowser();
+    });
     client.initialize = async () => {
       const run = initialize();
       launched = Promise.race([(auth as unknown as LaunchAware).browserLaunched, run]).then(
@@ -124,7 +152,23 @@ export function whatsappWebJsFactory(settings: {
       // would close nothing and leave Chromium running, writing to its profile, after a shutdown.
       if (launched) await launched;
       await destroy();
+      // A browser puppeteer launched but whatsapp-web.js never took hold of (its page setup failed) is
+      // still running: end it too. After a browser closed normally this does nothing.
+      launch.abort();
     };
+    Object.assign(client, {
+      kill: async () => {
+        closing = true;
+        killed = true;
+        killBrowser();
+        // A launch in progress fails once its process has died (or at once, before it spawned one).
+        if (launched) await launched;
+        const browser = client.pupBrowser?.process();
+        if (browser && browser.exitCode === null && browser.signalCode === null) await once(browser, 'exit');
+        // What destroy() would have done after closing the browser: RemoteAuth's backup timer stops.
+        await auth.destroy();
+      },
+    });
     return client as unknown as WebClient;
   };
 }

@@ -2,6 +2,7 @@
 // connected → disconnected/error, each with a reason), reconnection with backoff, and customers'
 // messages through the same assistant as every other channel.
 import { rm } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Assistant } from '../../core/assistant/assistant.ts';
@@ -13,6 +14,12 @@ import { unsupportedPhrase } from './whatsapp-phrases.ts';
 import { ChannelRejectedError } from '../../core/errors.ts';
 
 const QR_TTL_MS = 60_000;
+// Closing a session's browser takes at most GRACEFUL_CLOSE_MS + KILL_WAIT_MS (4 s): within main.ts's
+// shutdown deadline, beside the rest of the shutdown.
+/** How long a browser may take to close before it is killed. */
+const GRACEFUL_CLOSE_MS = 2500;
+/** How long a killed browser may take to exit (and its profile to go) before closing stops waiting. */
+const KILL_WAIT_MS = 1500;
 
 const DISCONNECT_REASONS: Record<string, string> = {
   BROWSER_CLOSED: 'The browser of this session stopped',
@@ -131,21 +138,42 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
     await deps.store
       .delete(webSessionQrKey(deps.integrationId))
       .catch((error: unknown) => log.warn({ err: error }, 'could not forget the QR code; it expires by itself'));
-    if (!current) return;
-    // A browser that hangs on close (or is still launching) must not hold the process: the wait is
-    // bounded. Its profile is removed once it has closed, later if need be, never while it runs; and
-    // not at all if a new client of this session has started meanwhile (it uses the same directory).
-    const closed = (
-      logout
+    if (current) await closeBrowser(current, { logout, removeProfile: true });
+  }
+
+  /**
+   * Closes a client's browser, and kills it if it has not closed within GRACEFUL_CLOSE_MS (it hangs, or
+   * is still launching on a loaded machine). Resolves once the browser no longer runs, within
+   * GRACEFUL_CLOSE_MS + KILL_WAIT_MS, so a shutdown fits its deadline. The profile is removed only
+   * after that, never while the browser runs (later, if a killed browser is slow to exit), and not at
+   * all if a new client of this session has started meanwhile (it uses the same directory).
+   */
+  async function closeBrowser(current: WebClient, options: { logout: boolean; removeProfile: boolean }): Promise<void> {
+    const graceful = (
+      options.logout
         ? current.logout().catch((error: unknown) => {
             log.warn({ err: error }, 'logging out of WhatsApp Web failed; closing the browser without it');
             return current.destroy();
           })
         : current.destroy()
-    )
-      .catch((error: unknown) => log.warn({ err: error }, 'closing the browser failed'))
-      .then(() => removeProfile());
-    await Promise.race([closed, new Promise<void>((resolve) => setTimeout(resolve, 5000).unref())]);
+    ).then(
+      () => 'closed' as const,
+      (error: unknown) => {
+        log.warn({ err: error }, 'closing the browser failed; killing it');
+        return 'failed' as const;
+      },
+    );
+    const outcome = await Promise.race([graceful, delay(GRACEFUL_CLOSE_MS, 'timeout' as const, { ref: false })]);
+    if (outcome === 'timeout') log.warn(`the browser did not close within ${GRACEFUL_CLOSE_MS} ms; killing it`);
+    const gone =
+      outcome === 'closed'
+        ? Promise.resolve()
+        : current.kill().catch((error: unknown) => log.error({ err: error }, 'killing the browser failed'));
+    const done = gone.then(() => (options.removeProfile ? removeProfile() : undefined)).then(() => true);
+    if (!(await Promise.race([done, delay(KILL_WAIT_MS, false, { ref: false })])))
+      log.error(
+        `the browser was not gone within ${KILL_WAIT_MS} ms of closing or being killed; its profile goes once it is`,
+      );
   }
 
   async function removeProfile(): Promise<void> {
@@ -170,15 +198,9 @@ export function createWhatsAppWebSession(deps: WhatsAppWebSessionDeps): WhatsApp
     }, wait);
   }
 
-  /** A client this session no longer wants (stopped or replaced while starting): close it, bounded. */
+  /** A client this session no longer wants (stopped or replaced while starting): its browser is closed. */
   async function abandon(current: WebClient): Promise<void> {
-    await Promise.race([
-      current
-        .destroy()
-        .catch((error: unknown) => log.warn({ err: error }, 'closing an abandoned browser failed'))
-        .then(() => (stopping ? removeProfile() : undefined)),
-      new Promise<void>((resolve) => setTimeout(resolve, 5000).unref()),
-    ]);
+    await closeBrowser(current, { logout: false, removeProfile: stopping });
   }
 
   /** Starts a client; resolves once it shows a QR code or is ready, or the session has failed. */

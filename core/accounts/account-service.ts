@@ -1,9 +1,10 @@
 // Sign-up, login, token refresh, logout and profile: everything an owner does with their account.
 import type { Knex } from 'knex';
 import type { KeyValueStore } from '../ports/key-value-store.ts';
-import { ConflictError, InvalidError, NotFoundError, UnauthorizedError } from '../errors.ts';
+import { ConflictError, InvalidError, NotFoundError, RateLimitedError, UnauthorizedError } from '../errors.ts';
 import { createRateLimiter, type LimitRule } from '../rate-limiter.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
+import { passwordProblem } from './password-policy.ts';
 import {
   findOwnerByEmail,
   findOwnerById,
@@ -20,17 +21,31 @@ import { isAccessClaims, signAccessToken } from './access-tokens.ts';
 const TRIAL_DAYS = 14;
 
 export interface AccountLimits {
-  /** Login attempts per account (email) that did not succeed, before it is blocked for the rest of the window. */
+  /**
+   * Login attempts for one account from one client address that did not succeed, before that address
+   * is blocked for that account for the rest of the window. Another address is not affected, so an
+   * attacker guessing someone's password cannot lock the real owner out.
+   */
+  loginPerAccountAndIp: LimitRule;
+  /**
+   * Failed logins for one account from every address together. Past it the account is under attack
+   * from many addresses: an address that has already failed for it is refused (one guess per address
+   * and window), while an address that has not failed, the owner's, still gets in.
+   */
   loginPerAccount: LimitRule;
   /** Login attempts per client IP, successful or not. */
   loginPerIp: LimitRule;
+  /** Password changes with a wrong current password, per account. */
+  changePasswordPerAccount: LimitRule;
   /** Registrations per client IP. */
   registerPerIp: LimitRule;
 }
 
 export const DEFAULT_ACCOUNT_LIMITS: AccountLimits = {
-  loginPerAccount: { max: 10, windowMs: 15 * 60_000 },
+  loginPerAccountAndIp: { max: 10, windowMs: 15 * 60_000 },
+  loginPerAccount: { max: 50, windowMs: 15 * 60_000 },
   loginPerIp: { max: 100, windowMs: 15 * 60_000 },
+  changePasswordPerAccount: { max: 10, windowMs: 15 * 60_000 },
   registerPerIp: { max: 20, windowMs: 60 * 60_000 },
 };
 
@@ -59,14 +74,21 @@ export type AccountService = ReturnType<typeof createAccountService>;
 export function createAccountService(deps: AccountServiceDeps) {
   const { db, jwtSecret, accessTokenTtlSeconds, refreshTokenTtlDays } = deps;
   const limits = deps.limits ?? DEFAULT_ACCOUNT_LIMITS;
+  const loginPerAccountAndIp = createRateLimiter(deps.store, 'login-account-ip', limits.loginPerAccountAndIp);
   const loginPerAccount = createRateLimiter(deps.store, 'login-account', limits.loginPerAccount);
   const loginPerIp = createRateLimiter(deps.store, 'login-ip', limits.loginPerIp);
+  const changePasswordPerAccount = createRateLimiter(deps.store, 'change-password', limits.changePasswordPerAccount);
   const registerPerIp = createRateLimiter(deps.store, 'register-ip', limits.registerPerIp);
 
   async function startSession(ownerId: string): Promise<TokenPair> {
     const sessionId = await createSession(db, ownerId);
     const refresh = await issueRefreshToken(db, ownerId, sessionId, refreshTokenTtlDays);
     return { access: signAccessToken(jwtSecret, ownerId, sessionId, accessTokenTtlSeconds), refresh };
+  }
+
+  async function checkNewPassword(password: string, field: string, related: string[]): Promise<void> {
+    const problem = await passwordProblem(password, related);
+    if (problem) throw new InvalidError(problem, [{ loc: ['body', field], msg: problem, type: 'weak_password' }]);
   }
 
   async function createOwner(email: string, password: string, salonName: string, role: OwnerRole): Promise<OwnerRow> {
@@ -94,23 +116,32 @@ export function createAccountService(deps: AccountServiceDeps) {
     async register(input: { email: string; password: string; salon_name: string }, ip: string) {
       await registerPerIp.check(ip);
       await registerPerIp.hit(ip);
+      await checkNewPassword(input.password, 'password', [input.email, input.salon_name]);
       const owner = await createOwner(input.email, input.password, input.salon_name, 'user');
       return { ...(await startSession(owner.id)), user: toPublicUser(owner) };
     },
 
     async login(input: { email: string; password: string }, ip: string) {
       const accountKey = input.email.toLowerCase();
+      const pairKey = `${accountKey} ${ip}`;
       await loginPerIp.check(ip);
-      await loginPerAccount.check(accountKey);
+      await loginPerAccountAndIp.check(pairKey);
+      // An account attacked from many addresses: those that have failed for it wait out the window.
+      const underAttack = await loginPerAccount.blockedFor(accountKey);
+      if (underAttack > 0 && (await loginPerAccountAndIp.count(pairKey)) > 0)
+        throw new RateLimitedError('Too many attempts; try again later', underAttack);
       // Counted before the ~15 ms password hash, so a burst of parallel guesses is cut off at the limit.
       await loginPerIp.consume(ip);
-      await loginPerAccount.consume(accountKey);
+      await loginPerAccountAndIp.consume(pairKey);
       const owner = await findOwnerByEmail(db, input.email);
       const valid = owner
         ? await verifyPassword(owner.password_hash, input.password)
         : (await burnPasswordCheck(input.password), false);
-      if (!owner || !valid || !owner.is_active) throw new UnauthorizedError('Invalid email or password');
-      await loginPerAccount.reset(accountKey);
+      if (!owner || !valid || !owner.is_active) {
+        await loginPerAccount.hit(accountKey);
+        throw new UnauthorizedError('Invalid email or password');
+      }
+      await loginPerAccountAndIp.reset(pairKey);
       return { ...(await startSession(owner.id)), user: toPublicUser(owner) };
     },
 
@@ -164,11 +195,16 @@ export function createAccountService(deps: AccountServiceDeps) {
     async changePassword(ownerId: string, oldPassword: string, newPassword: string): Promise<TokenPair> {
       const owner = await findOwnerById(db, ownerId);
       if (!owner) throw new NotFoundError('Account not found');
+      // Like logins: counted before the hash, so guesses of the current password (a stolen session
+      // trying to take the account over) stop at the limit, parallel ones too.
+      await changePasswordPerAccount.consume(ownerId);
       if (!(await verifyPassword(owner.password_hash, oldPassword))) {
         throw new InvalidError('Current password is wrong', [
           { loc: ['body', 'old_password'], msg: 'Current password is wrong', type: 'value_error' },
         ]);
       }
+      await changePasswordPerAccount.reset(ownerId);
+      await checkNewPassword(newPassword, 'new_password', [owner.email, owner.salon_name]);
       const passwordHash = await hashPassword(newPassword);
       await db.transaction(async (trx) => {
         await trx('owners').where({ id: ownerId }).update({ password_hash: passwordHash, updated_at: new Date() });

@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { ChatMessage, ChatModel } from '../ports/chat-model.ts';
-import { receiveCustomerMessage, type Channel, type Customer } from '../conversations/chats.ts';
+import { receiveCustomerMessage, withoutNulBytes, type Channel, type Customer } from '../conversations/chats.ts';
 import type { SearchHit } from '../knowledge/hybrid-search.ts';
 import type { Retriever } from '../knowledge/retriever.ts';
 import type { UsageRow, UsageService } from '../usage/usage-service.ts';
@@ -13,8 +13,12 @@ import { asksForPerson, takeHandoverMarker } from './handover.ts';
 import { smallTalk } from './small-talk.ts';
 import { detectLanguage, type Language } from './language.ts';
 import { phrasesIn } from './phrases.ts';
-import { buildSystemPrompt, defaultPrompt } from './prompt.ts';
+import { buildPrompt, defaultPrompt } from './prompt.ts';
 import { ModelError } from '../errors.ts';
+import { ModelBusyError, type ModelCallLimiter, type ModelCallPermit } from './model-call-limiter.ts';
+import type { JobQueue } from '../ports/job-queue.ts';
+import type { KeyValueStore } from '../ports/key-value-store.ts';
+import type { OwnerReplySender } from '../ports/channel.ts';
 
 export interface IncomingMessage {
   ownerId: string;
@@ -62,7 +66,19 @@ export interface AssistantDeps {
   chatModel?: ChatModel;
   /** Messages of history sent to the model (most recent). */
   historyMessages?: number;
+  /** The owner's model calls per minute and at once; unlimited without it. */
+  limiter?: ModelCallLimiter;
+  /**
+   * Where an answer the limiter holds back is scheduled (the job queue), and how it reaches the customer
+   * later (the channel sender). Without it a held-back answer fails with ModelBusyError.
+   */
+  deferral?: { queue: JobQueue; sender: OwnerReplySender; store: KeyValueStore };
 }
+
+/** The job that answers a chat whose answer the model call limit held back. */
+export const DEFERRED_ANSWER_JOB = 'deferred-answer';
+/** Tries of a held-back answer (each after the limiter's Retry-After) before the owner is told instead. */
+const MAX_DEFERRALS = 40;
 
 const PASSAGES = 5;
 const HISTORY_CHAR_BUDGET = 6000;
@@ -101,8 +117,10 @@ export function createAssistant(deps: AssistantDeps) {
           { type: 'image', mimeType: photo.mimeType, data: photo.data },
         ]
       : question;
+    const prompt = buildPrompt(ownerPrompt, passages, language);
     return model.complete([
-      { role: 'system', content: buildSystemPrompt(ownerPrompt, passages, language) },
+      { role: 'system', content: prompt.system },
+      { role: 'user', content: prompt.passages },
       ...kept,
       { role: 'user', content: userContent },
     ]);
@@ -130,11 +148,60 @@ export function createAssistant(deps: AssistantDeps) {
    * Answers the chat's pending customer messages together, if `latestMessageId` is still the newest
    * of them (otherwise a later message will answer, and undefined is returned) and the chat is not paused.
    */
+  /** The chat's channel address, for answers sent later than the channel's own handler runs. */
+  async function channelOf(ownerId: string, chatId: string) {
+    return db('chats')
+      .where({ owner_id: ownerId, id: chatId })
+      .first<{ channel: string; external_id: string; integration_id: string | null } | undefined>(
+        'channel',
+        'external_id',
+        'integration_id',
+      );
+  }
+
+  /**
+   * The owner's model calls are at their limit: the answer is scheduled for when a place is likely
+   * free (a job, so it survives this process), and the customer hears once that it is coming. After
+   * MAX_DEFERRALS tries the chat is flagged for the owner instead: the message is never dropped silently.
+   */
+  async function defer(
+    ownerId: string,
+    chatId: string,
+    messageId: string,
+    attempt: number,
+    busy: ModelBusyError,
+    language: Language,
+  ): Promise<void> {
+    const deferral = deps.deferral;
+    if (!deferral) throw busy;
+    if (attempt >= MAX_DEFERRALS) {
+      logger.warn({ ownerId, chatId, attempt }, 'model call limit held an answer back too long; flagged for the owner');
+      await db('chats').where({ owner_id: ownerId, id: chatId }).update({ needs_attention: true });
+      return;
+    }
+    const next = attempt + 1;
+    await deferral.queue.enqueue(
+      DEFERRED_ANSWER_JOB,
+      { ownerId, chatId, messageId, attempt: String(next) },
+      `${DEFERRED_ANSWER_JOB}:${chatId}:${messageId}:${next}`,
+      { delayMs: busy.retryAfterSeconds * 1000 },
+    );
+    logger.info({ ownerId, chatId, attempt: next, retryAfterSeconds: busy.retryAfterSeconds }, 'answer deferred');
+    // Once per wait, not at every retry nor for each message written meanwhile.
+    if (!(await deferral.store.setIfAbsent(`model-wait:${chatId}`, messageId, 15 * 60_000))) return;
+    const chat = await channelOf(ownerId, chatId);
+    if (chat)
+      await deferral.sender
+        .send(ownerId, chat, phrasesIn(language).oneMoment)
+        .catch((error: unknown) => logger.warn({ err: error, ownerId, chatId }, 'could not say the answer is coming'));
+  }
+
   async function answerIfLatest(
     ownerId: string,
     chatId: string,
     latestMessageId: string,
     photo?: IncomingMessage['photo'],
+    options: { permit?: ModelCallPermit; attempt?: number } = {},
   ): Promise<Reply | undefined> {
     // The chat's pause switch, the owner's settings, the unanswered messages and the history in one round trip.
     const context = await loadAnswerContext(db, ownerId, chatId, deps.chatModel ? historyMessages + 10 : 0);
@@ -185,6 +252,18 @@ export function createAssistant(deps: AssistantDeps) {
     let tokens = { promptTokens: 0, completionTokens: 0 };
     let usage: UsageRow | undefined;
     if (deps.chatModel) {
+      // A place among the owner's model calls: the caller's (the test chat takes it before storing), or one taken now.
+      let permit = options.permit;
+      if (!permit && deps.limiter) {
+        try {
+          permit = await deps.limiter.acquire(ownerId);
+        } catch (error) {
+          if (!(error instanceof ModelBusyError)) throw error;
+          await defer(ownerId, chatId, latestMessageId, options.attempt ?? 0, error, language);
+          return undefined;
+        }
+      }
+      const own = permit !== options.permit ? permit : undefined;
       try {
         const result = await generate(
           question,
@@ -198,7 +277,7 @@ export function createAssistant(deps: AssistantDeps) {
         );
         usage = deps.usage.row(ownerId, 'chat', result.model, result.usage.promptTokens, result.usage.completionTokens);
         // The model's own handover: the passages do not answer, or the customer asked for a person.
-        const taken = takeHandoverMarker(result.text.trim());
+        const taken = takeHandoverMarker(withoutNulBytes(result.text).trim());
         response = taken.text || phrasesIn(language).dontKnow;
         if (taken.handOver) handedOver = 'no_information';
         else if (personAsked) handedOver = 'asked_for_person';
@@ -210,6 +289,8 @@ export function createAssistant(deps: AssistantDeps) {
         logger.warn({ err: error, ownerId, chatId }, 'model call failed; handing over');
         response = phrasesIn(language).modelDown;
         handedOver = 'model_failed';
+      } finally {
+        await own?.release();
       }
     } else if (photo && !question.trim()) {
       response = phrasesIn(language).photoOnly;
@@ -262,12 +343,35 @@ export function createAssistant(deps: AssistantDeps) {
   return {
     receive,
     answerIfLatest,
-    /** Receive and answer at once (no waiting for more messages): the test chat. */
+    /**
+     * Receive and answer at once (no waiting for more messages): the test chat. Over the owner's model
+     * call limit it throws ModelBusyError (a 429) before anything is stored.
+     */
     async handle(message: IncomingMessage): Promise<AnswerOutcome> {
-      const received = await receive(message);
-      if (received.kind !== 'stored') return received;
-      const reply = await answerIfLatest(message.ownerId, received.chatId, received.messageId, message.photo);
-      return reply ? { kind: 'answered', reply } : { kind: 'paused', chatId: received.chatId };
+      const permit = deps.chatModel ? await deps.limiter?.acquire(message.ownerId) : undefined;
+      try {
+        const received = await receive(message);
+        if (received.kind !== 'stored') return received;
+        const reply = await answerIfLatest(message.ownerId, received.chatId, received.messageId, message.photo, {
+          permit,
+        });
+        return reply ? { kind: 'answered', reply } : { kind: 'paused', chatId: received.chatId };
+      } finally {
+        await permit?.release();
+      }
+    },
+
+    /** DEFERRED_ANSWER_JOB: answers a held-back chat, unless a newer message has answered it, and sends the answer. */
+    async handleDeferredJob(payload: Record<string, string>): Promise<void> {
+      const { ownerId, chatId, messageId } = payload;
+      if (!ownerId || !chatId || !messageId || !deps.deferral) return;
+      const reply = await answerIfLatest(ownerId, chatId, messageId, undefined, {
+        attempt: Number(payload.attempt ?? 1),
+      });
+      if (!reply) return;
+      await deps.deferral.store.delete(`model-wait:${chatId}`);
+      const chat = await channelOf(ownerId, chatId);
+      if (chat) await deps.deferral.sender.send(ownerId, chat, reply.response);
     },
   };
 }

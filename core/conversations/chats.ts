@@ -25,6 +25,14 @@ export interface ReceivedMessage {
 }
 
 /**
+ * PostgreSQL text cannot hold U+0000. The API refuses it (422); a channel's customer cannot be told,
+ * so their message is kept without it rather than lost to a failing insert.
+ */
+export function withoutNulBytes(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+}
+
+/**
  * Stores a customer's message in the chat for this customer on this channel, creating the chat on
  * first contact, in one statement (one round trip, atomic): the chat row is written once, with the
  * customer's latest name and, unless the message is a redelivery, its last message and unread count.
@@ -35,9 +43,11 @@ export async function receiveCustomerMessage(
   chat: { channel: Channel; externalId: string; customer: Customer; integrationId?: string },
   message: { text: string; externalId?: string },
 ): Promise<ReceivedMessage> {
-  const preview = message.text.slice(0, 500);
-  const name = chat.customer.name ?? null;
-  const username = chat.customer.username ?? null;
+  const text = withoutNulBytes(message.text);
+  const preview = text.slice(0, 500);
+  const name = chat.customer.name === undefined ? null : withoutNulBytes(chat.customer.name);
+  const username = chat.customer.username === undefined ? null : withoutNulBytes(chat.customer.username);
+  const externalId = withoutNulBytes(chat.externalId);
   const integrationId = chat.integrationId ?? null;
   const sql = `
     with existing as (
@@ -70,17 +80,17 @@ export async function receiveCustomerMessage(
   const bindings = [
     ownerId,
     chat.channel,
-    chat.externalId,
+    externalId,
     ownerId,
     chat.channel,
-    chat.externalId,
+    externalId,
     integrationId,
     name,
     username,
     preview,
     ownerId,
-    message.text,
-    message.externalId ?? null,
+    text,
+    message.externalId === undefined ? null : withoutNulBytes(message.externalId),
     integrationId,
     name,
     username,

@@ -326,6 +326,8 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
         ? (JSON.parse(secretBox.decrypt(row.secrets_sealed)) as { token: string }).token
         : undefined;
       if (!token) return { ok: false, detail: 'No token stored', integration: toIntegrationView(row) };
+      // Each channel's own service is asked, and named in what the owner is told.
+      const service = row.type === 'whatsapp' ? 'WhatsApp (Meta)' : 'Telegram';
       try {
         if (row.type === 'whatsapp') {
           const phone = await deps.whatsapp.getPhone(row.external_ref ?? '', token);
@@ -339,17 +341,14 @@ export function createIntegrationsService(deps: IntegrationsDeps) {
         return { ok: true, detail: `Telegram answers as @${bot.username}`, integration: toIntegrationView(row) };
       } catch (error) {
         if (!(error instanceof ChannelRejectedError))
-          throw new UnavailableError('Telegram cannot be reached right now; try again in a minute', { cause: error });
+          throw new UnavailableError(`${service} cannot be reached right now; try again in a minute`, { cause: error });
+        const reason = `${service} rejected the ${row.type === 'whatsapp' ? 'credentials' : 'token'}: ${error.message}`;
         const [updated] = await db('integrations')
           .where({ owner_id: ownerId, id })
-          .update({ status: 'error', status_reason: `Telegram rejected the token: ${error.message}` })
+          .update({ status: 'error', status_reason: reason })
           .returning<IntegrationRow[]>('*');
         await publishIntegrationEvent(store, { integrationId: id, change: 'stopped' });
-        return {
-          ok: false,
-          detail: `Telegram rejected the token: ${error.message}`,
-          integration: toIntegrationView(updated!),
-        };
+        return { ok: false, detail: reason, integration: toIntegrationView(updated!) };
       }
     },
   };

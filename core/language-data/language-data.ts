@@ -109,6 +109,8 @@ export const languageFileSchema = z.strictObject({
     greeting: z.string().min(1),
     thanks: z.string().min(1),
     modelDown: z.string().min(1),
+    /** Sent once when the owner's model call limit holds an answer back (it follows later). */
+    oneMoment: z.string().min(1),
     photoOnly: z.string().min(1),
   }),
   /** Booking: what the customer is told, and how a price list names its columns. */

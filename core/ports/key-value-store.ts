@@ -31,6 +31,15 @@ export interface KeyValueStore {
   releaseLease(key: string, holder: string): Promise<void>;
 
   /**
+   * A counting semaphore: takes one of `limit` slots of `key` for `holder` for `ttlMs` (a holder that
+   * dies frees its slot when the time runs out). True when the caller now holds a slot (a holder that
+   * already holds one has it renewed); false when all are taken. Across processes with Redis.
+   */
+  acquireSlot(key: string, holder: string, limit: number, ttlMs: number): Promise<boolean>;
+  /** Gives `holder`'s slot back at once. */
+  releaseSlot(key: string, holder: string): Promise<void>;
+
+  /**
    * Marks `member` alive in `group` for `ttlMs` (renewing it) and returns how many members are alive,
    * this one included: how processes that share work learn how many they are.
    */

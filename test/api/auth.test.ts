@@ -218,6 +218,44 @@ describe('api/auth', () => {
     });
   });
 
+  describe('password strength', () => {
+    it('refuses the most common passwords and all-whitespace ones at sign-up with 422 saying why, and creates no account', async () => {
+      for (const [password, why] of [
+        ['12345678', /ten most common passwords/],
+        ['password123', /very common password/],
+        ['P@ssw0rd', /common password with small changes/],
+        ['qwertyuiop', /most common passwords|keyboard/],
+        ['abcdefgh', /sequence/],
+        ['          ', /only spaces/],
+        ['lotusbeauty', /easy to guess/],
+      ] as const) {
+        const email = uniqueEmail('weak');
+        const response = await t.http.post('/api/auth/register', {
+          body: { email, password, salon_name: 'Lotus Beauty' },
+        });
+        expect(response.status, password).to.equal(422);
+        expect(response.body.detail[0]).to.deep.include({ loc: ['body', 'password'], type: 'weak_password' });
+        expect(response.body.detail[0].msg, password).to.match(why);
+        const login = await t.http.post('/api/auth/login', { body: { email, password } });
+        expect(login.status, 'no account was made').to.equal(401);
+      }
+    });
+
+    it('refuses a common new password at password change, saying why, and keeps the old one', async () => {
+      const owner = await registerOwner(t.http);
+      const response = await t.http.post('/api/auth/change-password', {
+        token: owner.access,
+        body: { old_password: owner.password, new_password: 'iloveyou1' },
+      });
+      expect(response.status).to.equal(422);
+      expect(response.body.detail[0]).to.deep.include({ loc: ['body', 'new_password'], type: 'weak_password' });
+      expect(response.body.detail[0].msg).to.match(/too easy to guess/);
+      expect(
+        (await t.http.post('/api/auth/login', { body: { email: owner.email, password: owner.password } })).status,
+      ).to.equal(200);
+    });
+  });
+
   it('never writes passwords or tokens into the log', async () => {
     const owner = await registerOwner(t.http, { password: 'unique-password-in-logs-1' });
     await t.http.post('/api/auth/login', { body: { email: owner.email, password: 'unique-password-in-logs-1' } });

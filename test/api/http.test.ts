@@ -49,6 +49,19 @@ describe('api/http behaviour', () => {
     expect(response.body.detail).to.match(/application\/json/);
   });
 
+  it('answers a JSON body sent without a Content-Type with 415 saying what to send', async () => {
+    // A byte body, so fetch adds no Content-Type of its own (a string would get text/plain).
+    const response = await fetch(`${t.url}/api/auth/login`, {
+      method: 'POST',
+      body: new TextEncoder().encode(JSON.stringify({ email: 'a@b.co', password: 'long enough' })),
+    });
+    expect(response.headers.get('content-type')).to.match(/json/);
+    expect(response.status).to.equal(415);
+    expect(((await response.json()) as { detail: string }).detail).to.match(/Content-Type: application\/json/);
+    const empty = await t.http.post('/api/auth/logout', { token: (await registerOwner(t.http)).access });
+    expect(empty.status, 'a body-less request with no Content-Type is still taken').to.equal(200);
+  });
+
   it('answers unknown routes with a JSON 404 and wrong methods with a JSON 405', async () => {
     const missing = await t.http.get('/api/nothing-here');
     expect(missing.status).to.equal(404);

@@ -12,7 +12,8 @@ import { trainAndWait, uploadFixture } from '../support/knowledge.ts';
 import { eventually } from '../support/eventually.ts';
 import { createTestStore } from '../support/test-store.ts';
 import { startFakeTelegram, type FakeTelegram, type RecordedCall } from '../fakes/telegram-server.ts';
-import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai-server.ts';
+import { lastUserText, startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai-server.ts';
+import { phrasesIn } from '../../core/assistant/phrases.ts';
 
 let nextBotId = 7_000_000_000;
 function newBot(fake: FakeTelegram, username: string): { token: string; id: number } {
@@ -309,7 +310,17 @@ describe('bots/telegram: customers talk to the business bot', function () {
     }
     const borisList = await t.http.get('/api/integrations', { token: boris.access });
     expect(borisList.body.map((i: { username: string }) => i.username)).to.deep.equal(['barber_bot']);
-    const annasChat = (await t.http.get('/api/agent/history/', { token: anna.access })).body.items[0];
+    // A chat of Anna's of this test's own (not one an earlier test happened to leave).
+    fake.customerSays(annaBot.token, { chatId: 510, firstName: 'Annas customer', text: 'Привет' });
+    await fake.waitForMessage(annaBot.token, 510);
+    const annasChat = await eventually(
+      async () =>
+        (await t.http.get('/api/agent/history/?page_size=100', { token: anna.access })).body.items.find(
+          (c: { customer_name: string }) => c.customer_name === 'Annas customer',
+        ),
+      5000,
+      "Anna's chat in history",
+    );
     expect((await t.http.get(`/api/agent/history/${annasChat.id}`, { token: boris.access })).status).to.equal(404);
     expect(
       (await t.http.post(`/api/agent/history/${annasChat.id}/messages`, { token: boris.access, body: { text: 'hi' } }))
@@ -448,8 +459,8 @@ describe('bots/telegram: a burst of messages', function () {
   });
 });
 
-describe('bots/telegram: the typing indicator', function () {
-  this.timeout(30_000);
+describe('bots/telegram: the typing indicator and one chat at a time', function () {
+  this.timeout(60_000);
   let telegram: FakeTelegram;
   let model: FakeOpenAIServer;
   let t: TestSystem;
@@ -486,11 +497,112 @@ describe('bots/telegram: the typing indicator', function () {
     expect(answer.text).to.include('1500');
   });
 
+  it("handles one customer's messages one after another: a second message waits for the first one's answer and the model sees it", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    try {
+      model.reply(async (body) => {
+        const question = lastUserText(body);
+        if (question === 'Первый вопрос про маникюр') await gate;
+        return { text: `Ответ: ${question}` };
+      });
+      telegram.customerSays(bot.token, { chatId: 803, firstName: 'Seq', text: 'Первый вопрос про маникюр' });
+      await model.waitFor(
+        (request) => lastUserText(request.body as Record<string, unknown>) === 'Первый вопрос про маникюр',
+      );
+      const second = telegram.customerSays(bot.token, {
+        chatId: 803,
+        firstName: 'Seq',
+        text: 'Второй вопрос про педикюр',
+      });
+      // The runner has fetched the second message (it polls on while the first is answered) before the model answers.
+      await eventually(
+        async () =>
+          telegram.calls.some(
+            (call) =>
+              call.token === bot.token && call.method === 'getUpdates' && Number(call.body.offset) > second.update_id,
+          ),
+        10_000,
+        'the second message to be fetched',
+      );
+      release();
+      await telegram.waitForMessage(bot.token, 803, (m) => m.text === 'Ответ: Второй вопрос про педикюр', 10_000);
+      expect(
+        telegram
+          .sent(bot.token)
+          .filter((m) => m.chat_id === 803)
+          .map((m) => m.text),
+      ).to.deep.equal(['Ответ: Первый вопрос про маникюр', 'Ответ: Второй вопрос про педикюр']);
+      // The second answer was asked with the first exchange in the conversation, not racing it.
+      const call = model.requests.filter((request) => request.path === '/v1/chat/completions').at(-1)!;
+      const contents = (call.body as { messages: { content: unknown }[] }).messages.map((m) => String(m.content));
+      expect(contents.slice(-3)).to.deep.equal([
+        'Первый вопрос про маникюр',
+        'Ответ: Первый вопрос про маникюр',
+        'Второй вопрос про педикюр',
+      ]);
+    } finally {
+      release();
+      model.reply();
+    }
+  });
+
   it('sends no indicator for an answer that is ready at once', async () => {
     model.reply(async () => ({ text: 'Педикюр стоит 2200 руб.' }));
     telegram.customerSays(bot.token, { chatId: 802, firstName: 'Quick', text: 'Сколько стоит педикюр?' });
     await telegram.waitForMessage(bot.token, 802);
     expect(telegram.calls.filter(typingFor(802))).to.deep.equal([]);
+  });
+});
+
+describe('bots/telegram: over the model call limit', function () {
+  this.timeout(60_000);
+
+  it('a customer over the limit is told "one moment" instead of silence, and is answered once when a place is free', async () => {
+    const telegram = await startFakeTelegram();
+    const model = await startFakeOpenAI({ apiKey: 'k' });
+    // One model call of the owner at a time: a second customer meanwhile is over the limit.
+    const t = await startTestSystem({
+      env: { TELEGRAM_API_ROOT: telegram.url, OPENAI_API_KEY: 'k', OPENAI_BASE_URL: model.url, MODEL_CONCURRENCY: '1' },
+    });
+    let release: () => void = () => {};
+    try {
+      const { owner, bot } = await ownerWithBot(t, telegram, 'limited_bot');
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      model.reply(async (body) => {
+        const question = lastUserText(body);
+        if (question.includes('первый')) await gate;
+        return { text: `Ответ на вопрос: ${question}` };
+      });
+      telegram.customerSays(bot.token, { chatId: 901, firstName: 'First', text: 'Это мой первый вопрос про маникюр' });
+      await model.waitFor((request) => JSON.stringify(request.body).includes('первый'), 10_000);
+      telegram.customerSays(bot.token, { chatId: 902, firstName: 'Second', text: 'А это второй вопрос про педикюр' });
+      const wait = await telegram.waitForMessage(bot.token, 902, undefined, 10_000);
+      expect(wait.text).to.equal(phrasesIn('ru').oneMoment);
+      release();
+      await telegram.waitForMessage(bot.token, 901, (m) => m.text.includes('первый'), 10_000);
+      // Answered by the deferred job once the first call has freed its place (the limiter's Retry-After).
+      const answer = await telegram.waitForMessage(bot.token, 902, (m) => m.text.startsWith('Ответ'), 20_000);
+      expect(answer.text).to.equal('Ответ на вопрос: А это второй вопрос про педикюр');
+      // Once each: one answer stored for the second customer's message, and sent once.
+      const stored = await t.system.db
+        .knex('messages')
+        .join('chats', 'chats.id', 'messages.chat_id')
+        .where({ 'chats.owner_id': owner.id, 'chats.customer_name': 'Second', 'messages.sender': 'ai' })
+        .select('messages.text');
+      expect(stored.map((row: { text: string }) => row.text)).to.deep.equal([answer.text]);
+      expect(
+        telegram
+          .sent(bot.token)
+          .filter((m) => m.chat_id === 902)
+          .map((m) => m.text),
+      ).to.deep.equal([phrasesIn('ru').oneMoment, 'Ответ на вопрос: А это второй вопрос про педикюр']);
+      expect(telegram.sent(bot.token).filter((m) => m.chat_id === 901)).to.have.length(1);
+    } finally {
+      release();
+      await closeWithBots(t, telegram);
+      await model.close();
+    }
   });
 });
 

@@ -19,6 +19,7 @@ import { startTestSystem, type TestSystem } from '../support/test-system.ts';
 import { registerOwner } from '../support/owners.ts';
 import { eventually } from '../support/eventually.ts';
 import { testDatabase } from '../setup.ts';
+import { whatsappWebSessionsDir } from '../../bots/whatsapp/whatsapp-web-client.ts';
 
 async function webSessionEndsIn(
   env: Record<string, string>,
@@ -95,14 +96,14 @@ describe('bots/whatsapp: the real whatsapp-web.js adapter on this machine', func
     expect(ms).to.be.below(90_000);
   });
 
-  it('a shutdown while Chromium is still launching waits for it and closes it: no browser outlives the server', async function () {
+  it('a shutdown while Chromium is still launching ends it: no browser outlives the server', async function () {
     const chromium = installedChromium();
     if (!chromium) this.skip(); // CI installs Debian's chromium, so this runs there
-    // A browser that takes a moment to launch: it says it has begun, then becomes Chromium.
+    // A launch slower than any shutdown may wait for: Chromium runs and writes its profile at once, but
+    // puppeteer hears its "DevTools listening" line only a minute later, so the launch is still in progress.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'frontdesk-slow-chromium-'));
-    const begun = path.join(dir, 'begun');
     const slowChromium = path.join(dir, 'chromium');
-    writeFileSync(slowChromium, `#!/bin/sh\ntouch '${begun}'\nsleep 1\nexec '${chromium}' "$@"\n`);
+    writeFileSync(slowChromium, `#!/bin/sh\n'${chromium}' "$@" 2>&1 | { sleep 60; cat; } >&2\n`);
     chmodSync(slowChromium, 0o755);
     const t = await startTestSystem({ env: { PUPPETEER_EXECUTABLE_PATH: slowChromium }, realWhatsAppWeb: true });
     const unhandled: unknown[] = [];
@@ -115,20 +116,22 @@ describe('bots/whatsapp: the real whatsapp-web.js adapter on this machine', func
       const created = await t.http.post('/api/integrations/whatsapp/', { token: owner.access, body: { mode: 'web' } });
       expect(created.status, created.text).to.equal(201);
       integrationId = created.body.id as string;
-      await eventually(async () => existsSync(begun), 30_000, 'the browser launch to begin');
+      const profile = path.join(whatsappWebSessionsDir(t.system.config.dataDir), `RemoteAuth-${integrationId}`);
+      await eventually(async () => existsSync(path.join(profile, 'Default')), 60_000, 'Chromium to write its profile');
       await t.close(); // removes the system's data directory too, which fails while Chromium writes its profile
       closed = true;
-      // Chromium's zygote helpers exit just after the browser process they belong to (a loaded machine
-      // can take a moment to reap them): wait for them to go, bounded, rather than look once.
+      // Every process of the browser was killed at once; a loaded machine may take a moment to tear the
+      // last ones down: wait for them to go, bounded, rather than look once.
       const leftRunning = await eventually(
         async () => {
           const left = processesMentioning(`RemoteAuth-${integrationId}`);
           return left.length === 0 ? [] : undefined;
         },
-        10_000,
+        2000,
         'the browser processes to exit',
       ).catch(() => processesMentioning(`RemoteAuth-${integrationId}`));
       expect(leftRunning, 'browser processes left running').to.deep.equal([]);
+      expect(t.logs.join(''), 'the browser, still launching, was killed').to.match(/did not close within .*killing it/);
       expect(unhandled, 'promises the library or the session left unhandled').to.deep.equal([]);
     } finally {
       process.off('unhandledRejection', record);

@@ -1,7 +1,7 @@
 // WhatsApp Web sessions (whatsapp-web.js): QR, status, answers, owner replies, reconnects, restarts,
 // failures. The product runs for real over HTTP; only the whatsapp-web.js Client is a fake that emits
 // the library's events.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -11,7 +11,7 @@ import { registerOwner, type RegisteredOwner } from '../support/owners.ts';
 import { trainAndWait, uploadFixture } from '../support/knowledge.ts';
 import { eventually } from '../support/eventually.ts';
 import { fakeWebClients, type FakeWebClient, type FakeWebClients } from '../fakes/whatsapp-web-client.ts';
-import { BrowserMissingError } from '../../bots/whatsapp/whatsapp-web-client.ts';
+import { BrowserMissingError, whatsappWebSessionsDir } from '../../bots/whatsapp/whatsapp-web-client.ts';
 import { createSessionStore } from '../../bots/whatsapp/whatsapp-web-session-store.ts';
 
 const CUSTOMER = '79160000001@c.us';
@@ -376,6 +376,34 @@ describe('bots/whatsapp: WhatsApp Web sessions (QR)', function () {
       expect(
         (await t.http.get(`/api/integrations/${integration.id}/qr`, { token: owner.access })).body.detail,
       ).to.match(/stopped/);
+      await t.http.delete(`/api/integrations/${integration.id}`, { token: owner.access });
+    });
+
+    it('a browser that does not close is killed: the stop ends, and its profile goes only after the kill', async () => {
+      let profileAtKill: boolean | undefined;
+      let profile = '';
+      fakes.behaviour = {
+        initialize: (client) => void client.emit('qr', '2@hangs'),
+        destroy: () => new Promise<void>(() => {}),
+        kill: () => (profileAtKill = existsSync(profile)),
+      };
+      const integration = await connectWeb();
+      const client = await fakes.next(integration.id);
+      await statusBecomes(integration.id, 'pending_qr');
+      profile = path.join(whatsappWebSessionsDir(t.system.config.dataDir), `RemoteAuth-${integration.id}`);
+      mkdirSync(path.join(profile, 'Default'), { recursive: true });
+      writeFileSync(path.join(profile, 'Default', 'Cookies'), 'the login');
+      expect(
+        (await t.http.post(`/api/integrations/${integration.id}/stop`, { token: owner.access })).body.status,
+      ).to.equal('stopped');
+      await eventually(
+        async () => t.logs.some((line) => line.includes('channel runner stopped') && line.includes(integration.id)),
+        10_000,
+        'the session to stop',
+      );
+      expect(client.killed, 'the browser was killed').to.equal(true);
+      expect(profileAtKill, 'the profile was still there while the browser ran').to.equal(true);
+      expect(existsSync(profile), 'the profile is removed once the browser is gone').to.equal(false);
       await t.http.delete(`/api/integrations/${integration.id}`, { token: owner.access });
     });
 

@@ -4,8 +4,16 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface SentWhatsApp {
+  /** The business number (phone number id) it was sent from. */
+  phoneId: string;
   to: string;
   body: string;
+}
+
+export interface GraphAccount {
+  phoneId: string;
+  token: string;
+  displayPhoneNumber: string;
 }
 
 export interface FakeGraph {
@@ -14,6 +22,10 @@ export interface FakeGraph {
   readonly sent: SentWhatsApp[];
   readonly reads: string[];
   waitForSent(predicate: (message: SentWhatsApp) => boolean, timeoutMs?: number): Promise<SentWhatsApp>;
+  /** Another business number with its own token. */
+  addAccount(account: GraphAccount): void;
+  /** Meta stops accepting this number's token (revoked in the dashboard). */
+  revokeToken(phoneId: string): void;
   close(): Promise<void>;
 }
 
@@ -27,11 +39,8 @@ async function readJson(request: IncomingMessage): Promise<Record<string, unknow
   }
 }
 
-export async function startFakeGraph(account: {
-  phoneId: string;
-  token: string;
-  displayPhoneNumber: string;
-}): Promise<FakeGraph> {
+export async function startFakeGraph(first: GraphAccount): Promise<FakeGraph> {
+  const accounts = new Map<string, GraphAccount>([[first.phoneId, { ...first }]]);
   const sent: SentWhatsApp[] = [];
   const reads: string[] = [];
   const waiters: { predicate: (message: SentWhatsApp) => boolean; resolve: (message: SentWhatsApp) => void }[] = [];
@@ -42,13 +51,15 @@ export async function startFakeGraph(account: {
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body));
     };
-    if (request.headers.authorization !== `Bearer ${account.token}`) {
+    const [phoneId, edge] = url.pathname.split('/').filter(Boolean);
+    const tokens = [...accounts.values()].map((account) => `Bearer ${account.token}`);
+    if (!tokens.includes(request.headers.authorization ?? '')) {
       return reply(401, {
         error: { message: 'Invalid OAuth access token - Cannot parse access token', type: 'OAuthException', code: 190 },
       });
     }
-    const [phoneId, edge] = url.pathname.split('/').filter(Boolean);
-    if (phoneId !== account.phoneId) {
+    const account = accounts.get(phoneId ?? '');
+    if (!account || request.headers.authorization !== `Bearer ${account.token}`) {
       return reply(400, {
         error: {
           message: `Unsupported request. Object with ID '${phoneId}' does not exist`,
@@ -65,7 +76,11 @@ export async function startFakeGraph(account: {
         reads.push(String(body.message_id));
         return reply(200, { success: true });
       }
-      const message = { to: String(body.to), body: String((body.text as { body?: string } | undefined)?.body ?? '') };
+      const message = {
+        phoneId: account.phoneId,
+        to: String(body.to),
+        body: String((body.text as { body?: string } | undefined)?.body ?? ''),
+      };
       sent.push(message);
       for (const waiter of [...waiters]) {
         if (waiter.predicate(message)) {
@@ -93,6 +108,13 @@ export async function startFakeGraph(account: {
         );
         waiters.push({ predicate, resolve: (message) => (clearTimeout(timer), resolve(message)) });
       });
+    },
+    addAccount(account) {
+      accounts.set(account.phoneId, { ...account });
+    },
+    revokeToken(phoneId) {
+      const account = accounts.get(phoneId);
+      if (account) account.token = `revoked-${account.token}`;
     },
     async close() {
       server.closeAllConnections();

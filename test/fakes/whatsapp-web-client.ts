@@ -16,6 +16,8 @@ export class FakeWebClient extends EventEmitter {
   initialized = false;
   destroyed = false;
   loggedOut = false;
+  /** Whether the product killed the browser (it did not close in time). */
+  killed = false;
   /** Whether the auth store had a saved session when the client started. */
   restoredSession = false;
   private sentWaiters: (() => void)[] = [];
@@ -36,6 +38,13 @@ export class FakeWebClient extends EventEmitter {
   }
 
   async destroy(): Promise<void> {
+    if (this.behaviour.destroy) await this.behaviour.destroy(this);
+    this.destroyed = true;
+  }
+
+  async kill(): Promise<void> {
+    this.behaviour.kill?.(this);
+    this.killed = true;
     this.destroyed = true;
   }
 
@@ -111,6 +120,10 @@ export class FakeWebClient extends EventEmitter {
 export interface FakeBehaviour {
   /** Runs inside initialize(): emit a QR, become ready, throw, or never return. */
   initialize?: (client: FakeWebClient) => Promise<void> | void;
+  /** Runs inside destroy() before the browser counts as closed: throw, or never return (a browser that hangs). */
+  destroy?: (client: FakeWebClient) => Promise<void>;
+  /** Runs when the product kills the browser, before it counts as killed. */
+  kill?: (client: FakeWebClient) => void;
   /** Thrown by the factory itself (as the real one does when the browser is missing). */
   factoryError?: Error;
 }

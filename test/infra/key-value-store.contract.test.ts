@@ -161,6 +161,27 @@ function describeKeyValueStoreContract(name: string, kind: KeyValueStore['kind']
       expect(refused, 'a heartbeat without a lifetime').to.be.instanceOf(RangeError);
     });
 
+    it('hands out at most `limit` slots of a semaphore, renews a holder, and frees a slot on release or expiry', async () => {
+      expect(await store.acquireSlot('sem', 'a', 2, 5_000)).to.equal(true);
+      expect(await store.acquireSlot('sem', 'b', 2, 80)).to.equal(true);
+      expect(await store.acquireSlot('sem', 'c', 2, 5_000), 'both slots taken').to.equal(false);
+      expect(await store.acquireSlot('sem', 'a', 2, 5_000), 'a holder renews its own slot').to.equal(true);
+      expect(await store.acquireSlot('other', 'c', 2, 5_000), 'semaphores are apart').to.equal(true);
+      await waitFor(() => store.acquireSlot('sem', 'c', 2, 5_000), "b's slot to run out");
+      expect(await store.acquireSlot('sem', 'd', 2, 5_000)).to.equal(false);
+      await store.releaseSlot('sem', 'a');
+      expect(await store.acquireSlot('sem', 'd', 2, 5_000), "a's slot after its release").to.equal(true);
+      await store.releaseSlot('sem', 'nobody');
+      await store.releaseSlot('nothing', 'a');
+    });
+
+    it('never hands out more slots than the limit to many holders asking at once', async () => {
+      const granted = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => store.acquireSlot('busy', `holder-${i}`, 3, 5_000)),
+      );
+      expect(granted.filter(Boolean)).to.have.length(3);
+    });
+
     it('delivers each message asynchronously to every subscriber, in order', async () => {
       const first = new Inbox();
       const second = new Inbox();

@@ -1,4 +1,5 @@
-import { statSync, utimesSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, utimesSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { buildIsCurrent, buildProduct } from '../../scripts/build.mjs';
@@ -8,18 +9,21 @@ describe('scripts/build: the compiled product npm start runs', function () {
   this.timeout(60_000);
 
   it('counts as out of date once a source it was built from changes, and is current again after a build', async () => {
-    await buildProduct();
-    expect(buildIsCurrent()).to.equal(true);
+    // A build of its own, so dist/ (what npm start runs) is left as it is.
+    const outdir = path.join(mkdtempSync(path.join(os.tmpdir(), 'frontdesk-build-')), 'dist');
     const source = path.join(ROOT, 'core', 'errors.ts');
     const { atime, mtime } = statSync(source);
     try {
+      expect(buildIsCurrent(outdir), 'before any build').to.equal(false);
+      await buildProduct(outdir);
+      expect(buildIsCurrent(outdir)).to.equal(true);
       utimesSync(source, atime, new Date(mtime.getTime() + 1000));
-      expect(buildIsCurrent(), 'after an edit').to.equal(false);
-      await buildProduct();
-      expect(buildIsCurrent(), 'after building again').to.equal(true);
+      expect(buildIsCurrent(outdir), 'after an edit').to.equal(false);
+      await buildProduct(outdir);
+      expect(buildIsCurrent(outdir), 'after building again').to.equal(true);
     } finally {
       utimesSync(source, atime, mtime);
-      await buildProduct(); // leaves dist/ current for the next npm start
+      rmSync(path.dirname(outdir), { recursive: true, force: true });
     }
   });
 });

@@ -19,9 +19,11 @@ export function startCommand(script?: string): StartCommand {
   const line =
     script ??
     (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  // A plain command line is spawned as is; anything else (quotes, operators) goes through sh, as npm would.
-  const plain = /^[\w@./:=+-]+( [\w@./:=+-]+)*$/.test(line);
-  const [file, ...args] = plain ? line.split(' ') : ['sh', '-c', line];
+  // A plain command line is spawned as is (a leading `exec` only tells npm's shell to become the command,
+  // as spawning it directly does); anything else (quotes, operators) goes through sh, as npm would.
+  const command = line.replace(/^exec /, '');
+  const plain = /^[\w@./:=+-]+( [\w@./:=+-]+)*$/.test(command);
+  const [file, ...args] = plain ? command.split(' ') : ['sh', '-c', line];
   return {
     script: line,
     file: file!,

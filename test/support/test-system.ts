@@ -19,7 +19,9 @@ export const TEST_ENCRYPTION_KEY = '0f'.repeat(32);
 
 // Tests register many owners from 127.0.0.1; the real limits have their own tests.
 const GENEROUS_LIMITS: AccountLimits = {
+  loginPerAccountAndIp: { max: 1000, windowMs: 60_000 },
   loginPerAccount: { max: 1000, windowMs: 60_000 },
+  changePasswordPerAccount: { max: 1000, windowMs: 60_000 },
   loginPerIp: { max: 1000, windowMs: 60_000 },
   registerPerIp: { max: 1000, windowMs: 60_000 },
 };
@@ -75,6 +77,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     REPLY_DEBOUNCE_MS: '0',
     // Never the real Telegram: bots left connected by other tests fail fast against a closed port.
     TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
+    // Tests ask the model more often than a customer would; the limits have tests of their own.
+    MODEL_CALLS_PER_MINUTE: '100000',
+    MODEL_CONCURRENCY: '1000',
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...options.env,
   });

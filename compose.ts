@@ -3,7 +3,6 @@
 import type { Logger } from 'pino';
 import type Koa from 'koa';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { createApp } from './api/app.ts';
 import type { AppState } from './api/state.ts';
 import type { HealthReport } from './api/routes/system.ts';
@@ -12,8 +11,15 @@ import type { KeyValueStore } from './core/ports/key-value-store.ts';
 import { createAccountService, type AccountLimits, type AccountService } from './core/accounts/account-service.ts';
 import { createAdminService } from './core/accounts/admin-service.ts';
 import { createSecretBox, type SecretBox } from './core/crypto/secret-box.ts';
-import { createDatabase, migrateToLatest, pingDatabase, type Database } from './infra/database.ts';
+import {
+  createDatabase,
+  migrateToLatest,
+  pingDatabase,
+  productDatabaseTarget,
+  type Database,
+} from './infra/database.ts';
 import { loadOrCreateLocalSecrets } from './infra/local-secrets.ts';
+import type { PGliteThread } from './infra/pglite-thread.ts';
 import { MemoryKeyValueStore } from './infra/memory-key-value-store.ts';
 import { MemoryJobQueue } from './infra/memory-job-queue.ts';
 import { OpenAIChatModel } from './infra/openai-chat-model.ts';
@@ -88,6 +94,8 @@ export interface ComposeOptions {
   logger: Logger;
   /** Injected by tests that share one database or store between several systems. */
   db?: Database;
+  /** The embedded database's thread, started by main.ts before this module loaded; the system owns it. */
+  embeddedDatabase?: PGliteThread;
   store?: KeyValueStore;
   accountLimits?: AccountLimits;
   /** Over MODEL_CALLS_PER_MINUTE and MODEL_CONCURRENCY. */
@@ -113,14 +121,7 @@ export async function composeSystem(config: Config, options: ComposeOptions): Pr
       ? { jwtSecret: config.jwtSecret, encryptionKey: config.encryptionKey }
       : { ...loadOrCreateLocalSecrets(config.dataDir), ...pick(config) };
 
-  const db =
-    options.db ??
-    createDatabase(
-      config.databaseUrl
-        ? { kind: 'postgres', url: config.databaseUrl }
-        : { kind: 'pglite', dir: path.join(config.dataDir, 'pgdata') },
-      logger,
-    );
+  const db = options.db ?? createDatabase(productDatabaseTarget(config, options.embeddedDatabase), logger);
   // Redis clients (ioredis, BullMQ: a quarter of a second of start-up) load only when REDIS_URL is set.
   // Their modules import nothing of ours at run time, so loading them late cannot duplicate a class.
   const store =

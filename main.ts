@@ -1,10 +1,10 @@
-// Entry point: `node --import tsx main.ts [all|api|bots|worker]`, which `npm start` execs so that signals
-// reach this process. Reads the environment once, builds the system, serves, and shuts down gracefully
-// on SIGTERM/SIGINT.
+// Entry point: `npm start [-- all|api|bots|worker]` runs it compiled (scripts/start.mjs, exec'd so that signals
+// reach this process), `tsx main.ts [role]` from the sources. Reads the environment once, builds the system,
+// serves, and shuts down gracefully on SIGTERM/SIGINT.
 import { createServer } from 'node:http';
-import { composeSystem, APP_INFO } from './compose.ts';
 import { type Config, ConfigError, loadConfig } from './core/config.ts';
 import { createLogger } from './infra/logger.ts';
+import { embeddedDataDir, openPglite } from './infra/pglite.ts';
 
 const SHUTDOWN_DEADLINE_MS = 8000;
 
@@ -21,7 +21,14 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const started = performance.now();
-  const system = await composeSystem(config, { logger });
+  // The embedded database's start (Postgres in WASM, in a worker thread) is the longest part of a start:
+  // it begins before the rest of the product loads, and runs beside it.
+  const embedded = config.databaseUrl ? undefined : openPglite(embeddedDataDir(config.dataDir), { logger });
+  const { composeSystem, APP_INFO } = await import('./compose.ts');
+  // Koa checks each response body against fetch's Response class, which Node loads (its bundled undici) on
+  // first use: load it now, while the database starts, rather than on the first request.
+  void globalThis.Response;
+  const system = await composeSystem(config, { logger, embeddedDatabase: embedded });
 
   const serves = config.role === 'all' || config.role === 'api';
   const server = serves ? createServer(system.app.callback()) : undefined;

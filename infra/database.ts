@@ -1,15 +1,19 @@
 // Builds the knex instance: PostgreSQL over `pg` when DATABASE_URL is set, PGlite (Postgres in WASM,
 // persisted in DATA_DIR, or in memory for tests) otherwise. Migrations are the same for both.
-import path from 'node:path';
-import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
 import type { Logger } from 'pino';
-import { openPglite, pgliteKnex, seedFromTemplate } from './pglite.ts';
+import type { Config } from '../core/config.ts';
+import { embeddedDataDir, openPglite } from './pglite.ts';
+import { asPGlite, type PGliteThread } from './pglite-thread.ts';
 
 export type DatabaseTarget =
   | { kind: 'postgres'; url: string }
-  /** templateDir: a clean data directory to copy into an empty `dir` (default: the one `npm install` made). */
-  | { kind: 'pglite'; dir: string; templateDir?: string }
+  /**
+   * templateDir: a clean data directory to copy into an empty `dir` (default: the one `npm install` made);
+   * opened: the database's thread when already started (main.ts starts it before the rest loads).
+   */
+  | { kind: 'pglite'; dir: string; templateDir?: string; opened?: PGliteThread }
   | { kind: 'pglite-memory' };
 
 export interface Database {
@@ -27,6 +31,32 @@ function knexLog(logger?: Logger): Knex.Config['log'] {
   return { warn, error: warn, deprecate: warn, debug: () => {} };
 }
 
+/**
+ * The product's database: DATABASE_URL's PostgreSQL, or the embedded one in DATA_DIR (`opened` when
+ * main.ts already started it).
+ */
+export function productDatabaseTarget(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  opened?: PGliteThread,
+): DatabaseTarget {
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl }
+    : { kind: 'pglite', dir: embeddedDataDir(config.dataDir), opened };
+}
+
+/** knex over one PGlite (PGlite is single-connection; knex-pglite enforces a pool of one). */
+export function pgliteKnex(pglite: PGliteThread, log?: Knex.Config['log']): Knex {
+  return knexFactory({
+    client: ClientPgLite as unknown as typeof knexFactory.Client,
+    dialect: 'postgres',
+    // Error messages show the statement with placeholders, never its values (see above).
+    compileSqlOnError: false,
+    log,
+    // knex-pglite accepts a ready PGlite instance this way (ours answers from the worker).
+    connection: (() => ({ pglite: asPGlite(pglite) })) as unknown as Knex.StaticConnectionConfig,
+  });
+}
+
 export function createDatabase(target: DatabaseTarget, logger?: Logger): Database {
   if (target.kind === 'postgres') {
     const knex = knexFactory({
@@ -39,19 +69,10 @@ export function createDatabase(target: DatabaseTarget, logger?: Logger): Databas
     });
     return { knex, kind: 'postgres', close: () => knex.destroy() };
   }
-  let dataDir: string | undefined;
-  if (target.kind === 'pglite') {
-    dataDir = target.dir;
-    mkdirSync(path.dirname(dataDir), { recursive: true });
-    try {
-      if (seedFromTemplate(dataDir, target.templateDir))
-        logger?.info({ dataDir }, 'embedded database created from the install-time template');
-    } catch (error) {
-      logger?.warn({ err: error }, 'could not copy the embedded database template; initialising from scratch');
-    }
-    mkdirSync(dataDir, { recursive: true });
-  }
-  const pglite = openPglite(dataDir);
+  const pglite =
+    target.kind === 'pglite'
+      ? (target.opened ?? openPglite(target.dir, { templateDir: target.templateDir, logger }))
+      : openPglite(undefined);
   const knex = pgliteKnex(pglite, knexLog(logger));
   return {
     knex,

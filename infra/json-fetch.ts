@@ -7,7 +7,8 @@
 // passed through as a stream. Anything else (a Request object, a web-stream or form body) goes to the
 // built-in fetch unchanged. No `accept-encoding` is sent, so servers answer uncompressed.
 import { Readable } from 'node:stream';
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { lazyImport } from '../core/knowledge/lazy-import.ts';
 
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -15,10 +16,12 @@ export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promi
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 const MAX_REDIRECTIONS = 20;
 
+// undici (a hundred modules) loads with the first call, not at start: an install without channels or a model never needs it.
+const loadUndici = lazyImport(() => import('undici'));
 let shared: Dispatcher | undefined;
 
 /** One connection pool per origin for the whole process (idle keep-alive sockets do not hold the process open). */
-function dispatcher(): Dispatcher {
+function dispatcher({ Agent, interceptors }: typeof import('undici')): Dispatcher {
   return (shared ??= new Agent().compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS })));
 }
 
@@ -85,12 +88,13 @@ export const jsonFetch: Fetch = async (input, init = {}) => {
   const method = (init.method ?? 'GET').toUpperCase();
   const signal = init.signal ?? undefined;
   try {
-    const data = await request(url, {
+    const undici = await loadUndici();
+    const data = await undici.request(url, {
       method: method as Dispatcher.HttpMethod,
       headers: headerRecord(init.headers),
       body: body ?? null,
       signal,
-      dispatcher: dispatcher(),
+      dispatcher: dispatcher(undici),
     });
     try {
       // A streamed body was sent once and cannot be sent again to where a redirect points: fetch fails then too.

@@ -1,7 +1,8 @@
 // Runs after `npm install`/`npm ci`: makes the clean PGlite data directory that the first start copies
 // instead of running initdb (infra/pglite.ts). Never fails the install: without a template, the first
 // start only takes about a second longer.
-import { createPgliteTemplate, defaultTemplateDir } from '../infra/pglite.ts';
+import { defaultTemplateDir } from '../infra/pglite.ts';
+import { createPgliteTemplate } from '../infra/pglite-template.ts';
 
 const started = performance.now();
 try {

@@ -1,19 +1,18 @@
-// Runs the real entry point as a new user would: `tsx main.ts` in its own process, over real HTTP.
+// Runs the real entry point as a new user would: `npm start`'s command in its own process, over real HTTP.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { RedisKeyValueStore } from '../infra/redis-key-value-store.ts';
 import { testDatabase } from './setup.ts';
 import { uniqueEmail } from './support/owners.ts';
 import { eventually } from './support/eventually.ts';
+import { ROOT, startCommand } from './support/start-command.ts';
 
-const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const START = startCommand();
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -36,10 +35,10 @@ interface Running {
 async function startMain(env: Record<string, string>): Promise<Running> {
   const port = await freePort();
   // Only what a newcomer would set: no inherited DATABASE_URL/REDIS_URL unless a test passes them.
-  const child = spawn(TSX, ['main.ts'], {
+  const child = spawn(START.file, START.args, {
     cwd: ROOT,
     env: {
-      PATH: process.env.PATH ?? '',
+      PATH: START.path,
       HOME: process.env.HOME ?? '',
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -61,7 +60,7 @@ async function waitForHealth(running: Running, timeoutMs: number, started: numbe
   let exitCode: number | null | undefined;
   void running.exited.then((code) => (exitCode = code));
   while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`main.ts exited with ${exitCode}:\n${running.output()}`);
+    if (exitCode !== undefined) throw new Error(`\`${START.script}\` exited with ${exitCode}:\n${running.output()}`);
     try {
       const response = await fetch(`${running.url}/health`);
       if (response.status === 200) return Date.now() - started;

@@ -1,11 +1,14 @@
 // WhatsApp Cloud API: connecting a number (owners) and Meta's webhook calls (verification, deliveries).
 import { z } from 'zod';
 import type { IntegrationsService } from '../../core/integrations/integrations-service.ts';
-import QRCode from 'qrcode';
+import { lazyImport } from '../../core/knowledge/lazy-import.ts';
 import { ForbiddenError, InvalidError, UnauthorizedError } from '../../core/errors.ts';
 import type { WhatsAppWebhookReceiver } from '../../core/ports/channel.ts';
 import { route, type AnyRoute } from '../route.ts';
 import { currentOwner } from '../state.ts';
+
+// Only owners linking WhatsApp Web see a QR code: the encoder and its PNG writer load when the first one is asked for.
+const loadQrCode = lazyImport(() => import('qrcode'));
 
 export interface WhatsAppRouteDeps {
   integrations: IntegrationsService;
@@ -86,6 +89,7 @@ export function whatsappQrRoutes(deps: Pick<WhatsAppRouteDeps, 'integrations'>):
       handler: async (ctx, { params }) => {
         const { qr } = await deps.integrations.qr(currentOwner(ctx.state).id, params.id);
         ctx.set('Cache-Control', 'no-store');
+        const { default: QRCode } = await loadQrCode();
         return { qr, png: await QRCode.toDataURL(qr, { errorCorrectionLevel: 'M', margin: 2, width: 320 }) };
       },
     }),

@@ -52,6 +52,18 @@ describe('fake Telegram server', function () {
     expect(fake.calls.map((call) => call.method)).to.deep.equal(['getMe']);
   });
 
+  it('tells an onCall listener of each call as it arrives, until the listener is removed', async () => {
+    const seen: string[] = [];
+    const remove = fake.onCall((call) => seen.push(`${call.method} ${call.body['chat_id'] ?? ''}`.trim()));
+    const bot = newBot();
+    await bot.init();
+    await bot.api.sendMessage(CHAT, 'first');
+    remove();
+    await bot.api.sendMessage(CHAT, 'second');
+    expect(seen).to.deep.equal(['getMe', `sendMessage ${CHAT}`]);
+    expect(fake.calls.map((call) => call.method)).to.deep.equal(['getMe', 'sendMessage', 'sendMessage']);
+  });
+
   it('fails init with a 401 GrammyError for an unknown token', async () => {
     const error = await rejection(newBot('999:not-a-real-token').init());
     expectGrammyError(error, 401, 'Unauthorized');

@@ -100,6 +100,11 @@ export interface FakeTelegram {
   pollingNow(token: string): boolean;
   getUpdatesCount(token: string): number;
   waitFor(predicate: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
+  /**
+   * Calls `listener` with each call as it arrives (returns a function that removes it): a load generator's
+   * O(1) hook, where waitFor/waitForMessage re-check every waiter against the calls on every call.
+   */
+  onCall(listener: (call: RecordedCall) => void): () => void;
   waitForMessage(
     token: string,
     chatId: number,
@@ -150,6 +155,7 @@ interface BotState {
 export async function startFakeTelegram(): Promise<FakeTelegram> {
   const bots = new Map<string, BotState>();
   const calls: RecordedCall[] = [];
+  const callListeners = new Set<(call: RecordedCall) => void>();
   const sentBodies: Array<{ token: string; body: SentBody }> = [];
   let fileCounter = 0;
 
@@ -395,6 +401,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     const body = file ? { file_path: route[2] } : 'body' in read ? read.body : {};
     const call: RecordedCall = { token, method, body, time: Date.now() };
     calls.push(call);
+    for (const listener of callListeners) listener(call);
     notify();
     const answer = responder(res, call);
     if ('error' in read) return answer.fail(400, read.error);
@@ -539,6 +546,10 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     pollingNow: (token) => need(token).poll !== undefined,
     getUpdatesCount: (token) => need(token).getUpdatesCount,
     waitFor: (predicate, timeoutMs = 5_000) => waitUntil(() => calls.find(predicate), timeoutMs, 'matching call'),
+    onCall(listener) {
+      callListeners.add(listener);
+      return () => callListeners.delete(listener);
+    },
     waitForMessage(token, chatId, predicate = () => true, timeoutMs = 5_000) {
       const find = (): SentBody | undefined =>
         sentBodies.find((entry) => entry.token === token && entry.body.chat_id === chatId && predicate(entry.body))

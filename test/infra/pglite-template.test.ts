@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createDatabase, migrateToLatest } from '../../infra/database.ts';
-import { createPgliteTemplate, seedFromTemplate } from '../../infra/pglite.ts';
+import { seedFromTemplate } from '../../infra/pglite.ts';
+import { createPgliteTemplate } from '../../infra/pglite-template.ts';
 
 describe('infra/pglite: the install-time data directory template', function () {
   this.timeout(60_000);
@@ -58,37 +59,42 @@ describe('infra/pglite: the install-time data directory template', function () {
     }
   });
 
-  it('never copies over an existing data directory or a directory holding other files', () => {
+  it('never copies over an existing data directory or a directory holding other files', async () => {
     const existing = path.join(root, 'a', 'pgdata');
-    expect(seedFromTemplate(existing, template)).to.equal(false);
+    expect(await seedFromTemplate(existing, template)).to.equal(false);
 
     const cluttered = path.join(root, 'c', 'pgdata');
     mkdirSync(cluttered, { recursive: true });
     writeFileSync(path.join(cluttered, 'notes.txt'), 'mine');
-    expect(seedFromTemplate(cluttered, template)).to.equal(false);
+    expect(await seedFromTemplate(cluttered, template)).to.equal(false);
     expect(readdirSync(cluttered)).to.deep.equal(['notes.txt']);
 
     const empty = path.join(root, 'd', 'pgdata');
     mkdirSync(empty, { recursive: true });
-    expect(seedFromTemplate(empty, template)).to.equal(true);
+    expect(await seedFromTemplate(empty, template)).to.equal(true);
     expect(readdirSync(empty)).to.include('PG_VERSION');
     expect(readdirSync(path.join(root, 'd')), 'no scratch copy left behind').to.deep.equal(['pgdata']);
   });
 
-  it('replaces only an empty directory: a symlinked DATA_DIR is never removed, and a copy left by a killed start is cleared', () => {
+  it('replaces only an empty directory: a symlinked DATA_DIR is never removed, and a copy left by a killed start is cleared', async () => {
     const target = path.join(root, 'g', 'volume');
     mkdirSync(target, { recursive: true });
     const linked = path.join(root, 'g', 'pgdata');
     symlinkSync(target, linked);
     // The caller (createDatabase) then lets PGlite open the directory through the link itself.
-    expect(() => seedFromTemplate(linked, template)).to.throw();
+    expect(
+      await seedFromTemplate(linked, template).then(
+        () => 'seeded',
+        () => 'refused',
+      ),
+    ).to.equal('refused');
     expect(lstatSync(linked).isSymbolicLink(), 'the link survives').to.equal(true);
     expect(readdirSync(path.join(root, 'g')).sort(), 'no scratch copy left behind').to.deep.equal(['pgdata', 'volume']);
 
     const killed = path.join(root, 'h', 'pgdata');
     mkdirSync(`${killed}.0badc0de.tmp`, { recursive: true });
     writeFileSync(path.join(`${killed}.0badc0de.tmp`, 'PG_VERSION'), '17');
-    expect(seedFromTemplate(killed, template)).to.equal(true);
+    expect(await seedFromTemplate(killed, template)).to.equal(true);
     expect(readdirSync(path.join(root, 'h'))).to.deep.equal(['pgdata']);
   });
 
@@ -100,10 +106,10 @@ describe('infra/pglite: the install-time data directory template', function () {
       manifestPath,
       JSON.stringify({ migrations: { ...manifest.migrations, [first!]: 'an older version of this file' } }),
     );
-    expect(seedFromTemplate(path.join(root, 'f', 'pgdata'), template)).to.equal(false);
+    expect(await seedFromTemplate(path.join(root, 'f', 'pgdata'), template)).to.equal(false);
 
     expect(await createPgliteTemplate(template)).to.equal('created');
-    expect(seedFromTemplate(path.join(root, 'f', 'pgdata'), template)).to.equal(true);
+    expect(await seedFromTemplate(path.join(root, 'f', 'pgdata'), template)).to.equal(true);
   });
 
   it('without a template, PGlite initialises the directory itself', async () => {
